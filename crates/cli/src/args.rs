@@ -1,0 +1,77 @@
+//! Command-line arguments (clap derive), as the user typed them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// konseki (痕跡, "traces"): Windows persistence and service-lifecycle verdicts from offline
+/// evidence. Did the persisted program run, when, for how long, and on what evidence?
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Args {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the evidence under PATH, rebuild every service's lifecycle and give each a verdict.
+    Scan {
+        /// Evidence: a mounted volume, a KAPE/Velociraptor collection, a folder of artifacts,
+        /// or single files (hives and EVTX logs are recognised by signature).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Show every service key in the table, not only those with events or attention flags.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The service table: every service key, its configuration and verdict.
+    Services {
+        /// Evidence, as for `scan`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The narrative for one service, with its evidence chain, as an examiner would write it.
+    Explain {
+        /// Evidence, as for `scan`.
+        path: PathBuf,
+        /// The service's key name (or display name).
+        service: String,
+        /// Hide the progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+/// Output options shared by the listing commands.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Hide the progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned text.
+    Table,
+    /// One JSON document (schema: docs/schema.json).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values, one row per service.
+    Csv,
+}

@@ -1,0 +1,20 @@
+//! One module per command; `run` dispatches.
+
+mod explain;
+mod scan;
+
+use std::process::ExitCode;
+
+use crate::args::{Args, Command};
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Scan { paths, output, all } => scan::run(&paths, &output, all),
+        Command::Services { paths, output } => scan::run(&paths, &output, true),
+        Command::Explain {
+            path,
+            service,
+            quiet,
+        } => explain::run(&path, &service, quiet),
+    }
+}

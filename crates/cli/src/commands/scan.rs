@@ -1,0 +1,62 @@
+//! `konseki scan` and `konseki services`: extract, correlate, render.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use konseki_model::ScanReport;
+use konseki_render::{render, Format, Selection};
+
+use crate::args::{FormatArg, OutputArgs};
+use crate::progress::Bar;
+
+pub fn run(paths: &[PathBuf], output: &OutputArgs, all: bool) -> anyhow::Result<ExitCode> {
+    let report = build_report(paths, output.quiet)?;
+    let format = match output.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
+    };
+    let selection = if all {
+        Selection::All
+    } else {
+        Selection::Notable
+    };
+    let mut out = crate::output::open(output.output.as_deref())?;
+    render(&report, format, selection, &mut out).context("writing the report")?;
+    out.flush().context("writing the report")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the evidence and correlates it. Fails when nothing readable was found at all.
+pub fn build_report(paths: &[PathBuf], quiet: bool) -> anyhow::Result<ScanReport> {
+    for p in paths {
+        if !Path::new(p).exists() {
+            anyhow::bail!("{}: no such file or directory", p.display());
+        }
+    }
+    let bar = Bar::new(quiet);
+    let evidence = konseki_extract::extract(paths, &bar);
+    if evidence.hives.is_empty() && evidence.logs.is_empty() {
+        let reasons: Vec<String> = evidence
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.file.display(), w.message))
+            .collect();
+        anyhow::bail!(
+            "no readable SYSTEM hive or EVTX log found under {}{}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("\n  {}", reasons.join("\n  "))
+            }
+        );
+    }
+    Ok(konseki_correlate::analyse(evidence))
+}

@@ -1,0 +1,141 @@
+//! The binary as a user runs it: formats, exit codes, messages on bad input.
+
+mod common;
+
+use std::process::Command;
+
+use common::corpus;
+
+fn konseki(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_konseki"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn json_output_is_one_document_with_every_service() {
+    let Some(path) = corpus("evtx/ID7009-Service deployment time out (meterpreter).evtx") else {
+        return;
+    };
+    let out = konseki(&[
+        "scan".as_ref(),
+        path.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let services = doc["services"].as_array().unwrap();
+    assert_eq!(services.len(), 3);
+    let first = &services[0];
+    assert_eq!(first["verdict"]["execution"], "executed");
+    assert_eq!(first["runs"][0]["outcome"]["kind"], "timed_out");
+    assert_eq!(first["runs"][0]["start"]["kind"], "range");
+    assert!(first["verdict"]["evidence"][0]["source"]["record_id"].is_u64());
+}
+
+#[test]
+fn csv_and_jsonl_have_a_row_per_service() {
+    let Some(path) = corpus("evtx/ID7009-Service deployment time out (meterpreter).evtx") else {
+        return;
+    };
+    let csv = konseki(&[
+        "scan".as_ref(),
+        path.as_os_str(),
+        "-f".as_ref(),
+        "csv".as_ref(),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().count(), 4);
+    let jsonl = konseki(&[
+        "scan".as_ref(),
+        path.as_os_str(),
+        "-f".as_ref(),
+        "jsonl".as_ref(),
+    ]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&jsonl.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["record_type"] == "service")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn explain_tells_the_story_and_exit_codes_are_documented() {
+    let Some(path) = corpus("evtx/ID7000,7009,7045-Payload deployed via service - Tchopper.evtx")
+    else {
+        return;
+    };
+    let out = konseki(&["explain".as_ref(), path.as_os_str(), "seg1".as_ref()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Verdict: executed, ran ≤ 0.44 s, not resident"),
+        "{text}"
+    );
+    assert!(text.contains("record 9309 (event 7009)"));
+    assert!(text.contains("A timed-out program still ran"));
+    let missing = konseki(&[
+        "explain".as_ref(),
+        path.as_os_str(),
+        "no-such-service".as_ref(),
+    ]);
+    assert_eq!(missing.status.code(), Some(3));
+}
+
+#[test]
+fn non_evidence_is_rejected_with_the_file_named() {
+    let Some(path) = corpus("hives/corrupt/NotAHive") else {
+        return;
+    };
+    let out = konseki(&["scan".as_ref(), path.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("NotAHive") && err.contains("not a registry hive or EVTX log"),
+        "{err}"
+    );
+    let empty = konseki(&[
+        "scan".as_ref(),
+        corpus("evtx/corrupt/test2.evtx").unwrap().as_os_str(),
+    ]);
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("empty file"));
+    let absent = konseki(&["scan".as_ref(), "/no/such/evidence".as_ref()]);
+    assert_eq!(absent.status.code(), Some(1));
+}
+
+#[test]
+fn every_corrupt_artifact_is_processed_without_panic() {
+    let Some(root) = corpus("") else { return };
+    for dir in [
+        "evtx/corrupt",
+        "hives/corrupt",
+        "hives/corrupted_system_hive",
+    ] {
+        let out = konseki(&[
+            "scan".as_ref(),
+            root.join(dir).as_os_str(),
+            "-f".as_ref(),
+            "json".as_ref(),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{dir}: {err}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{dir}: {:?}",
+            out.status
+        );
+    }
+}

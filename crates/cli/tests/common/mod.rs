@@ -1,0 +1,50 @@
+//! Shared test helpers: the corpus location and a scan through the library pipeline.
+//! Each test binary uses a different subset of them.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use konseki_model::{Provenance, ScanReport, ServiceReport};
+
+/// A corpus path, or `None` (with a message) when the shared corpus is absent. With
+/// `KONSEKI_REQUIRE_CORPUS` set (CI), absence is a failure.
+pub fn corpus(rel: &str) -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if !root.is_dir() {
+        assert!(
+            std::env::var_os("KONSEKI_REQUIRE_CORPUS").is_none(),
+            "shared corpus not found at {} (KONSEKI_REQUIRE_CORPUS is set)",
+            root.display()
+        );
+        eprintln!("shared corpus absent at {}: test skipped", root.display());
+        return None;
+    }
+    Some(root.join(rel))
+}
+
+pub fn scan(paths: &[PathBuf]) -> ScanReport {
+    konseki_correlate::analyse(konseki_extract::extract(
+        paths,
+        &konseki_extract::NoProgress,
+    ))
+}
+
+pub fn service<'a>(report: &'a ScanReport, name: &str) -> &'a ServiceReport {
+    report
+        .services
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no service {name}"))
+}
+
+/// The event record ids an evidence chain cites.
+pub fn cited_records(s: &ServiceReport) -> Vec<u64> {
+    s.verdict
+        .evidence
+        .iter()
+        .filter_map(|e| match e.source {
+            Provenance::EventRecord { record_id, .. } => Some(record_id),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,316 @@
+//! Reasons for an examiner to look closer at a service, each with why and what it rests on.
+//!
+//! Choices (where the issue left room): restart FailureActions are common on Windows' own
+//! services, so a restart action is flagged only when the service also shows a failed or
+//! timed-out run or a suspicious image; a run-command action is always flagged (the attacker
+//! pattern `sc failure … command=`; `SERVICES.md` §2.1).
+
+use konseki_model::{
+    Attention, ControlSet, EvidenceItem, FailureActionType, Provenance, RunOutcome, RunWindow,
+    ScmEvent, ScmEventKind, ServiceConfig, StartType,
+};
+
+use crate::describe::event_item;
+
+/// Windows' default ServicesPipeTimeout (technet cc756342).
+const DEFAULT_PIPE_TIMEOUT_MS: u64 = 30_000;
+
+/// Places a standard user (or any process) can write to: a service image there can be replaced.
+const USER_WRITABLE: [&str; 9] = [
+    "\\users\\",
+    "\\documents and settings\\",
+    "\\temp\\",
+    "\\tmp\\",
+    "\\programdata\\",
+    "\\appdata\\",
+    "\\perflogs\\",
+    "\\$recycle.bin\\",
+    "\\public\\",
+];
+
+/// Interpreters that turn an ImagePath into a command line (smbexec, Metasploit psexec, …).
+const INTERPRETERS: [&str; 8] = [
+    "cmd.exe",
+    "%comspec%",
+    "powershell.exe",
+    "pwsh.exe",
+    "mshta.exe",
+    "wscript.exe",
+    "cscript.exe",
+    "rundll32.exe",
+];
+
+/// The attention flags for one service.
+pub fn attention(
+    configs: &[ServiceConfig],
+    events: &[&ScmEvent],
+    runs: &[RunWindow],
+    control_sets: &[ControlSet],
+) -> Vec<Attention> {
+    let mut flags = Vec::new();
+    let key_item = |c: &ServiceConfig, value: &str, summary: String| EvidenceItem {
+        source: match &c.source {
+            Provenance::RegistryKey { file, key, .. } => Provenance::RegistryKey {
+                file: file.clone(),
+                key: key.clone(),
+                value: Some(value.to_string()),
+            },
+            other => other.clone(),
+        },
+        time: c.key_last_written,
+        summary,
+    };
+    let failed_runs = runs.iter().any(|r| {
+        matches!(
+            r.outcome,
+            RunOutcome::TimedOut { .. } | RunOutcome::Crashed { .. }
+        )
+    });
+
+    // Images: registry ImagePaths and installed ImagePaths.
+    let mut suspicious_image = false;
+    for c in configs {
+        let Some(image) = &c.image_path else { continue };
+        let exe = image.executable.to_ascii_lowercase();
+        let item = || {
+            key_item(
+                c,
+                "ImagePath",
+                format!("ImagePath `{}` ({})", image.raw, c.control_set),
+            )
+        };
+        if let Some(place) = USER_WRITABLE
+            .iter()
+            .find(|p| exe.contains(*p))
+            .or(exe.starts_with("c:\\tmp\\").then_some(&"c:\\tmp\\"))
+        {
+            suspicious_image = true;
+            push_once(&mut flags, "user_writable_image", format!(
+                "the program `{}` lies in a user-writable place (`{}`): anyone who can write there controls what runs as {}",
+                image.executable, place.trim_matches('\\'), c.object_name.as_deref().unwrap_or("the service account")
+            ), item());
+        }
+        let standard = exe.starts_with("c:\\windows\\") || exe.starts_with("c:\\program files");
+        let auto = matches!(c.start, Some(StartType::Auto));
+        if auto && !c.is_driver() && !standard && exe.contains('\\') {
+            suspicious_image = true;
+            push_once(
+                &mut flags,
+                "non_standard_image_location",
+                format!(
+                "auto-start service whose program `{}` is outside %SystemRoot% and Program Files",
+                image.executable
+            ),
+                item(),
+            );
+        }
+        if let Some(interp) = interpreter(&image.raw) {
+            suspicious_image = true;
+            push_once(&mut flags, "interpreter_image", format!(
+                "ImagePath runs a command interpreter (`{interp}`): a service used as a one-shot command launcher"
+            ), item());
+        }
+        // Drivers are loaded by the I/O manager from the exact path, not through CreateProcess.
+        if !image.quoted && !c.is_driver() && image.executable.contains(' ') {
+            push_once(
+                &mut flags,
+                "unquoted_path_with_spaces",
+                format!(
+                    "unquoted ImagePath with spaces: CreateProcess tries `{}` first",
+                    image
+                        .executable
+                        .split(' ')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                        + ".exe"
+                ),
+                item(),
+            );
+        }
+    }
+    for e in events {
+        if let ScmEventKind::Installed { image_path, .. } = &e.what {
+            if let Some(interp) = interpreter(image_path) {
+                suspicious_image = true;
+                push_once(
+                    &mut flags,
+                    "interpreter_image",
+                    format!(
+                        "installed with an ImagePath that runs a command interpreter (`{interp}`)"
+                    ),
+                    event_item(e),
+                );
+            }
+            push_once(
+                &mut flags,
+                "installed_within_logs",
+                format!(
+                    "installed at {} ({} record {}), inside the period the logs cover",
+                    e.time,
+                    e.event_id,
+                    record_id(e)
+                ),
+                event_item(e),
+            );
+            for c in configs {
+                let Some(image) = &c.image_path else { continue };
+                if !same_path(&image.raw, image_path) {
+                    push_once(
+                        &mut flags,
+                        "image_path_differs_from_install",
+                        format!(
+                            "ImagePath in {} (`{}`) differs from the one logged at install (`{}`)",
+                            c.control_set, image.raw, image_path
+                        ),
+                        event_item(e),
+                    );
+                }
+            }
+        }
+    }
+
+    // Differences between control sets.
+    for pair in configs.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        let (ia, ib) = (
+            a.image_path.as_ref().map(|i| &i.raw),
+            b.image_path.as_ref().map(|i| &i.raw),
+        );
+        if ia.map(|s| s.to_ascii_lowercase()) != ib.map(|s| s.to_ascii_lowercase()) {
+            push_once(
+                &mut flags,
+                "image_path_differs_between_control_sets",
+                format!(
+                    "ImagePath differs: {} `{}` vs {} `{}`",
+                    a.control_set,
+                    ia.map_or("(none)", |s| s.as_str()),
+                    b.control_set,
+                    ib.map_or("(none)", |s| s.as_str())
+                ),
+                key_item(b, "ImagePath", format!("ImagePath in {}", b.control_set)),
+            );
+        }
+    }
+
+    // Recovery configuration.
+    for c in configs {
+        let Some(actions) = &c.failure_actions else {
+            continue;
+        };
+        let runs_command = actions
+            .actions
+            .iter()
+            .any(|a| a.action == FailureActionType::RunCommand);
+        let restarts = actions
+            .actions
+            .iter()
+            .any(|a| a.action == FailureActionType::Restart);
+        if runs_command {
+            push_once(
+                &mut flags,
+                "recovery_runs_command",
+                format!(
+                    "FailureActions run a command on failure: `{}`",
+                    c.failure_command
+                        .as_deref()
+                        .unwrap_or("(FailureCommand empty)")
+                ),
+                key_item(
+                    c,
+                    "FailureActions",
+                    "FailureActions with RUN_COMMAND".into(),
+                ),
+            );
+        }
+        if restarts && (failed_runs || suspicious_image) {
+            push_once(&mut flags, "recovery_restarts", format!(
+                "FailureActions restart the service on failure (reset after {}): a failing program can come back again and again; whether it did is judged from events only",
+                actions.reset_period_s.map_or("never".to_string(), |s| format!("{s} s"))
+            ), key_item(c, "FailureActions", "FailureActions with RESTART".into()));
+        }
+    }
+
+    // ServicesPipeTimeout: a raised value gives a plain program longer to act before the kill.
+    let auto_or_run = !runs.is_empty()
+        || configs
+            .iter()
+            .any(|c| matches!(c.start, Some(StartType::Auto)));
+    if auto_or_run {
+        for set in control_sets.iter().filter(|s| {
+            !s.pipe_timeout_is_default && s.effective_pipe_timeout_ms != DEFAULT_PIPE_TIMEOUT_MS
+        }) {
+            push_once(&mut flags, "raised_pipe_timeout", format!(
+                "{}\\Control\\ServicesPipeTimeout = {} ms (default 30000): every service gets longer before the SCM gives up on it",
+                set.name, set.effective_pipe_timeout_ms
+            ), EvidenceItem { source: set.source.clone(), time: None, summary: "ServicesPipeTimeout".into() });
+        }
+    }
+    for e in events {
+        if let ScmEventKind::ConnectTimeout {
+            timeout_ms: Some(ms),
+        } = &e.what
+        {
+            if *ms != DEFAULT_PIPE_TIMEOUT_MS {
+                push_once(
+                    &mut flags,
+                    "raised_pipe_timeout",
+                    format!("the 7009 shows a timeout of {ms} ms in force (default 30000)"),
+                    event_item(e),
+                );
+            }
+        }
+    }
+    flags
+}
+
+fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: EvidenceItem) {
+    match flags.iter_mut().find(|f| f.id == id) {
+        Some(flag) => {
+            if !flag.evidence.contains(&item) {
+                flag.evidence.push(item);
+            }
+        }
+        None => flags.push(Attention {
+            id: id.to_string(),
+            reason,
+            evidence: vec![item],
+        }),
+    }
+}
+
+fn interpreter(command: &str) -> Option<&'static str> {
+    let lower = command.to_ascii_lowercase();
+    INTERPRETERS.iter().copied().find(|i| {
+        lower.match_indices(i).any(|(at, _)| {
+            at == 0 || matches!(lower.as_bytes()[at - 1], b'\\' | b'/' | b' ' | b'"')
+        })
+    })
+}
+
+fn same_path(a: &str, b: &str) -> bool {
+    let clean = |s: &str| s.trim().trim_matches('"').to_ascii_lowercase();
+    clean(a) == clean(b)
+}
+
+fn record_id(e: &ScmEvent) -> u64 {
+    match e.source {
+        Provenance::EventRecord { record_id, .. } => record_id,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpreters_are_found_as_programs_not_substrings() {
+        assert_eq!(
+            interpreter("c:\\windows\\system32\\cmd.exe /c x"),
+            Some("cmd.exe")
+        );
+        assert_eq!(interpreter("%COMSPEC% /b /c start"), Some("%comspec%"));
+        assert_eq!(interpreter("C:\\tools\\mycmd.exe"), None);
+    }
+}

@@ -1,0 +1,120 @@
+//! One-line descriptions of evidence, and the wording of durations and errors.
+
+use konseki_model::{EvidenceItem, ScmEvent, ScmEventKind};
+
+/// The evidence item for an SCM event.
+pub(crate) fn event_item(event: &ScmEvent) -> EvidenceItem {
+    EvidenceItem {
+        source: event.source.clone(),
+        time: Some(event.time),
+        summary: describe_event(event),
+    }
+}
+
+fn describe_event(e: &ScmEvent) -> String {
+    let id = e.event_id;
+    match &e.what {
+        ScmEventKind::Installed { image_path, start_type, account, .. } => format!(
+            "{id}: service installed, ImagePath `{image_path}`, start type {start_type}, account {account}"
+        ),
+        ScmEventKind::ConnectTimeout { timeout_ms } => format!(
+            "{id}: the SCM started the program and waited {} ms for it to connect; it did not",
+            timeout_ms.map_or("?".to_string(), |t| t.to_string())
+        ),
+        ScmEventKind::StartFailed { error } => {
+            format!("{id}: service failed to start: {}", win32_error_text(error))
+        }
+        ScmEventKind::TransactionTimeout { timeout_ms } => format!(
+            "{id}: timeout ({} ms) waiting for a transaction response",
+            timeout_ms.map_or("?".to_string(), |t| t.to_string())
+        ),
+        ScmEventKind::HungOnStart => format!("{id}: service hung on starting"),
+        ScmEventKind::TerminatedWithError { error } => {
+            format!("{id}: service terminated with error {}", win32_error_text(error))
+        }
+        ScmEventKind::Crashed { count, action_delay_ms, action } => format!(
+            "{id}: service terminated unexpectedly ({} time(s)){}",
+            count.map_or("?".to_string(), |c| c.to_string()),
+            match (action, action_delay_ms) {
+                (Some(a), Some(d)) => format!("; corrective action in {d} ms: {a}"),
+                (Some(a), None) => format!("; corrective action: {a}"),
+                _ => String::new(),
+            }
+        ),
+        ScmEventKind::RecoveryFailed { action, error } => {
+            format!("{id}: corrective action {action} failed: {error}")
+        }
+        ScmEventKind::StateChanged { state } => format!("{id}: service entered the {state} state"),
+        ScmEventKind::StartTypeChanged { from, to } => {
+            format!("{id}: start type changed from {from} to {to}")
+        }
+        ScmEventKind::DriversFailed { .. } => format!("{id}: boot/system-start driver failed to load"),
+    }
+}
+
+/// `%%1053` → `%%1053 (ERROR_SERVICE_REQUEST_TIMEOUT: …)` for the errors that matter to a
+/// verdict (winerror.h). Unknown codes are returned as logged.
+pub fn win32_error_text(error: &str) -> String {
+    let meaning = match error.trim() {
+        "%%1053" => "ERROR_SERVICE_REQUEST_TIMEOUT: the service did not respond to the start request in a timely fashion",
+        "%%2" => "ERROR_FILE_NOT_FOUND: the image file was not found",
+        "%%3" => "ERROR_PATH_NOT_FOUND: the image path was not found",
+        "%%5" => "ERROR_ACCESS_DENIED",
+        "%%193" => "ERROR_BAD_EXE_FORMAT: not a valid Win32 application",
+        "%%216" => "ERROR_EXE_MACHINE_TYPE_MISMATCH",
+        "%%50" => "ERROR_NOT_SUPPORTED",
+        "%%1058" => "ERROR_SERVICE_DISABLED",
+        "%%1069" => "ERROR_SERVICE_LOGON_FAILED: the service account could not log on",
+        "%%1275" => "ERROR_DRIVER_BLOCKED",
+        "%%577" => "ERROR_INVALID_IMAGE_HASH: signature check failed",
+        _ => return error.to_string(),
+    };
+    format!("{error} ({meaning})")
+}
+
+/// Errors after which the image was certainly not run: the process was never created.
+pub(crate) fn error_means_not_executed(error: &str) -> bool {
+    matches!(
+        error.trim(),
+        "%%2" | "%%3" | "%%193" | "%%216" | "%%1058" | "%%1069" | "%%1275" | "%%577"
+    )
+}
+
+/// "≤ 0.55 s", "≤ 30 s", "≤ 10 min": an upper bound, so rounded *up*.
+pub fn format_duration_at_most(ms: u64) -> String {
+    if ms < 10_000 {
+        let centis = ms.div_ceil(10);
+        let text = format!("{}.{:02}", centis / 100, centis % 100);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        format!("≤ {text} s")
+    } else if ms < 120_000 {
+        format!("≤ {} s", ms.div_ceil(1000))
+    } else if ms < 7_200_000 {
+        format!("≤ {} min", ms.div_ceil(60_000))
+    } else {
+        format!("≤ {} h", ms.div_ceil(3_600_000))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_up() {
+        assert_eq!(format_duration_at_most(547), "≤ 0.55 s");
+        assert_eq!(format_duration_at_most(440), "≤ 0.44 s");
+        assert_eq!(format_duration_at_most(1000), "≤ 1 s");
+        assert_eq!(format_duration_at_most(30_000), "≤ 30 s");
+        assert_eq!(format_duration_at_most(600_000), "≤ 10 min");
+        assert_eq!(format_duration_at_most(0), "≤ 0 s");
+    }
+
+    #[test]
+    fn errors_are_explained() {
+        assert!(win32_error_text("%%1053").contains("timely"));
+        assert_eq!(win32_error_text("%%9999"), "%%9999");
+        assert!(error_means_not_executed("%%2"));
+        assert!(!error_means_not_executed("%%1053"));
+    }
+}

@@ -1,0 +1,23 @@
+//! konseki correlation: pure functions from the evidence model to conclusions.
+//!
+//! For each service: its lifecycle (installs, start attempts, runs with explicit time bounds),
+//! a verdict (did the program run, for how long at most, did it stay), attention flags, and the
+//! evidence chain behind each. One rule per module:
+//! - [`lifecycle`]: SCM events + boot markers → run windows;
+//! - [`verdict`]: runs → execution / residency verdict and its rationale;
+//! - [`attention`]: configuration and events → reasons to look closer;
+//! - [`control_set_diff`]: differences between control sets.
+//!
+//! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
+//! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
+//! not run" is the conclusion this crate exists to prevent.
+
+pub mod attention;
+pub mod control_set_diff;
+mod describe;
+pub mod lifecycle;
+mod report;
+pub mod verdict;
+
+pub use describe::{format_duration_at_most, win32_error_text};
+pub use report::analyse;

@@ -1,0 +1,291 @@
+//! SCM events and boot markers → the runs of one service's program.
+//!
+//! Rules, each with its source:
+//! - 7009 means the SCM created the process and waited up to param1 ms for it to connect
+//!   (technet cc756342). The program ran from its creation until at most the 7009 time. 7009 is
+//!   logged when the wait ends: at the timeout, or earlier when the process exits without
+//!   connecting (`EXPECTED.md` finding 2: 0.018–0.55 s after the 7045 in every real sample), so
+//!   the start lies in `[max(7009 − param1, install, boot), 7009]`, never "7045 + 30 s".
+//! - 7000 `%%1053` beside a 7009 is the same failed start; alone, it still means the process was
+//!   created and did not answer in time. 7000 with a file/format/logon error means no process.
+//! - 7036 running opens a run; 7036 stopped, 7031/7034 crash, 7023/7024 and a shutdown end it.
+//! - A run after a 7031 whose corrective action is a restart counts as a restart. Restarts are
+//!   concluded from events only, never from the FailureActions configuration (`SERVICES.md` §2.4).
+
+use konseki_model::{
+    BootMarker, BootMarkerKind, EvidenceItem, RunOutcome, RunWindow, ScmEvent, ScmEventKind,
+    TimeBound, Timestamp,
+};
+
+use crate::describe::{error_means_not_executed, event_item};
+
+/// A 7000 within this distance of a 7009 belongs to the same start attempt (they share a
+/// timestamp in every real sample).
+const SAME_ATTEMPT_MS: i128 = 2_000;
+
+/// The reconstructed lifecycle of one service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// Its runs, in time order.
+    pub runs: Vec<RunWindow>,
+    /// Start attempts that show the image did not run.
+    pub failed_starts: Vec<EvidenceItem>,
+    /// Runs that began after a crash with a restart action.
+    pub restarts: usize,
+}
+
+/// Rebuilds the runs of one service from its events (time-ordered), the boot markers, the
+/// ServicesPipeTimeout in force, and the end of what the logs cover.
+pub fn lifecycle(
+    events: &[&ScmEvent],
+    markers: &[BootMarker],
+    pipe_timeout_ms: u64,
+    log_end: Option<Timestamp>,
+) -> Lifecycle {
+    let mut state = State::default();
+    let mut markers = markers.iter().peekable();
+    for event in events {
+        while let Some(marker) = markers.next_if(|m| m.time <= event.time) {
+            state.marker(marker);
+        }
+        state.event(event, pipe_timeout_ms);
+    }
+    // Markers after the last event can still end a run (shutdown while it ran).
+    for marker in markers {
+        if state.open.is_none() {
+            break;
+        }
+        state.marker(marker);
+    }
+    state.finish(log_end)
+}
+
+#[derive(Default)]
+struct State {
+    out: Lifecycle,
+    /// The earliest a new run can have started: the latest install, boot, or run end.
+    lower_bound: Option<Timestamp>,
+    open: Option<OpenRun>,
+    restart_pending: bool,
+    /// The last run came from a 7009, and a 7000 may still join it.
+    joinable_timeout: Option<Timestamp>,
+}
+
+struct OpenRun {
+    start: TimeBound,
+    seen_until: Timestamp,
+    evidence: Vec<EvidenceItem>,
+}
+
+impl State {
+    fn marker(&mut self, marker: &BootMarker) {
+        let item = || EvidenceItem {
+            source: marker.source.clone(),
+            time: Some(marker.time),
+            summary: match marker.kind {
+                BootMarkerKind::Boot => "system boot".to_string(),
+                _ => "system shutdown".to_string(),
+            },
+        };
+        match marker.kind {
+            // 1074 only announces a shutdown; the run ends at the 6006/13 that follows.
+            BootMarkerKind::Shutdown => {
+                self.close(
+                    TimeBound::Exact { at: marker.time },
+                    RunOutcome::SystemShutdown,
+                    item(),
+                );
+            }
+            BootMarkerKind::Boot => {
+                if let Some(open) = &self.open {
+                    // No shutdown marker: it ended some time before this boot.
+                    let end = TimeBound::Range {
+                        from: open.seen_until,
+                        to: marker.time,
+                    };
+                    self.close(end, RunOutcome::SystemShutdown, item());
+                }
+                self.lower_bound = Some(marker.time);
+                self.restart_pending = false;
+            }
+            _ => {}
+        }
+    }
+
+    fn event(&mut self, event: &ScmEvent, pipe_timeout_ms: u64) {
+        let item = event_item(event);
+        let t = event.time;
+        match &event.what {
+            ScmEventKind::Installed { .. } => self.lower_bound = Some(t),
+            ScmEventKind::ConnectTimeout { timeout_ms } => {
+                self.timed_out_run(t, timeout_ms.unwrap_or(pipe_timeout_ms), *timeout_ms, item);
+                self.joinable_timeout = Some(t);
+                return;
+            }
+            ScmEventKind::StartFailed { error } => {
+                let joins = self
+                    .joinable_timeout
+                    .is_some_and(|t0| t.duration_since(t0).as_millis().abs() <= SAME_ATTEMPT_MS);
+                if joins {
+                    if let Some(run) = self.out.runs.last_mut() {
+                        run.evidence.push(item);
+                    }
+                } else if error.trim() == "%%1053" {
+                    self.timed_out_run(t, pipe_timeout_ms, None, item);
+                } else if error_means_not_executed(error) {
+                    self.out.failed_starts.push(item);
+                } else {
+                    // An error that does not say whether the process was created: keep it as a
+                    // failed attempt, not as a run (no evidence the image executed).
+                    self.out.failed_starts.push(item);
+                }
+            }
+            ScmEventKind::StateChanged { state } if state == "running" => match &mut self.open {
+                Some(open) => {
+                    open.evidence.push(item);
+                    open.seen_until = t;
+                }
+                None => self.open_run(t, pipe_timeout_ms, item),
+            },
+            ScmEventKind::StateChanged { state } if state == "stopped" => {
+                self.ensure_open(t);
+                self.close(TimeBound::Exact { at: t }, RunOutcome::Stopped, item);
+            }
+            ScmEventKind::Crashed { action, .. } => {
+                self.ensure_open(t);
+                let restart = event.data.get("param4").is_some_and(|a| a.trim() == "1")
+                    || action
+                        .as_deref()
+                        .is_some_and(|a| a.to_ascii_lowercase().contains("restart"));
+                self.close(
+                    TimeBound::Exact { at: t },
+                    RunOutcome::Crashed {
+                        corrective_action: action.clone(),
+                    },
+                    item,
+                );
+                self.restart_pending = restart;
+            }
+            ScmEventKind::TerminatedWithError { error } => {
+                self.ensure_open(t);
+                self.close(
+                    TimeBound::Exact { at: t },
+                    RunOutcome::TerminatedWithError {
+                        error: error.clone(),
+                    },
+                    item,
+                );
+            }
+            _ => {
+                if let Some(open) = &mut self.open {
+                    open.evidence.push(item);
+                }
+            }
+        }
+        self.joinable_timeout = None;
+    }
+
+    /// A 7009 (or lone 7000 %%1053): the process ran from creation until at most `t`.
+    fn timed_out_run(
+        &mut self,
+        t: Timestamp,
+        wait_ms: u64,
+        logged_ms: Option<u64>,
+        item: EvidenceItem,
+    ) {
+        let mut evidence = self.open.take().map(|o| o.evidence).unwrap_or_default();
+        evidence.push(item);
+        let from = self.earliest_start(t, wait_ms);
+        self.push_run(RunWindow {
+            start: TimeBound::Range { from, to: t },
+            end: TimeBound::Exact { at: t },
+            max_duration_ms: Some(millis_between(from, t)),
+            outcome: RunOutcome::TimedOut {
+                timeout_ms: logged_ms,
+            },
+            evidence,
+        });
+        self.lower_bound = Some(t);
+    }
+
+    fn open_run(&mut self, t: Timestamp, pipe_timeout_ms: u64, item: EvidenceItem) {
+        let from = self.earliest_start(t, pipe_timeout_ms);
+        self.open = Some(OpenRun {
+            start: TimeBound::Range { from, to: t },
+            seen_until: t,
+            evidence: vec![item],
+        });
+    }
+
+    /// A stop or crash with no start in the logs: it ran before `t`, since the latest bound.
+    fn ensure_open(&mut self, t: Timestamp) {
+        if self.open.is_none() {
+            let from = self.lower_bound.unwrap_or(t);
+            self.open = Some(OpenRun {
+                start: TimeBound::Range { from, to: t },
+                seen_until: t,
+                evidence: Vec::new(),
+            });
+        }
+    }
+
+    /// The earliest a process that was given `wait_ms` to connect at `t` can have started.
+    fn earliest_start(&self, t: Timestamp, wait_ms: u64) -> Timestamp {
+        let by_timeout = t
+            .checked_sub(jiff::SignedDuration::from_millis(wait_ms as i64))
+            .unwrap_or(t);
+        match self.lower_bound {
+            Some(bound) if bound > by_timeout && bound <= t => bound,
+            _ => by_timeout,
+        }
+    }
+
+    fn close(&mut self, end: TimeBound, outcome: RunOutcome, item: EvidenceItem) {
+        let Some(mut open) = self.open.take() else {
+            return;
+        };
+        open.evidence.push(item);
+        let max_duration_ms = match (open.start.earliest(), end.latest()) {
+            (Some(from), Some(to)) => Some(millis_between(from, to)),
+            _ => None,
+        };
+        if let Some(latest) = end.latest() {
+            self.lower_bound = Some(latest);
+        }
+        self.push_run(RunWindow {
+            start: open.start,
+            end,
+            max_duration_ms,
+            outcome,
+            evidence: open.evidence,
+        });
+    }
+
+    fn push_run(&mut self, run: RunWindow) {
+        if self.restart_pending {
+            self.out.restarts += 1;
+            self.restart_pending = false;
+        }
+        self.out.runs.push(run);
+    }
+
+    fn finish(mut self, log_end: Option<Timestamp>) -> Lifecycle {
+        if let Some(open) = self.open.take() {
+            let from = log_end.map_or(open.seen_until, |end| end.max(open.seen_until));
+            self.push_run(RunWindow {
+                start: open.start,
+                end: TimeBound::NotBefore { from },
+                max_duration_ms: None,
+                outcome: RunOutcome::StillRunning,
+                evidence: open.evidence,
+            });
+        }
+        self.out
+    }
+}
+
+/// Whole milliseconds from `from` to `to`, rounded up: these are upper bounds.
+fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
+    let nanos = u128::try_from(to.duration_since(from).as_nanos()).unwrap_or(0);
+    u64::try_from(nanos.div_ceil(1_000_000)).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,144 @@
+//! Evidence → the scan report: one [`ServiceReport`] per service key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use konseki_model::{
+    BootMarker, ControlSet, Evidence, EvidenceItem, LogCoverage, ScanReport, ScmEvent,
+    ServiceConfig, ServiceReport,
+};
+
+use crate::attention::attention;
+use crate::control_set_diff::control_set_diffs;
+use crate::describe::event_item;
+use crate::lifecycle::lifecycle;
+use crate::verdict::{verdict, VerdictContext};
+
+/// Version of the JSON document (`docs/schema.json`); bump on incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Correlates everything extracted into the report.
+pub fn analyse(evidence: Evidence) -> ScanReport {
+    let system_logs: Vec<&LogCoverage> = evidence
+        .logs
+        .iter()
+        .filter(|l| {
+            l.channel
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("System"))
+        })
+        .collect();
+    let log_end = system_logs.iter().filter_map(|l| l.last).max();
+    let pipe_timeout_ms = effective_pipe_timeout(&evidence.control_sets);
+
+    let mut grouped: BTreeMap<String, (Vec<&ServiceConfig>, Vec<&ScmEvent>)> = BTreeMap::new();
+    for c in &evidence.services {
+        grouped.entry(c.name.to_lowercase()).or_default().0.push(c);
+    }
+    for e in &evidence.events {
+        grouped
+            .entry(e.service.to_lowercase())
+            .or_default()
+            .1
+            .push(e);
+    }
+
+    let services = grouped
+        .into_values()
+        .map(|(configs, events)| {
+            service_report(
+                configs,
+                events,
+                &evidence.markers,
+                &evidence.control_sets,
+                &system_logs,
+                pipe_timeout_ms,
+                log_end,
+            )
+        })
+        .collect();
+
+    ScanReport {
+        konseki_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: SCHEMA_VERSION,
+        control_set_diffs: control_set_diffs(&evidence.services),
+        inventory: evidence.inventory,
+        hives: evidence.hives,
+        logs: evidence.logs,
+        control_sets: evidence.control_sets,
+        boot_markers: evidence.markers,
+        services,
+        warnings: evidence.warnings,
+    }
+}
+
+/// The timeout of the control set in use (`Select\Current`), else of any set, else the default.
+fn effective_pipe_timeout(sets: &[ControlSet]) -> u64 {
+    sets.iter()
+        .find(|s| s.roles.iter().any(|r| r == "current"))
+        .or_else(|| sets.first())
+        .map_or(30_000, |s| s.effective_pipe_timeout_ms)
+}
+
+fn service_report(
+    configs: Vec<&ServiceConfig>,
+    events: Vec<&ScmEvent>,
+    markers: &[BootMarker],
+    control_sets: &[ControlSet],
+    system_logs: &[&LogCoverage],
+    pipe_timeout_ms: u64,
+    log_end: Option<jiff::Timestamp>,
+) -> ServiceReport {
+    let name = configs
+        .first()
+        .map(|c| c.name.clone())
+        .or_else(|| events.first().map(|e| e.service.clone()))
+        .unwrap_or_default();
+    let computers: BTreeSet<&str> = events.iter().map(|e| e.computer.as_str()).collect();
+    let own_markers: Vec<BootMarker> = markers
+        .iter()
+        .filter(|m| computers.contains(m.computer.as_str()))
+        .cloned()
+        .collect();
+    let life = lifecycle(&events, &own_markers, pipe_timeout_ms, log_end);
+
+    let configs: Vec<ServiceConfig> = configs.into_iter().cloned().collect();
+    let mut other_evidence: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
+    other_evidence.extend(configs.iter().map(|c| EvidenceItem {
+        source: c.source.clone(),
+        time: c.key_last_written,
+        summary: format!(
+            "service key in {} (last written {}), ImagePath `{}`",
+            c.control_set,
+            c.key_last_written.map_or("?".to_string(), |t| t.to_string()),
+            c.image_path.as_ref().map_or("", |i| i.raw.as_str())
+        ),
+    }));
+    let flags = attention(&configs, &events, &life.runs, control_sets);
+    let verdict = verdict(
+        &life,
+        VerdictContext {
+            system_logs,
+            failure_actions: configs.iter().find_map(|c| c.failure_actions.as_ref()),
+            other_evidence,
+        },
+    );
+    let mut display_names: Vec<String> = Vec::new();
+    for d in configs
+        .iter()
+        .filter_map(|c| c.display_name.clone())
+        .chain(events.iter().filter_map(|e| e.display_name.clone()))
+    {
+        if !display_names.contains(&d) {
+            display_names.push(d);
+        }
+    }
+    ServiceReport {
+        name,
+        display_names,
+        configs,
+        events: events.into_iter().cloned().collect(),
+        runs: life.runs,
+        verdict,
+        attention: flags,
+    }
+}

@@ -1,0 +1,210 @@
+//! Runs → the verdict for one service, with its rationale in words.
+
+use konseki_model::{
+    EvidenceItem, Execution, FailureActions, LogCoverage, Residency, RunOutcome, RunWindow, Verdict,
+};
+
+use crate::describe::format_duration_at_most;
+use crate::lifecycle::Lifecycle;
+
+/// What the verdict needs besides the lifecycle.
+pub struct VerdictContext<'a> {
+    /// The System logs read (their spans bound what "no evidence" means).
+    pub system_logs: &'a [&'a LogCoverage],
+    /// FailureActions configured in any control set, for the "configured ≠ happened" remark.
+    pub failure_actions: Option<&'a FailureActions>,
+    /// Evidence items that are not runs (installs, config keys), appended to the chain.
+    pub other_evidence: Vec<EvidenceItem>,
+}
+
+/// The verdict for one service.
+pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
+    let runs = &life.runs;
+    let mut rationale = Vec::new();
+    let execution = if !runs.is_empty() {
+        Execution::Executed
+    } else if !life.failed_starts.is_empty() {
+        Execution::StartAttemptedNotExecuted
+    } else {
+        Execution::NoEvidence
+    };
+    let still_running = runs.iter().any(|r| {
+        matches!(
+            r.outcome,
+            RunOutcome::StillRunning | RunOutcome::SystemShutdown
+        )
+    });
+    let residency = if life.restarts > 0 {
+        Residency::SemiResident
+    } else if still_running {
+        Residency::Resident
+    } else if !runs.is_empty() {
+        Residency::NotResident
+    } else {
+        Residency::Unknown
+    };
+    let longest_run_ms = if runs.iter().all(|r| r.max_duration_ms.is_some()) {
+        runs.iter().filter_map(|r| r.max_duration_ms).max()
+    } else {
+        None
+    };
+
+    for run in runs {
+        rationale.push(explain_run(run));
+    }
+    for failed in &life.failed_starts {
+        rationale.push(format!(
+            "A start attempt failed without the program being run ({}).",
+            failed.summary
+        ));
+    }
+    match residency {
+        Residency::NotResident => rationale.push(
+            "No later start, running state or crash-restart follows the last run in the logs: not resident after it."
+                .to_string(),
+        ),
+        Residency::SemiResident => rationale.push(format!(
+            "The SCM restarted it {} time(s) after unexpected terminations (7031 corrective action, then a new run): semi-resident.",
+            life.restarts
+        )),
+        _ => {}
+    }
+    if let Some(actions) = ctx.failure_actions.filter(|a| a.restarts_or_runs_command()) {
+        if life.restarts == 0 && !runs.is_empty() {
+            rationale.push(format!(
+                "Recovery actions are configured ({}), but no restart is in the evidence; restarts are concluded from events, never from configuration.",
+                describe_actions(actions)
+            ));
+        }
+    }
+    if execution == Execution::NoEvidence {
+        rationale.push(no_evidence_sentence(ctx.system_logs));
+    }
+
+    let summary = summary(
+        execution,
+        runs.len(),
+        longest_run_ms,
+        residency,
+        ctx.system_logs,
+    );
+    let mut evidence: Vec<EvidenceItem> = runs
+        .iter()
+        .flat_map(|r| r.evidence.iter().cloned())
+        .collect();
+    evidence.extend(life.failed_starts.iter().cloned());
+    for item in ctx.other_evidence {
+        if !evidence.contains(&item) {
+            evidence.push(item);
+        }
+    }
+    evidence.sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    Verdict {
+        execution,
+        longest_run_ms,
+        runs: runs.len(),
+        residency,
+        summary,
+        rationale,
+        evidence,
+    }
+}
+
+fn explain_run(run: &RunWindow) -> String {
+    let bound = run
+        .max_duration_ms
+        .map(format_duration_at_most)
+        .unwrap_or_else(|| "for an unbounded time".to_string());
+    let start = match (run.start.earliest(), run.start.latest()) {
+        (Some(a), Some(b)) if a != b => format!("started between {a} and {b}"),
+        (Some(a), _) => format!("started at {a}"),
+        _ => "started at an unknown time".to_string(),
+    };
+    match &run.outcome {
+        RunOutcome::TimedOut { timeout_ms } => format!(
+            "The SCM created the program's process and gave up waiting for it to connect{} (7009/7000). It {start} and ran until at most {}: {bound}. A timed-out program still ran: everything it did before the timeout happened.",
+            timeout_ms.map(|t| format!(" after {t} ms")).unwrap_or_default(),
+            run.end.latest().map_or("?".to_string(), |t| t.to_string()),
+        ),
+        RunOutcome::StillRunning => format!(
+            "It reached the running state ({start}) and no stop, crash or shutdown follows in the logs: it was still running at {}.",
+            run.end.earliest().map_or("?".to_string(), |t| t.to_string())
+        ),
+        RunOutcome::SystemShutdown => format!(
+            "It ran ({start}) until the system shut down ({}): {bound}.",
+            run.end.latest().map_or("?".to_string(), |t| t.to_string())
+        ),
+        RunOutcome::Crashed { corrective_action } => format!(
+            "It ran ({start}) and terminated unexpectedly at {}{}: {bound}.",
+            run.end.latest().map_or("?".to_string(), |t| t.to_string()),
+            corrective_action.as_ref().map(|a| format!(", corrective action: {a}")).unwrap_or_default()
+        ),
+        RunOutcome::Stopped => format!(
+            "It ran ({start}) and stopped at {}: {bound}.",
+            run.end.latest().map_or("?".to_string(), |t| t.to_string())
+        ),
+        RunOutcome::TerminatedWithError { error } => format!(
+            "It ran ({start}) and stopped with error {error} at {}: {bound}.",
+            run.end.latest().map_or("?".to_string(), |t| t.to_string())
+        ),
+        RunOutcome::StartFailed { error } => format!("Start failed: {error}."),
+    }
+}
+
+fn describe_actions(actions: &FailureActions) -> String {
+    actions
+        .actions
+        .iter()
+        .map(|a| format!("{:?} after {} ms", a.action, a.delay_ms).to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn span_text(logs: &[&LogCoverage]) -> Option<String> {
+    let first = logs.iter().filter_map(|l| l.first).min()?;
+    let last = logs.iter().filter_map(|l| l.last).max()?;
+    Some(format!("{first} – {last}"))
+}
+
+fn no_evidence_sentence(logs: &[&LogCoverage]) -> String {
+    match span_text(logs) {
+        Some(span) => format!(
+            "No SCM event shows this service starting in the System log(s) covering {span}. Absence of evidence outside that span is not evidence of absence."
+        ),
+        None => "No System log was available: whether the service ran cannot be judged from SCM events.".to_string(),
+    }
+}
+
+fn summary(
+    execution: Execution,
+    runs: usize,
+    longest: Option<u64>,
+    residency: Residency,
+    logs: &[&LogCoverage],
+) -> String {
+    match execution {
+        Execution::Executed => {
+            let times = if runs > 1 {
+                format!(" ×{runs}")
+            } else {
+                String::new()
+            };
+            let each = if runs > 1 { "each ran" } else { "ran" };
+            let duration = longest
+                .map(|ms| format!(", {each} {}", format_duration_at_most(ms)))
+                .unwrap_or_default();
+            let residency = match residency {
+                Residency::Resident => "resident",
+                Residency::NotResident => "not resident",
+                Residency::SemiResident => "semi-resident (restarted by recovery)",
+                Residency::Unknown => "residency unknown",
+            };
+            format!("executed{times}{duration}, {residency}")
+        }
+        Execution::StartAttemptedNotExecuted => "start attempted, program not run".to_string(),
+        Execution::NoEvidence => match span_text(logs) {
+            Some(span) => format!("no evidence of execution in System logs {span}"),
+            None => "no evidence of execution (no System log)".to_string(),
+        },
+    }
+}

@@ -1,0 +1,194 @@
+//! Evidence discovery: walk the given paths, recognise artifacts by signature (not by name),
+//! pair hives with their transaction logs (names compared case-insensitively).
+//!
+//! Works on a mounted volume, a KAPE target tree (`C/Windows/System32/config/SYSTEM`), a
+//! Velociraptor collection (`C%3A/…` names), a loose folder of renamed files, or single files.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use konseki_model::{ArtifactKind, FoundArtifact, Warning};
+use konseki_registry::BaseBlock;
+
+/// Directory depth limit: a collection is never deeper; a symlink loop or a hostile tree must not
+/// make the walk endless.
+const MAX_DEPTH: usize = 32;
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Recognised artifacts.
+    pub artifacts: Vec<FoundArtifact>,
+    /// Paths that could not be read.
+    pub warnings: Vec<Warning>,
+}
+
+/// Walks `roots` and recognises artifacts. Paths that do not exist or cannot be read are warnings.
+pub fn discover(roots: &[PathBuf]) -> Discovered {
+    let mut files = Vec::new();
+    let mut found = Discovered::default();
+    for root in roots {
+        walk(root, 0, &mut files, &mut found.warnings);
+    }
+    files.sort();
+    let mut logs = Vec::new();
+    for path in files {
+        match sniff(&path) {
+            Ok(Some(ArtifactKind::HiveLog)) => logs.push(path),
+            Ok(Some(kind)) => found.artifacts.push(FoundArtifact {
+                kind,
+                role: (kind == ArtifactKind::Hive)
+                    .then(|| hive_role(&path))
+                    .flatten(),
+                path,
+                logs: Vec::new(),
+            }),
+            Ok(None) => {}
+            Err(e) => found.warnings.push(Warning {
+                file: path,
+                offset: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    for hive in found
+        .artifacts
+        .iter_mut()
+        .filter(|a| a.kind == ArtifactKind::Hive)
+    {
+        hive.logs = logs
+            .iter()
+            .filter(|l| is_log_of(l, &hive.path))
+            .cloned()
+            .collect();
+    }
+    found
+}
+
+fn walk(path: &Path, depth: usize, files: &mut Vec<PathBuf>, warnings: &mut Vec<Warning>) {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            warnings.push(Warning {
+                file: path.to_path_buf(),
+                offset: None,
+                message: format!("cannot access: {e}"),
+            });
+            return;
+        }
+    };
+    if meta.is_file() {
+        files.push(path.to_path_buf());
+    } else if meta.is_dir() && depth < MAX_DEPTH {
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => {
+                warnings.push(Warning {
+                    file: path.to_path_buf(),
+                    offset: None,
+                    message: format!("cannot list directory: {e}"),
+                });
+                return;
+            }
+        };
+        for entry in entries.flatten() {
+            walk(&entry.path(), depth + 1, files, warnings);
+        }
+    }
+}
+
+/// Decides what a file is from its first bytes.
+fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
+    let mut head = Vec::with_capacity(64);
+    File::open(path)?.take(64).read_to_end(&mut head)?;
+    if head.starts_with(b"ElfFile\0") {
+        return Ok(Some(ArtifactKind::EventLog));
+    }
+    Ok(BaseBlock::parse(&head).map(|base| match base.file_type {
+        // 1, 2: old-format log; 6: new-format log (regf specification, "Base block").
+        1 | 2 | 6 => ArtifactKind::HiveLog,
+        _ => ArtifactKind::Hive,
+    }))
+}
+
+/// The hive's name from its file name (`SYSTEM`, `SOFTWARE`, `NTUSER.DAT`, …), decoding
+/// Velociraptor's `%XX` escapes.
+fn hive_role(path: &Path) -> Option<String> {
+    let name = decoded_file_name(path)?.to_ascii_uppercase();
+    [
+        "SYSTEM",
+        "SOFTWARE",
+        "SAM",
+        "SECURITY",
+        "NTUSER.DAT",
+        "USRCLASS.DAT",
+        "AMCACHE.HVE",
+    ]
+    .into_iter()
+    .find(|known| name == *known)
+    .map(str::to_string)
+}
+
+fn decoded_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy();
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| name.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `SYSTEM.LOG1` belongs to `SYSTEM` in the same directory (any case).
+fn is_log_of(log: &Path, hive: &Path) -> bool {
+    let (Some(log_name), Some(hive_name)) = (decoded_file_name(log), decoded_file_name(hive))
+    else {
+        return false;
+    };
+    log.parent() == hive.parent()
+        && log_name
+            .to_ascii_lowercase()
+            .strip_prefix(&hive_name.to_ascii_lowercase())
+            .is_some_and(|ext| matches!(ext, ".log" | ".log1" | ".log2"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn velociraptor_names_are_decoded() {
+        assert_eq!(
+            decoded_file_name(Path::new("x/SYSTEM%2ELOG1")).unwrap(),
+            "SYSTEM.LOG1"
+        );
+        assert_eq!(decoded_file_name(Path::new("C%3A")).unwrap(), "C:");
+        assert_eq!(decoded_file_name(Path::new("50%")).unwrap(), "50%");
+    }
+
+    #[test]
+    fn logs_pair_case_insensitively_in_the_same_directory() {
+        let hive = Path::new("d/transactions_NTUSER.DAT");
+        assert!(is_log_of(Path::new("d/transactions_ntuser.dat.log1"), hive));
+        assert!(!is_log_of(
+            Path::new("e/transactions_ntuser.dat.log1"),
+            hive
+        ));
+        assert!(!is_log_of(Path::new("d/transactions_NTUSER.DAT.bak"), hive));
+    }
+}

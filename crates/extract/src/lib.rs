@@ -1,0 +1,21 @@
+//! konseki extraction: find the evidence under a path, read it with the format adapters, and turn
+//! it into the evidence model. One module per mechanism.
+//!
+//! ```no_run
+//! let extracted = konseki_extract::extract(&["evidence/".into()], &konseki_extract::NoProgress);
+//! println!("{} services, {} SCM events", extracted.services.len(), extracted.events.len());
+//! ```
+
+mod discover;
+mod image_path;
+mod progress;
+mod scan;
+mod service_events;
+mod services;
+
+pub use discover::{discover, Discovered};
+pub use image_path::normalize_image_path;
+pub use progress::{NoProgress, Progress};
+pub use scan::extract;
+pub use service_events::{resolve_display_names, scm_event_ids};
+pub use services::{read_system_hive, SystemHive};

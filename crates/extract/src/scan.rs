@@ -1,0 +1,174 @@
+//! The extraction run: discover, read every artifact (event logs in parallel), tie events to keys.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use konseki_evtx::{read_events, EventIdFilter};
+use konseki_model::{
+    ArtifactKind, BootMarker, Evidence as Extracted, LogCoverage, Missing, ScmEvent, Warning,
+};
+
+use crate::discover::discover;
+use crate::progress::Progress;
+use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
+use crate::services::read_system_hive;
+
+/// Reads all evidence under `roots`.
+pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
+    let discovered = discover(roots);
+    let mut out = Extracted {
+        warnings: discovered.warnings,
+        ..Extracted::default()
+    };
+    out.inventory.roots = roots.to_vec();
+    for root in roots.iter().filter(|r| r.is_file()) {
+        if !discovered.artifacts.iter().any(|a| &a.path == root) {
+            let empty = std::fs::metadata(root).is_ok_and(|m| m.len() == 0);
+            out.warnings.push(Warning {
+                file: root.clone(),
+                offset: None,
+                message: if empty {
+                    "empty file (0 bytes): not a registry hive or EVTX log: skipped".into()
+                } else {
+                    "not a registry hive or EVTX log (no 'regf' or 'ElfFile' signature): skipped"
+                        .into()
+                },
+            });
+        }
+    }
+    let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    progress.begin(discovered.artifacts.iter().map(|a| size(&a.path)).sum());
+
+    let filter = EventIdFilter::new(scm_event_ids());
+    let logs: Vec<_> = discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::EventLog)
+        .collect();
+    let results: Vec<_> = logs
+        .par_iter()
+        .map(|artifact| {
+            let result = read_log(&artifact.path, &filter);
+            progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+            result
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok((coverage, events, markers, warnings)) => {
+                out.logs.push(coverage);
+                out.events.extend(events);
+                out.markers.extend(markers);
+                out.warnings.extend(warnings);
+            }
+            Err(warning) => out.warnings.push(warning),
+        }
+    }
+
+    for artifact in discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Hive)
+    {
+        let named_system = artifact.role.as_deref() == Some("SYSTEM");
+        if artifact.role.is_some() && !named_system {
+            continue;
+        }
+        match read_system_hive(&artifact.path, &artifact.logs) {
+            Ok(system) => {
+                out.hives.extend(system.state);
+                out.control_sets.extend(system.control_sets);
+                out.services.extend(system.services);
+                out.warnings.extend(system.warnings);
+            }
+            // An unnamed hive without `Select` is simply another hive (NTUSER, SOFTWARE…).
+            Err(_) if !named_system => {}
+            Err(message) => out.warnings.push(Warning {
+                file: artifact.path.clone(),
+                offset: None,
+                message,
+            }),
+        }
+        progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+    }
+    progress.end();
+
+    resolve_display_names(&mut out.events, &out.services);
+    out.events
+        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    out.markers
+        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    out.inventory.found = discovered.artifacts;
+    out.inventory.missing = missing(&out);
+    out
+}
+
+type LogResult = (LogCoverage, Vec<ScmEvent>, Vec<BootMarker>, Vec<Warning>);
+
+fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
+    let mut events = Vec::new();
+    let mut markers = Vec::new();
+    let summary = read_events(path, filter, |event| match classify(path, &event) {
+        Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
+        Some(service_events::Extracted::Marker(m)) => markers.push(m),
+        None => {}
+    })
+    .map_err(|e| Warning {
+        file: path.to_path_buf(),
+        offset: None,
+        message: e.to_string(),
+    })?;
+    let warnings = summary
+        .warnings
+        .iter()
+        .map(|w| Warning {
+            file: path.to_path_buf(),
+            offset: w.offset,
+            message: format!("unreadable record or chunk skipped: {}", w.message),
+        })
+        .collect();
+    let coverage = LogCoverage {
+        file: path.to_path_buf(),
+        channel: summary.channel,
+        records: summary.records,
+        unreadable: summary.errors,
+        header_chunk_count: summary.header_chunk_count,
+        dirty: summary.dirty,
+        first: summary.first,
+        last: summary.last,
+    };
+    Ok((coverage, events, markers, warnings))
+}
+
+/// What an examiner should know is absent, and what it costs.
+fn missing(out: &Extracted) -> Vec<Missing> {
+    let has_channel = |name: &str| {
+        out.logs.iter().any(|l| {
+            l.channel
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(name))
+        })
+    };
+    let mut missing = Vec::new();
+    if out.hives.is_empty() {
+        missing.push(Missing {
+            what: "SYSTEM hive".into(),
+            consequence: "no service configuration (ImagePath, Start, FailureActions), no ServicesPipeTimeout, no control-set comparison".into(),
+        });
+    }
+    if !has_channel("System") {
+        missing.push(Missing {
+            what: "System.evtx".into(),
+            consequence: "no SCM events: installs (7045), start timeouts (7009/7000), state changes (7036), crashes (7031/7034) not available".into(),
+        });
+    }
+    if !has_channel("Security") {
+        missing.push(Missing {
+            what: "Security.evtx".into(),
+            consequence: "4697 (service installed, with the installing account) not available"
+                .into(),
+        });
+    }
+    missing
+}

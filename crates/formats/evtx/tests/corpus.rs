@@ -1,0 +1,133 @@
+//! Record counts and events on the shared corpus, against `EXPECTED.md` (evtx_dump figures:
+//! every chunk with a valid signature is read, not only the header's count).
+
+use std::path::PathBuf;
+
+use konseki_evtx::{read_events, EventIdFilter, EvtxError};
+
+fn corpus(rel: &str) -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus");
+    if !root.is_dir() {
+        assert!(
+            std::env::var_os("KONSEKI_REQUIRE_CORPUS").is_none(),
+            "shared corpus not found at {} (KONSEKI_REQUIRE_CORPUS is set)",
+            root.display()
+        );
+        eprintln!("shared corpus absent at {}: test skipped", root.display());
+        return None;
+    }
+    Some(root.join(rel))
+}
+
+/// (records, count of each wanted id)
+fn count(rel: &str, ids: &[u16]) -> Option<(u64, Vec<usize>, konseki_evtx::LogSummary)> {
+    let path = corpus(rel)?;
+    let mut counts = vec![0; ids.len()];
+    let summary = read_events(&path, &EventIdFilter::new(ids.iter().copied()), |e| {
+        let i = ids
+            .iter()
+            .position(|&id| id == e.event_id)
+            .expect("filter kept an unwanted id");
+        counts[i] += 1;
+    })
+    .unwrap();
+    Some((summary.records, counts, summary))
+}
+
+#[test]
+fn dirty_logs_are_read_past_the_header_chunk_count() {
+    let Some((records, counts, summary)) =
+        count("evtx/APTSimulatorVM-Win10/System.evtx", &[7045, 7009])
+    else {
+        return;
+    };
+    assert_eq!((records, counts), (831, vec![33, 0]));
+    assert_eq!(summary.header_chunk_count, 3);
+    assert_eq!(summary.channel.as_deref(), Some("System"));
+    let (records, _, _) = count(
+        "evtx/APTSimulatorVM-Win10/Microsoft-Windows-Sysmon%4Operational.evtx",
+        &[1],
+    )
+    .unwrap();
+    assert_eq!(records, 1402);
+    let (records, _, _) = count("evtx/APTSimulatorVM-Win10/Security.evtx", &[4697]).unwrap();
+    assert_eq!(records, 5337);
+    let (records, counts, _) = count("evtx/omerbenamram_system.evtx", &[7000, 7045]).unwrap();
+    assert_eq!((records, counts), (1881, vec![3, 57]));
+    let (records, counts, _) = count("evtx/RDPAuth_Security.evtx", &[4697]).unwrap();
+    assert_eq!((records, counts), (789, vec![6]));
+}
+
+#[test]
+fn tchopper_triples_and_fields() {
+    let Some(path) = corpus("evtx/ID7000,7009,7045-Payload deployed via service - Tchopper.evtx")
+    else {
+        return;
+    };
+    let mut events = Vec::new();
+    let summary = read_events(&path, &EventIdFilter::new([7045, 7009, 7000, 7036]), |e| {
+        events.push(e)
+    })
+    .unwrap();
+    assert_eq!(summary.records, 733);
+    let n = |id| events.iter().filter(|e| e.event_id == id).count();
+    assert_eq!((n(7045), n(7009), n(7000), n(7036)), (244, 244, 244, 1));
+    let first = events.iter().find(|e| e.record_id == 9309).unwrap();
+    assert_eq!(first.event_id, 7009);
+    assert_eq!(first.time.to_string(), "2021-11-03T08:15:15.2269567Z");
+    assert_eq!(first.data("param1"), Some("30000"));
+    assert_eq!(first.computer, "FS03.offsec.lan");
+    assert_eq!(first.binary.as_deref(), Some(&b"s\0e\0g\x001\0\0\0"[..]));
+    let install = events.iter().find(|e| e.record_id == 9308).unwrap();
+    assert!(install
+        .data("ServiceName")
+        .unwrap()
+        .starts_with("IyMjIyMjIyMjIyMj"));
+    assert_eq!(install.data("StartType"), Some("demand start"));
+    assert_eq!(install.qualifiers, Some(16384));
+}
+
+#[test]
+fn damaged_logs_give_their_readable_part() {
+    let Some((records, _, summary)) = count("evtx/corrupt/System2.evtx", &[4624]) else {
+        return;
+    };
+    assert_eq!(records, 194);
+    assert_eq!(summary.channel.as_deref(), Some("Security"));
+    let (records, _, summary) =
+        count("evtx/corrupt/sample_with_a_bad_chunk_magic.evtx", &[7045]).unwrap();
+    assert_eq!(records, 301);
+    assert!(!summary.warnings.is_empty() && summary.warnings.iter().all(|w| w.offset.is_some()));
+    let (records, counts, _) = count(
+        "evtx/corrupt/sample-with-zero-data-size-event.evtx",
+        &[7009, 7045],
+    )
+    .unwrap();
+    assert_eq!((records, counts), (449, vec![1, 3]));
+    assert_eq!(
+        count("evtx/corrupt/dns_log_malformed.evtx", &[]).unwrap().0,
+        5
+    );
+    assert_eq!(count("evtx/corrupt/issue_201.evtx", &[]).unwrap().0, 1);
+    assert_eq!(
+        count("evtx/empty/Microsoft-Windows-WorkFolders%4WHC.evtx", &[])
+            .unwrap()
+            .0,
+        0
+    );
+    let empty = read_events(
+        &corpus("evtx/corrupt/test2.evtx").unwrap(),
+        &EventIdFilter::new([]),
+        |_| {},
+    );
+    assert!(matches!(empty, Err(EvtxError::Empty { .. })));
+    let not_evtx = read_events(
+        &corpus("hives/SAM").unwrap(),
+        &EventIdFilter::new([]),
+        |_| {},
+    );
+    assert!(
+        matches!(not_evtx, Err(EvtxError::NotEvtx { .. })),
+        "{not_evtx:?}"
+    );
+}

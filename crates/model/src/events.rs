@@ -1,0 +1,157 @@
+//! Events that matter to a service's lifecycle, tied to the service's key name.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::evidence::Provenance;
+use crate::time::Timestamp;
+
+/// How an event was tied to a service key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyLink {
+    /// The key name in the event's `Binary` field (7009, 7000, 7031, 7036 on newer systems).
+    Binary,
+    /// The key name in a named field (7040 param4, 4697 ServiceName).
+    Field,
+    /// Only the display name was available; matched through a 7045 or the registry's DisplayName.
+    DisplayName,
+    /// Not tied to a key; the display name stands in for it.
+    Unresolved,
+}
+
+/// What an SCM or Security event says about a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScmEventKind {
+    /// 7045 (System) or 4697 (Security): a service was installed.
+    Installed {
+        /// ImagePath / ServiceFileName as logged (unexpanded).
+        image_path: String,
+        /// Start type as logged.
+        start_type: String,
+        /// Service type as logged.
+        service_type: String,
+        /// Account.
+        account: String,
+    },
+    /// 7009: the SCM waited `timeout_ms` for the service to connect, then gave up.
+    ConnectTimeout {
+        /// param1: the timeout in force (ServicesPipeTimeout or its default).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
+    /// 7000: the service failed to start.
+    StartFailed {
+        /// param2 as logged (e.g. `%%1053`).
+        error: String,
+    },
+    /// 7011: a control request timed out.
+    TransactionTimeout {
+        /// param1.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
+    /// 7022: hung on starting.
+    HungOnStart,
+    /// 7023 / 7024: terminated with an error.
+    TerminatedWithError {
+        /// param2.
+        error: String,
+    },
+    /// 7031 / 7034: terminated unexpectedly.
+    Crashed {
+        /// How many times so far (param2).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+        /// Corrective action delay (7031 param3).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action_delay_ms: Option<u64>,
+        /// Corrective action text (7031 param5); `None` on 7034 (no recovery configured).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<String>,
+    },
+    /// 7032: a corrective action failed.
+    RecoveryFailed {
+        /// param1: the action.
+        action: String,
+        /// param3: the error.
+        error: String,
+    },
+    /// 7036: entered a state (`running`, `stopped`, …).
+    StateChanged {
+        /// The state, from the Binary suffix (`Name/4`) or param2.
+        state: String,
+    },
+    /// 7040: start type changed.
+    StartTypeChanged {
+        /// param2.
+        from: String,
+        /// param3.
+        to: String,
+    },
+    /// 7026: boot/system drivers failed to load.
+    DriversFailed {
+        /// param1, the list.
+        drivers: String,
+    },
+}
+
+/// One SCM or Security event about a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScmEvent {
+    /// The event id.
+    pub event_id: u16,
+    /// When it was logged.
+    pub time: Timestamp,
+    /// The service key name (or the display name when it could not be resolved).
+    pub service: String,
+    /// The display name in the event, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// How `service` was established.
+    pub link: KeyLink,
+    /// What the event says.
+    pub what: ScmEventKind,
+    /// The computer that logged it.
+    pub computer: String,
+    /// The SID in `System/Security/@UserID`, when present (7040/7045: the actor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_sid: Option<String>,
+    /// The record.
+    pub source: Provenance,
+    /// All event data, as logged.
+    pub data: BTreeMap<String, String>,
+}
+
+/// Boot, shutdown and log-integrity markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BootMarkerKind {
+    /// 6005 (event log started) or Kernel-General 12 (OS started): a boot.
+    Boot,
+    /// 6009: OS version at boot.
+    BootInfo,
+    /// 6006 (event log stopped), Kernel-General 13 (OS shutdown).
+    Shutdown,
+    /// 1074: a shutdown or restart was initiated.
+    ShutdownInitiated,
+    /// 6008: the previous shutdown was unexpected.
+    UnexpectedShutdown,
+    /// 104 (System) / 1102 (Security): a log was cleared.
+    LogCleared,
+}
+
+/// A boot, shutdown or log-cleared marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BootMarker {
+    /// What it marks.
+    pub kind: BootMarkerKind,
+    /// When it was logged.
+    pub time: Timestamp,
+    /// The computer that logged it (runs are only ended by their own host's markers).
+    pub computer: String,
+    /// The record.
+    pub source: Provenance,
+}

@@ -1,0 +1,151 @@
+//! What evidence was found, what was expected and missing, and what could not be read.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::events::{BootMarker, ScmEvent};
+use crate::service::{ControlSet, ServiceConfig};
+use crate::time::Timestamp;
+
+/// Everything extracted from the evidence, before correlation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// What was found and missing.
+    pub inventory: Inventory,
+    /// Hives opened.
+    pub hives: Vec<HiveState>,
+    /// Event log coverage.
+    pub logs: Vec<LogCoverage>,
+    /// Control sets of the SYSTEM hive(s).
+    pub control_sets: Vec<ControlSet>,
+    /// Service configurations, per control set.
+    pub services: Vec<ServiceConfig>,
+    /// Service lifecycle events, sorted by time.
+    pub events: Vec<ScmEvent>,
+    /// Boot, shutdown and log-cleared markers, sorted by time.
+    pub markers: Vec<BootMarker>,
+    /// What could not be read.
+    pub warnings: Vec<Warning>,
+}
+
+/// Where a fact comes from, precise enough to re-check it by hand.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Provenance {
+    /// An event record.
+    EventRecord {
+        /// The log file.
+        file: PathBuf,
+        /// `EventRecordID`.
+        record_id: u64,
+        /// The event id.
+        event_id: u16,
+    },
+    /// A registry key (and value, when one value is meant).
+    RegistryKey {
+        /// The hive file.
+        file: PathBuf,
+        /// Key path inside the hive.
+        key: String,
+        /// The value, when the fact is one value.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+}
+
+/// Something that went wrong while reading evidence; the run went on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The file concerned.
+    pub file: PathBuf,
+    /// Byte offset in the file, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// What happened and what it means for the results.
+    pub message: String,
+}
+
+/// The kinds of artifact konseki recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    /// A registry hive (`regf`).
+    Hive,
+    /// A registry transaction log (`.LOG1`/`.LOG2`).
+    HiveLog,
+    /// A Windows XML event log (`ElfFile`).
+    EventLog,
+}
+
+/// An artifact discovered under the scanned path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundArtifact {
+    /// Its kind, decided by signature.
+    pub kind: ArtifactKind,
+    /// The file.
+    pub path: PathBuf,
+    /// For hives: which hive it is (`SYSTEM`, `SOFTWARE`, …) when the content or name says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// For hives: the transaction logs found beside it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<PathBuf>,
+}
+
+/// An artifact konseki looked for and did not find, and what that costs the analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// What was expected (e.g. `Security.evtx`).
+    pub what: String,
+    /// What cannot be known without it.
+    pub consequence: String,
+}
+
+/// The evidence found under a scanned path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Inventory {
+    /// The paths given to the scan.
+    pub roots: Vec<PathBuf>,
+    /// Artifacts recognised, by signature.
+    pub found: Vec<FoundArtifact>,
+    /// Artifacts expected but absent.
+    pub missing: Vec<Missing>,
+}
+
+/// The state of a hive as opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HiveState {
+    /// The hive file.
+    pub path: PathBuf,
+    /// Primary ≠ secondary sequence number.
+    pub dirty: bool,
+    /// The transaction logs that were offered.
+    pub logs: Vec<PathBuf>,
+    /// Whether logs were replayed onto it.
+    pub logs_replayed: bool,
+}
+
+/// What one event log covers: absence of an event outside this span says nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogCoverage {
+    /// The log file.
+    pub file: PathBuf,
+    /// Its channel (`System`, `Security`, …) as recorded in its events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Records read.
+    pub records: u64,
+    /// Records or chunks that could not be read.
+    pub unreadable: u64,
+    /// The header's chunk count; fewer than present when the log is dirty.
+    pub header_chunk_count: u16,
+    /// The log was not closed cleanly.
+    pub dirty: bool,
+    /// Earliest record time (event logged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<Timestamp>,
+    /// Latest record time (event logged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Timestamp>,
+}

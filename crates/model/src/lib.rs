@@ -1,0 +1,35 @@
+//! konseki's evidence model: what was found, where, when (and what each time means), and what
+//! konseki concludes from it. No I/O lives here; extractors fill these types, correlation rules
+//! read them, renderers print them.
+//!
+//! Every fact carries its [`Provenance`] (file + record id or key path) so that a verdict can
+//! cite it, and every time is a [`Timestamp`] with its [`TimeRole`].
+//!
+//! ```
+//! use konseki_model::{TimeBound, Timestamp};
+//! let t: Timestamp = "2021-11-03T08:15:15.2269567Z".parse().unwrap();
+//! let window_start = TimeBound::Range { from: t, to: t };
+//! assert_eq!(window_start.earliest(), Some(t));
+//! ```
+#![deny(missing_docs)]
+
+mod events;
+mod evidence;
+mod report;
+mod service;
+mod time;
+
+pub use events::{BootMarker, BootMarkerKind, KeyLink, ScmEvent, ScmEventKind};
+pub use evidence::{
+    ArtifactKind, Evidence, FoundArtifact, HiveState, Inventory, LogCoverage, Missing, Provenance,
+    Warning,
+};
+pub use report::{
+    Attention, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome, RunWindow,
+    ScanReport, ServiceReport, Verdict,
+};
+pub use service::{
+    ControlSet, FailureAction, FailureActionType, FailureActions, ImagePath, ServiceConfig,
+    StartType,
+};
+pub use time::{TimeBound, TimeRole, Timestamp};

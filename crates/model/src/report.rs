@@ -1,0 +1,187 @@
+//! What konseki concludes: per-service runs, verdicts, attention flags, each with its evidence.
+
+use serde::Serialize;
+
+use crate::events::{BootMarker, ScmEvent};
+use crate::evidence::{HiveState, Inventory, LogCoverage, Provenance, Warning};
+use crate::service::{ControlSet, ServiceConfig};
+use crate::time::{TimeBound, Timestamp};
+
+/// One fact in an evidence chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceItem {
+    /// Where it is.
+    pub source: Provenance,
+    /// When (the role is given by the source: event logged, key last written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// One line saying what it shows.
+    pub summary: String,
+}
+
+/// How a run of the service's program ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// The SCM gave up waiting for the program to connect (7009): it was not resident after this.
+    TimedOut {
+        /// The timeout in force (7009 param1).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
+    /// Start failed (7000) without a timeout; the error says whether the image ran at all.
+    StartFailed {
+        /// The error as logged.
+        error: String,
+    },
+    /// Terminated unexpectedly (7031/7034).
+    Crashed {
+        /// The corrective action announced, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        corrective_action: Option<String>,
+    },
+    /// Entered the stopped state (7036).
+    Stopped,
+    /// Stopped with an error (7023/7024).
+    TerminatedWithError {
+        /// The error.
+        error: String,
+    },
+    /// The system shut down while it ran.
+    SystemShutdown,
+    /// Still running at the end of what the logs cover.
+    StillRunning,
+}
+
+/// One run of the service's program, with explicit uncertainty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunWindow {
+    /// When the program started.
+    pub start: TimeBound,
+    /// When it ended.
+    pub end: TimeBound,
+    /// The longest it can have run, in milliseconds, when bounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_duration_ms: Option<u64>,
+    /// How it ended.
+    pub outcome: RunOutcome,
+    /// The events this window rests on.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// Did the service's program run?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Execution {
+    /// The evidence shows the program was started.
+    Executed,
+    /// Start attempts exist, but none shows the image ran (e.g. file not found).
+    StartAttemptedNotExecuted,
+    /// No evidence of execution in the logs present (whose span is stated).
+    NoEvidence,
+}
+
+/// Did it stay?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Residency {
+    /// Reached the running state and stayed (until shutdown or the end of the logs).
+    Resident,
+    /// Ended: killed or given up on at the timeout, crashed without restart, stopped.
+    NotResident,
+    /// Started again and again: restarts after failures are in the evidence.
+    SemiResident,
+    /// Not known from the evidence.
+    Unknown,
+}
+
+/// A reason for an examiner to look, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attention {
+    /// Stable identifier (e.g. `raised_pipe_timeout`).
+    pub id: String,
+    /// Why it matters here.
+    pub reason: String,
+    /// What it rests on.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// The verdict for one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Did the program run.
+    pub execution: Execution,
+    /// The longest any single run can have lasted, when bounded (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longest_run_ms: Option<u64>,
+    /// Number of runs found.
+    pub runs: usize,
+    /// Did it stay.
+    pub residency: Residency,
+    /// One line: the verdict as a table would show it.
+    pub summary: String,
+    /// The reasoning in words, citing the evidence.
+    pub rationale: Vec<String>,
+    /// The evidence chain.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// Everything konseki knows about one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceReport {
+    /// The key name (or display name when no key could be tied).
+    pub name: String,
+    /// Display names seen (registry and events).
+    pub display_names: Vec<String>,
+    /// The configuration in each control set where the key exists.
+    pub configs: Vec<ServiceConfig>,
+    /// The events about it, in time order.
+    pub events: Vec<ScmEvent>,
+    /// Its runs.
+    pub runs: Vec<RunWindow>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Reasons to look closer.
+    pub attention: Vec<Attention>,
+}
+
+/// A difference between two control sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlSetDiff {
+    /// The service key.
+    pub service: String,
+    /// The control set compared from.
+    pub from: String,
+    /// The control set compared to.
+    pub to: String,
+    /// `added`, `removed`, or `changed`.
+    pub change: String,
+    /// For changes: which values differ, `name: a → b`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+/// The whole result of a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanReport {
+    /// konseki's version.
+    pub konseki_version: String,
+    /// The schema version of this document.
+    pub schema_version: u32,
+    /// What evidence was found and missing.
+    pub inventory: Inventory,
+    /// The hives opened.
+    pub hives: Vec<HiveState>,
+    /// What each event log covers.
+    pub logs: Vec<LogCoverage>,
+    /// Control sets and their service-wide settings.
+    pub control_sets: Vec<ControlSet>,
+    /// Differences between control sets.
+    pub control_set_diffs: Vec<ControlSetDiff>,
+    /// Boot, shutdown and log-cleared markers.
+    pub boot_markers: Vec<BootMarker>,
+    /// Per-service results.
+    pub services: Vec<ServiceReport>,
+    /// Everything that could not be read, and what it means.
+    pub warnings: Vec<Warning>,
+}

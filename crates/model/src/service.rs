@@ -1,0 +1,205 @@
+//! A service as configured in one control set of a SYSTEM hive.
+//!
+//! Reference: `SERVICES.md` §2.1–2.2 (value meanings, with their Microsoft sources).
+
+use serde::Serialize;
+
+use crate::evidence::Provenance;
+use crate::time::Timestamp;
+
+/// `Start` value (SERVICE_*_START constants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartType {
+    /// 0: loaded by the boot loader (drivers).
+    Boot,
+    /// 1: loaded during kernel initialisation (drivers).
+    System,
+    /// 2: started by the SCM at every boot.
+    Auto,
+    /// 3: started on demand (or by a trigger).
+    Demand,
+    /// 4: disabled.
+    Disabled,
+    /// Any other value, kept.
+    Other(u32),
+}
+
+impl StartType {
+    /// Decodes the `Start` DWORD.
+    pub fn from_raw(raw: u32) -> StartType {
+        match raw {
+            0 => StartType::Boot,
+            1 => StartType::System,
+            2 => StartType::Auto,
+            3 => StartType::Demand,
+            4 => StartType::Disabled,
+            other => StartType::Other(other),
+        }
+    }
+
+    /// The name used in tables and narratives.
+    pub fn label(&self) -> String {
+        match self {
+            StartType::Boot => "boot".into(),
+            StartType::System => "system".into(),
+            StartType::Auto => "auto".into(),
+            StartType::Demand => "demand".into(),
+            StartType::Disabled => "disabled".into(),
+            StartType::Other(n) => format!("unknown({n})"),
+        }
+    }
+}
+
+/// `ImagePath` as stored and as konseki resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImagePath {
+    /// The value as stored (REG_EXPAND_SZ is not expanded here).
+    pub raw: String,
+    /// Expanded (`%SystemRoot%` from the hive, `\SystemRoot\`, `\??\`, relative driver paths).
+    pub normalized: String,
+    /// The program the SCM or I/O manager would load.
+    pub executable: String,
+    /// The arguments after it.
+    pub arguments: String,
+    /// The executable part was quoted.
+    pub quoted: bool,
+}
+
+/// One SC_ACTION.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FailureAction {
+    /// What the SCM does.
+    pub action: FailureActionType,
+    /// After how many milliseconds.
+    pub delay_ms: u32,
+}
+
+/// SC_ACTION_TYPE (MS-SCMR 2.2.40).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureActionType {
+    /// 0.
+    None,
+    /// 1: restart the service.
+    Restart,
+    /// 2: reboot the computer.
+    Reboot,
+    /// 3: run `FailureCommand`.
+    RunCommand,
+    /// Any other value, kept.
+    Other(u32),
+}
+
+/// The `FailureActions` value, decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailureActions {
+    /// Seconds without failure after which the failure count resets; `None` = INFINITE.
+    pub reset_period_s: Option<u32>,
+    /// The actions for the 1st, 2nd, … failure (the last repeats).
+    pub actions: Vec<FailureAction>,
+}
+
+impl FailureActions {
+    /// Restart or run-command actions: the service can come back, or run something else, on its own.
+    pub fn restarts_or_runs_command(&self) -> bool {
+        self.actions.iter().any(|a| {
+            matches!(
+                a.action,
+                FailureActionType::Restart | FailureActionType::RunCommand
+            )
+        })
+    }
+}
+
+/// One service key in one control set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceConfig {
+    /// The key name (what SCM events' Binary field names).
+    pub name: String,
+    /// `ControlSet001`, …
+    pub control_set: String,
+    /// The key.
+    pub source: Provenance,
+    /// Last-write time of the service key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_last_written: Option<Timestamp>,
+    /// Last-write time of its `Parameters` sub-key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters_last_written: Option<Timestamp>,
+    /// `DisplayName`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `Description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Type` raw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<u32>,
+    /// `Type` decoded into flag names.
+    pub service_type_names: Vec<String>,
+    /// `Start`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<StartType>,
+    /// `DelayedAutostart` = 1.
+    pub delayed_autostart: bool,
+    /// `ErrorControl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_control: Option<u32>,
+    /// `ImagePath`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_path: Option<ImagePath>,
+    /// `Parameters\ServiceDll` (or `ServiceDll` on the key itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_dll: Option<String>,
+    /// `ObjectName` (account, or driver object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_name: Option<String>,
+    /// `FailureActions`, decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_actions: Option<FailureActions>,
+    /// `FailureCommand`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_command: Option<String>,
+    /// `RebootMessage`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reboot_message: Option<String>,
+    /// `FailureActionsOnNonCrashFailures`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_actions_on_non_crash_failures: Option<u32>,
+    /// A `TriggerInfo` sub-key exists (a demand-start service can start by itself).
+    pub has_trigger_info: bool,
+    /// `RequiredPrivileges`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_privileges: Vec<String>,
+}
+
+impl ServiceConfig {
+    /// Kernel, file-system or recogniser driver (Type bits 0x1, 0x2, 0x8).
+    pub fn is_driver(&self) -> bool {
+        self.service_type.is_some_and(|t| t & 0xB != 0)
+    }
+}
+
+/// A control set's service-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlSet {
+    /// `ControlSet001`, …
+    pub name: String,
+    /// Roles given by `Select` (`current`, `default`, `failed`, `last_known_good`).
+    pub roles: Vec<String>,
+    /// `Control\ServicesPipeTimeout` as stored; `None` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services_pipe_timeout_ms: Option<u64>,
+    /// The timeout in force: the stored value, or the default 30000 ms.
+    pub effective_pipe_timeout_ms: u64,
+    /// The effective timeout is Windows' default because the value is absent.
+    pub pipe_timeout_is_default: bool,
+    /// `Control\WaitToKillServiceTimeout` (REG_SZ, milliseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_to_kill_service_timeout: Option<String>,
+    /// The number of service keys.
+    pub service_count: usize,
+    /// The `Control` key.
+    pub source: Provenance,
+}

@@ -1,0 +1,60 @@
+//! Time: one crate (`jiff`), UTC, ISO 8601 out, and the meaning of each timestamp stated.
+
+use serde::Serialize;
+
+/// A UTC instant; serialises as ISO 8601 (`2021-11-03T08:15:15.2269567Z`).
+pub use jiff::Timestamp;
+
+/// What a timestamp means. Renderers print it next to the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeRole {
+    /// `TimeCreated/@SystemTime` of an event record.
+    EventLogged,
+    /// Last-write time of a registry key (any value or the key itself changed then, or later
+    /// writes were made and this is the latest).
+    KeyLastWritten,
+}
+
+/// A moment known exactly, or only within bounds. A service program that timed out ran for *at
+/// most* the timeout: the start of its window is a range, and the type says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimeBound {
+    /// Known to the precision of the artifact.
+    Exact {
+        /// The instant.
+        at: Timestamp,
+    },
+    /// Somewhere between `from` and `to` (inclusive).
+    Range {
+        /// Earliest possible.
+        from: Timestamp,
+        /// Latest possible.
+        to: Timestamp,
+    },
+    /// After `from`, with no upper bound in the evidence (e.g. still running when the log ends).
+    NotBefore {
+        /// Earliest possible.
+        from: Timestamp,
+    },
+}
+
+impl TimeBound {
+    /// The earliest instant the bound allows.
+    pub fn earliest(&self) -> Option<Timestamp> {
+        match *self {
+            TimeBound::Exact { at } => Some(at),
+            TimeBound::Range { from, .. } | TimeBound::NotBefore { from } => Some(from),
+        }
+    }
+
+    /// The latest instant the bound allows, when there is one.
+    pub fn latest(&self) -> Option<Timestamp> {
+        match *self {
+            TimeBound::Exact { at } => Some(at),
+            TimeBound::Range { to, .. } => Some(to),
+            TimeBound::NotBefore { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! konseki renderers: one per output format, all over the same [`ScanReport`].
+//!
+//! Evidence strings are attacker-controlled: the CSV renderer neutralises spreadsheet formulas,
+//! the table renderer strips control characters (terminal escapes), the JSON renderers rely on
+//! serde's escaping.
+//!
+//! ```
+//! use konseki_render::{render, Format, Selection};
+//! # fn demo(report: &konseki_model::ScanReport) -> std::io::Result<()> {
+//! render(report, Format::Json, Selection::All, &mut std::io::stdout())?;
+//! # Ok(()) }
+//! ```
+
+mod csv;
+mod json;
+mod narrative;
+mod table;
+mod text;
+
+use std::io::{self, Write};
+
+use konseki_model::{ScanReport, ServiceReport};
+
+pub use narrative::explain;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON document (`docs/schema.json`).
+    Json,
+    /// One JSON object per line: each service, then each warning.
+    Jsonl,
+    /// One row per service.
+    Csv,
+}
+
+/// Which services the table shows (JSON always has all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Every service key.
+    All,
+    /// Services with events or attention flags.
+    Notable,
+}
+
+impl Selection {
+    /// Whether a service is shown.
+    pub fn includes(&self, s: &ServiceReport) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Notable => !s.events.is_empty() || !s.attention.is_empty(),
+        }
+    }
+}
+
+/// Writes the report in the chosen format.
+pub fn render(
+    report: &ScanReport,
+    format: Format,
+    selection: Selection,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::render(report, selection, out),
+        Format::Json => json::render(report, out),
+        Format::Jsonl => json::render_lines(report, selection, out),
+        Format::Csv => csv::render(report, selection, out),
+    }
+}

@@ -1,0 +1,173 @@
+//! The terminal view: what was read, then one line per service, then warnings.
+
+use std::io::{self, Write};
+
+use konseki_model::{ArtifactKind, ScanReport, ServiceReport};
+
+use crate::text::clean;
+use crate::Selection;
+
+pub(crate) fn render(
+    report: &ScanReport,
+    selection: Selection,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "Evidence")?;
+    for a in &report.inventory.found {
+        let kind = match a.kind {
+            ArtifactKind::Hive => "hive",
+            ArtifactKind::HiveLog => "hive log",
+            ArtifactKind::EventLog => "event log",
+        };
+        writeln!(out, "  {kind:<9} {}", a.path.display())?;
+    }
+    for m in &report.inventory.missing {
+        writeln!(out, "  missing   {}: {}", m.what, m.consequence)?;
+    }
+    for h in &report.hives {
+        writeln!(
+            out,
+            "  hive      {}: {}{}",
+            h.path.display(),
+            if h.dirty { "dirty" } else { "clean" },
+            if h.dirty {
+                if h.logs_replayed {
+                    ", transaction logs replayed"
+                } else {
+                    ", NOT replayed (no usable logs)"
+                }
+            } else {
+                ""
+            }
+        )?;
+    }
+    for l in &report.logs {
+        writeln!(
+            out,
+            "  log       {} [{}]: {} records, {} – {} (event logged){}",
+            l.file.display(),
+            l.channel.as_deref().unwrap_or("?"),
+            l.records,
+            l.first.map_or("?".into(), |t| t.to_string()),
+            l.last.map_or("?".into(), |t| t.to_string()),
+            if l.unreadable > 0 {
+                format!(", {} unreadable", l.unreadable)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    for c in &report.control_sets {
+        writeln!(
+            out,
+            "  {} [{}]: {} services, ServicesPipeTimeout {} ms{}",
+            c.name,
+            c.roles.join(","),
+            c.service_count,
+            c.effective_pipe_timeout_ms,
+            if c.pipe_timeout_is_default {
+                " (default: value absent)"
+            } else {
+                " (SET IN REGISTRY)"
+            }
+        )?;
+    }
+    let shown: Vec<&ServiceReport> = report
+        .services
+        .iter()
+        .filter(|s| selection.includes(s))
+        .collect();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Services ({} shown of {}{})",
+        shown.len(),
+        report.services.len(),
+        if selection == Selection::Notable {
+            "; those with events or attention flags, --all for every key"
+        } else {
+            ""
+        }
+    )?;
+    let rows: Vec<[String; 5]> = shown.iter().map(|s| row(s)).collect();
+    let header = ["SERVICE", "START", "IMAGE", "VERDICT", "ATTENTION"].map(str::to_string);
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            rows.iter()
+                .chain(std::iter::once(&header))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in std::iter::once(&header).chain(rows.iter()) {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        writeln!(out, "  {}", line.join("  ").trim_end())?;
+    }
+    if !report.control_set_diffs.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Control set differences")?;
+        for d in &report.control_set_diffs {
+            writeln!(
+                out,
+                "  {} {} → {}: {}{}",
+                clean(&d.service, 40),
+                d.from,
+                d.to,
+                d.change,
+                if d.details.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", clean(&d.details.join("; "), 200))
+                }
+            )?;
+        }
+    }
+    if !report.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Warnings ({})", report.warnings.len())?;
+        for w in &report.warnings {
+            writeln!(
+                out,
+                "  {}{}: {}",
+                w.file.display(),
+                w.offset.map(|o| format!(" @0x{o:x}")).unwrap_or_default(),
+                clean(&w.message, 300)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn row(s: &ServiceReport) -> [String; 5] {
+    let config = s.configs.first();
+    let image = config
+        .and_then(|c| c.image_path.as_ref().map(|i| i.raw.clone()))
+        .or_else(|| {
+            s.events.iter().find_map(|e| match &e.what {
+                konseki_model::ScmEventKind::Installed { image_path, .. } => {
+                    Some(image_path.clone())
+                }
+                _ => None,
+            })
+        })
+        .unwrap_or_default();
+    [
+        clean(&s.name, 32),
+        config
+            .and_then(|c| c.start)
+            .map(|st| st.label())
+            .unwrap_or_else(|| "-".into()),
+        clean(&image, 48),
+        clean(&s.verdict.summary, 70),
+        s.attention
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    ]
+}
