@@ -118,7 +118,9 @@ fn resolve(exe: &str, system_root: &str, driver: bool) -> String {
         return rest.to_string();
     }
     let has_drive = exe.as_bytes().get(1) == Some(&b':');
-    if !has_drive && !exe.starts_with('\\') && (driver || exe.contains('\\')) {
+    // A variable konseki cannot expand stays as written rather than be put under %SystemRoot%.
+    let unexpanded = exe.starts_with('%');
+    if !has_drive && !unexpanded && !exe.starts_with('\\') && (driver || exe.contains('\\')) {
         return format!("{system_root}\\{exe}");
     }
     exe.to_string()

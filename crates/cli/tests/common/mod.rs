@@ -6,21 +6,7 @@ use std::path::PathBuf;
 
 use konseki_model::{Provenance, ScanReport, ServiceReport};
 
-/// A corpus path, or `None` (with a message) when the shared corpus is absent. With
-/// `KONSEKI_REQUIRE_CORPUS` set (CI), absence is a failure.
-pub fn corpus(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if !root.is_dir() {
-        assert!(
-            std::env::var_os("KONSEKI_REQUIRE_CORPUS").is_none(),
-            "shared corpus not found at {} (KONSEKI_REQUIRE_CORPUS is set)",
-            root.display()
-        );
-        eprintln!("shared corpus absent at {}: test skipped", root.display());
-        return None;
-    }
-    Some(root.join(rel))
-}
+pub use konseki_testutil::corpus;
 
 pub fn scan(paths: &[PathBuf]) -> ScanReport {
     konseki_correlate::analyse(konseki_extract::extract(

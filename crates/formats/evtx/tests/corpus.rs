@@ -1,23 +1,8 @@
 //! Record counts and events on the shared corpus, against `EXPECTED.md` (evtx_dump figures:
 //! every chunk with a valid signature is read, not only the header's count).
 
-use std::path::PathBuf;
-
 use konseki_evtx::{read_events, EventIdFilter, EvtxError};
-
-fn corpus(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus");
-    if !root.is_dir() {
-        assert!(
-            std::env::var_os("KONSEKI_REQUIRE_CORPUS").is_none(),
-            "shared corpus not found at {} (KONSEKI_REQUIRE_CORPUS is set)",
-            root.display()
-        );
-        eprintln!("shared corpus absent at {}: test skipped", root.display());
-        return None;
-    }
-    Some(root.join(rel))
-}
+use konseki_testutil::corpus;
 
 /// (records, count of each wanted id)
 fn count(rel: &str, ids: &[u16]) -> Option<(u64, Vec<usize>, konseki_evtx::LogSummary)> {

@@ -1,22 +1,7 @@
 //! Hive facts from the shared corpus (`EXPECTED.md`, checked there with regipy and hivexsh).
 
-use std::path::PathBuf;
-
 use konseki_registry::{parse_failure_actions, Data, Hive, HiveError};
-
-fn corpus(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus");
-    if !root.is_dir() {
-        assert!(
-            std::env::var_os("KONSEKI_REQUIRE_CORPUS").is_none(),
-            "shared corpus not found at {} (KONSEKI_REQUIRE_CORPUS is set)",
-            root.display()
-        );
-        eprintln!("shared corpus absent at {}: test skipped", root.display());
-        return None;
-    }
-    Some(root.join(rel))
-}
+use konseki_testutil::corpus;
 
 #[test]
 fn system_hive_select_and_services() {
