@@ -132,11 +132,13 @@ impl State {
                     }
                 } else if error.trim() == "%%1053" {
                     self.timed_out_run(t, pipe_timeout_ms, None, item);
-                } else if error_means_not_executed(error) {
-                    self.out.failed_starts.push(item);
                 } else {
-                    // An error that does not say whether the process was created: keep it as a
-                    // failed attempt, not as a run (no evidence the image executed).
+                    // A failed attempt, not a run: no evidence the image executed. Some errors
+                    // say outright that no process was created.
+                    let mut item = item;
+                    if error_means_not_executed(error) {
+                        item.summary.push_str(": the process was never created");
+                    }
                     self.out.failed_starts.push(item);
                 }
             }

@@ -54,7 +54,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     }
     for failed in &life.failed_starts {
         rationale.push(format!(
-            "A start attempt failed without the program being run ({}).",
+            "A start attempt failed and no event shows the program running ({}).",
             failed.summary
         ));
     }
