@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 
 /// How an event was tied to a service key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyLink {
     /// The key name in the event's `Binary` field (7009, 7000, 7031, 7036 on newer systems).
@@ -23,6 +24,7 @@ pub enum KeyLink {
 
 /// What an SCM or Security event says about a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScmEventKind {
     /// 7045 (System) or 4697 (Security): a service was installed.
@@ -100,6 +102,7 @@ pub enum ScmEventKind {
 
 /// One SCM or Security event about a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScmEvent {
     /// The event id.
     pub event_id: u16,
@@ -127,6 +130,7 @@ pub struct ScmEvent {
 
 /// Boot, shutdown and log-integrity markers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BootMarkerKind {
     /// 6005 (event log started) or Kernel-General 12 (OS started): a boot.
@@ -145,6 +149,7 @@ pub enum BootMarkerKind {
 
 /// A boot, shutdown or log-cleared marker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootMarker {
     /// What it marks.
     pub kind: BootMarkerKind,

@@ -31,6 +31,7 @@ pub struct Evidence {
 
 /// Where a fact comes from, precise enough to re-check it by hand.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Provenance {
     /// An event record.
@@ -56,6 +57,7 @@ pub enum Provenance {
 
 /// Something that went wrong while reading evidence; the run went on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// The file concerned.
     pub file: PathBuf,
@@ -68,6 +70,7 @@ pub struct Warning {
 
 /// The kinds of artifact konseki recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactKind {
     /// A registry hive (`regf`).
@@ -80,6 +83,7 @@ pub enum ArtifactKind {
 
 /// An artifact discovered under the scanned path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FoundArtifact {
     /// Its kind, decided by signature.
     pub kind: ArtifactKind,
@@ -89,12 +93,13 @@ pub struct FoundArtifact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// For hives: the transaction logs found beside it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<PathBuf>,
 }
 
 /// An artifact konseki looked for and did not find, and what that costs the analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Missing {
     /// What was expected (e.g. `Security.evtx`).
     pub what: String,
@@ -104,6 +109,7 @@ pub struct Missing {
 
 /// The evidence found under a scanned path.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Inventory {
     /// The paths given to the scan.
     pub roots: Vec<PathBuf>,
@@ -115,6 +121,7 @@ pub struct Inventory {
 
 /// The state of a hive as opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HiveState {
     /// The hive file.
     pub path: PathBuf,
@@ -128,6 +135,7 @@ pub struct HiveState {
 
 /// What one event log covers: absence of an event outside this span says nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogCoverage {
     /// The log file.
     pub file: PathBuf,

@@ -9,6 +9,7 @@ use crate::time::{TimeBound, Timestamp};
 
 /// One fact in an evidence chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EvidenceItem {
     /// Where it is.
     pub source: Provenance,
@@ -21,6 +22,7 @@ pub struct EvidenceItem {
 
 /// How a run of the service's program ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RunOutcome {
     /// The SCM gave up waiting for the program to connect (7009): it was not resident after this.
@@ -55,6 +57,7 @@ pub enum RunOutcome {
 
 /// One run of the service's program, with explicit uncertainty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunWindow {
     /// When the program started.
     pub start: TimeBound,
@@ -71,6 +74,7 @@ pub struct RunWindow {
 
 /// Did the service's program run?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Execution {
     /// The evidence shows the program was started.
@@ -83,6 +87,7 @@ pub enum Execution {
 
 /// Did it stay?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Residency {
     /// Reached the running state and stayed (until shutdown or the end of the logs).
@@ -97,6 +102,7 @@ pub enum Residency {
 
 /// A reason for an examiner to look, with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Attention {
     /// Stable identifier (e.g. `raised_pipe_timeout`).
     pub id: String,
@@ -108,6 +114,7 @@ pub struct Attention {
 
 /// The verdict for one service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     /// Did the program run.
     pub execution: Execution,
@@ -128,6 +135,7 @@ pub struct Verdict {
 
 /// Everything konseki knows about one service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceReport {
     /// The key name (or display name when no key could be tied).
     pub name: String,
@@ -147,6 +155,7 @@ pub struct ServiceReport {
 
 /// A difference between two control sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ControlSetDiff {
     /// The service key.
     pub service: String,
@@ -157,12 +166,13 @@ pub struct ControlSetDiff {
     /// `added`, `removed`, or `changed`.
     pub change: String,
     /// For changes: which values differ, `name: a → b`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
 }
 
 /// The whole result of a scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScanReport {
     /// konseki's version.
     pub konseki_version: String,

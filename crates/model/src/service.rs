@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 
 /// `Start` value (SERVICE_*_START constants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StartType {
     /// 0: loaded by the boot loader (drivers).
@@ -53,6 +54,7 @@ impl StartType {
 
 /// `ImagePath` as stored and as konseki resolves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImagePath {
     /// The value as stored (REG_EXPAND_SZ is not expanded here).
     pub raw: String,
@@ -68,6 +70,7 @@ pub struct ImagePath {
 
 /// One SC_ACTION.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FailureAction {
     /// What the SCM does.
     pub action: FailureActionType,
@@ -77,6 +80,7 @@ pub struct FailureAction {
 
 /// SC_ACTION_TYPE (MS-SCMR 2.2.40).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureActionType {
     /// 0.
@@ -93,6 +97,7 @@ pub enum FailureActionType {
 
 /// The `FailureActions` value, decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FailureActions {
     /// Seconds without failure after which the failure count resets; `None` = INFINITE.
     pub reset_period_s: Option<u32>,
@@ -114,6 +119,7 @@ impl FailureActions {
 
 /// One service key in one control set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceConfig {
     /// The key name (what SCM events' Binary field names).
     pub name: String,
@@ -170,7 +176,7 @@ pub struct ServiceConfig {
     /// A `TriggerInfo` sub-key exists (a demand-start service can start by itself).
     pub has_trigger_info: bool,
     /// `RequiredPrivileges`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_privileges: Vec<String>,
 }
 
@@ -183,6 +189,7 @@ impl ServiceConfig {
 
 /// A control set's service-wide settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ControlSet {
     /// `ControlSet001`, …
     pub name: String,

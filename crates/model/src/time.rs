@@ -7,6 +7,7 @@ pub use jiff::Timestamp;
 
 /// What a timestamp means. Renderers print it next to the time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TimeRole {
     /// `TimeCreated/@SystemTime` of an event record.
@@ -19,6 +20,7 @@ pub enum TimeRole {
 /// A moment known exactly, or only within bounds. A service program that timed out ran for *at
 /// most* the timeout: the start of its window is a range, and the type says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimeBound {
     /// Known to the precision of the artifact.
