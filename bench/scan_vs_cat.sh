@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Whole-process benchmark: `konseki scan` over a directory of event logs, next to `cat` of the
+# same bytes (the physical limit, warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's
+# own tool), at two sizes: ../shared/corpus/evtx, and the same files replicated to >= 1 GB.
+# Prints wall times (hyperfine, warm cache) and peak RSS (/usr/bin/time).
+#
+# Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), and evtx_dump
+# (`cargo install evtx --version 0.15.1 --locked`); a missing evtx_dump is reported and skipped.
+# Usage: bench/scan_vs_cat.sh [TARGET_MB]   (default 1024)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+corpus=../shared/corpus/evtx
+target_mb=${1:-1024}
+for tool in hyperfine /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is needed (apt-get install hyperfine time)" >&2; exit 1; }
+done
+evtx_dump=$(command -v evtx_dump || true)
+
+cargo build --release --locked -q
+konseki=$PWD/target/release/konseki
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+big=$work/big
+mkdir -p "$big"
+corpus_mb=$(du -sm "$corpus" | cut -f1)
+copies=$(( (target_mb + corpus_mb - 1) / corpus_mb ))
+for i in $(seq 1 "$copies"); do cp -r "$corpus" "$big/copy$i"; done
+
+measure() { # name dir
+  local name=$1 dir=$2 mb
+  mb=$(du -sm "$dir" | cut -f1)
+  echo "== $name: $(find "$dir" -type f | wc -l) files, ${mb} MB"
+  local cmds=(
+    -n cat "find '$dir' -type f -exec cat {} + > /dev/null"
+    -n konseki "'$konseki' scan '$dir' -q -f json -o /dev/null"
+  )
+  if [[ -n $evtx_dump ]]; then
+    cmds+=(-n evtx_dump "find '$dir' -name '*.evtx' -exec '$evtx_dump' -t 1 -o jsonl {} \\; > /dev/null 2>&1")
+  else
+    echo "(evtx_dump not installed: skipped)"
+  fi
+  hyperfine --warmup 1 --runs "${RUNS:-3}" --style basic --export-markdown "$work/$name.md" "${cmds[@]}" >/dev/null
+  cat "$work/$name.md"
+  /usr/bin/time -f "peak RSS konseki scan ($name): %M KB" "$konseki" scan "$dir" -q -f json -o /dev/null
+}
+
+measure corpus "$corpus"
+measure "replicated-${target_mb}MB" "$big"
