@@ -17,3 +17,4 @@
 //! ```
 
 pub mod evtx;
+pub mod regf;

@@ -11,4 +11,5 @@ mod event;
 mod file;
 
 pub use event::EvtxEvent;
+pub(crate) use file::filetime;
 pub use file::write_evtx;
