@@ -37,6 +37,19 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Write a built-in case as a KAPE-style evidence tree, scan it, and show the verdict and
+    /// the narrative: what konseki concludes and why.
+    Demo {
+        /// Where to write the evidence tree (default: a new directory under the system's temp
+        /// directory, reported).
+        dir: Option<PathBuf>,
+        /// The scenario (see `--list`).
+        #[arg(long, default_value = "service-timeout")]
+        scenario: String,
+        /// List the built-in scenarios and exit.
+        #[arg(long)]
+        list: bool,
+    },
     /// The narrative for one service, with its evidence chain, as an examiner would write it.
     Explain {
         /// Evidence, as for `scan`.

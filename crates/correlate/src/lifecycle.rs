@@ -65,6 +65,8 @@ struct State {
     out: Lifecycle,
     /// The earliest a new run can have started: the latest install, boot, or run end.
     lower_bound: Option<Timestamp>,
+    /// The boot or install that set `lower_bound`, cited when it bounds a run's start.
+    bound_source: Option<EvidenceItem>,
     open: Option<OpenRun>,
     restart_pending: bool,
     /// The last run came from a 7009, and a 7000 may still join it.
@@ -83,7 +85,9 @@ impl State {
             source: marker.source.clone(),
             time: Some(marker.time),
             summary: match marker.kind {
-                BootMarkerKind::Boot => "system boot".to_string(),
+                BootMarkerKind::Boot => {
+                    "system boot: no service of this boot started earlier".to_string()
+                }
                 _ => "system shutdown".to_string(),
             },
         };
@@ -106,6 +110,7 @@ impl State {
                     self.close(end, RunOutcome::SystemShutdown, item());
                 }
                 self.lower_bound = Some(marker.time);
+                self.bound_source = Some(item());
                 self.restart_pending = false;
             }
             _ => {}
@@ -116,7 +121,10 @@ impl State {
         let item = event_item(event);
         let t = event.time;
         match &event.what {
-            ScmEventKind::Installed { .. } => self.lower_bound = Some(t),
+            ScmEventKind::Installed { .. } => {
+                self.lower_bound = Some(t);
+                self.bound_source = Some(item.clone());
+            }
             ScmEventKind::ConnectTimeout { timeout_ms } => {
                 self.timed_out_run(t, timeout_ms.unwrap_or(pipe_timeout_ms), *timeout_ms, item);
                 self.joinable_timeout = Some(t);
@@ -196,8 +204,9 @@ impl State {
         item: EvidenceItem,
     ) {
         let mut evidence = self.open.take().map(|o| o.evidence).unwrap_or_default();
+        let (from, bound) = self.earliest_start(t, wait_ms);
+        evidence.extend(bound);
         evidence.push(item);
-        let from = self.earliest_start(t, wait_ms);
         self.push_run(RunWindow {
             start: TimeBound::Range { from, to: t },
             end: TimeBound::Exact { at: t },
@@ -207,15 +216,17 @@ impl State {
             },
             evidence,
         });
-        self.lower_bound = Some(t);
+        self.set_bound_to_run_end(t);
     }
 
     fn open_run(&mut self, t: Timestamp, pipe_timeout_ms: u64, item: EvidenceItem) {
-        let from = self.earliest_start(t, pipe_timeout_ms);
+        let (from, bound) = self.earliest_start(t, pipe_timeout_ms);
+        let mut evidence: Vec<EvidenceItem> = bound.into_iter().collect();
+        evidence.push(item);
         self.open = Some(OpenRun {
             start: TimeBound::Range { from, to: t },
             seen_until: t,
-            evidence: vec![item],
+            evidence,
         });
     }
 
@@ -226,20 +237,27 @@ impl State {
             self.open = Some(OpenRun {
                 start: TimeBound::Range { from, to: t },
                 seen_until: t,
-                evidence: Vec::new(),
+                evidence: self.bound_source.iter().cloned().collect(),
             });
         }
     }
 
-    /// The earliest a process that was given `wait_ms` to connect at `t` can have started.
-    fn earliest_start(&self, t: Timestamp, wait_ms: u64) -> Timestamp {
+    /// The earliest a process that was given `wait_ms` to connect at `t` can have started, and
+    /// the boot or install that bounds it when that is later than `t - wait_ms`.
+    fn earliest_start(&self, t: Timestamp, wait_ms: u64) -> (Timestamp, Option<EvidenceItem>) {
         let by_timeout = t
             .checked_sub(jiff::SignedDuration::from_millis(wait_ms as i64))
             .unwrap_or(t);
         match self.lower_bound {
-            Some(bound) if bound > by_timeout && bound <= t => bound,
-            _ => by_timeout,
+            Some(bound) if bound >= by_timeout && bound <= t => (bound, self.bound_source.clone()),
+            _ => (by_timeout, None),
         }
+    }
+
+    /// After a run ends, the next one starts no earlier; no boot or install is cited for it.
+    fn set_bound_to_run_end(&mut self, t: Timestamp) {
+        self.lower_bound = Some(t);
+        self.bound_source = None;
     }
 
     fn close(&mut self, end: TimeBound, outcome: RunOutcome, item: EvidenceItem) {
@@ -252,7 +270,7 @@ impl State {
             _ => None,
         };
         if let Some(latest) = end.latest() {
-            self.lower_bound = Some(latest);
+            self.set_bound_to_run_end(latest);
         }
         self.push_run(RunWindow {
             start: open.start,

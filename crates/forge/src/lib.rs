@@ -18,3 +18,4 @@
 
 pub mod evtx;
 pub mod regf;
+pub mod scenario;

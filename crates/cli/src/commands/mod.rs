@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+mod demo;
 mod explain;
 mod scan;
 
@@ -11,6 +12,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Scan { paths, output, all } => scan::run(&paths, &output, all),
         Command::Services { paths, output } => scan::run(&paths, &output, true),
+        Command::Demo {
+            dir,
+            scenario,
+            list,
+        } => demo::run(dir, &scenario, list),
         Command::Explain {
             path,
             service,

@@ -1,6 +1,6 @@
 //! Shared test helpers: the corpus location and a scan through the library pipeline.
 //! Each test binary uses a different subset of them.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 

@@ -123,6 +123,12 @@ impl EvtxEvent {
         self
     }
 
+    /// Sets `EventID/@Qualifiers`.
+    pub fn qualifiers(mut self, qualifiers: u16) -> EvtxEvent {
+        self.qualifiers = Some(qualifiers);
+        self
+    }
+
     /// Sets `Security/@UserID`.
     pub fn user(mut self, sid: &str) -> EvtxEvent {
         self.user_sid = Some(sid.into());

@@ -89,7 +89,7 @@ impl Chunk {
         let (guid, root) = template(event);
         e.template_instance(guid, &root, &values(event, record_id));
         // Records are 8-byte aligned in real chunks; the padding reads as end-of-stream.
-        while (self.buf.len() - start + 4) % 8 != 0 {
+        while !(self.buf.len() - start + 4).is_multiple_of(8) {
             self.buf.push(0);
         }
         let size = (self.buf.len() - start + 4) as u32;

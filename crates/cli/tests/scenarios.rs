@@ -1,0 +1,94 @@
+//! Every built-in scenario, forged as real-format evidence and scanned: konseki's verdicts equal
+//! the expectations written next to the scenario. Changing a fact changes the verdict.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{scan, service};
+use konseki_forge::scenario::{Scenario, BUILTIN};
+use konseki_model::ScanReport;
+
+fn scan_scenario(scenario: &Scenario, tag: &str) -> ScanReport {
+    let dir = std::env::temp_dir().join(format!(
+        "konseki-scenario-{}-{tag}-{}",
+        scenario.name,
+        std::process::id()
+    ));
+    scenario.write_tree(&dir).unwrap();
+    let report = scan(&[PathBuf::from(&dir)]);
+    std::fs::remove_dir_all(&dir).ok();
+    report
+}
+
+fn label<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn builtin_scenarios_reach_their_stated_verdicts() {
+    for (name, text) in BUILTIN {
+        let scenario = Scenario::parse(text).unwrap();
+        let report = scan_scenario(&scenario, "as-shipped");
+        assert!(report.warnings.is_empty(), "{name}: {:?}", report.warnings);
+        for want in &scenario.expect {
+            let got = service(&report, &want.service);
+            let context = format!("{name}/{}: {}", want.service, got.verdict.summary);
+            assert_eq!(label(got.verdict.execution), want.execution, "{context}");
+            assert_eq!(label(got.verdict.residency), want.residency, "{context}");
+            if let Some(runs) = want.runs {
+                assert_eq!(got.runs.len(), runs, "{context}");
+            }
+            if let Some(ms) = want.longest_run_ms {
+                assert_eq!(got.verdict.longest_run_ms, Some(ms), "{context}");
+            }
+            let flags: Vec<&str> = got.attention.iter().map(|a| a.id.as_str()).collect();
+            for flag in &want.attention {
+                assert!(
+                    flags.contains(&flag.as_str()),
+                    "{context}: missing flag {flag} in {flags:?}"
+                );
+            }
+            for flag in &want.no_attention {
+                assert!(
+                    !flags.contains(&flag.as_str()),
+                    "{context}: unexpected flag {flag}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_verdict_is_derived_from_the_evidence_not_fixed() {
+    let mut scenario = Scenario::builtin("service-timeout").unwrap();
+    // The SCM gave up 45 s after boot with a 30 s timeout: the program started at least 15 s
+    // after boot, so it ran at most 30 s.
+    for event in scenario.events.iter_mut() {
+        event.t = 45.0;
+    }
+    let report = scan_scenario(&scenario, "later-timeout");
+    assert_eq!(
+        service(&report, "test").verdict.longest_run_ms,
+        Some(30_000)
+    );
+    // With a 60 s timeout in force, the boot is the tighter bound: at most 45 s.
+    scenario.events[0].data[0].1 = "60000".into();
+    let report = scan_scenario(&scenario, "longer-timeout");
+    let test = service(&report, "test");
+    assert_eq!(test.verdict.longest_run_ms, Some(45_000));
+    assert!(test.attention.iter().any(|a| a.id == "raised_pipe_timeout"));
+    // Without the 7009/7000 there is no evidence the program ran.
+    scenario.events.clear();
+    let report = scan_scenario(&scenario, "no-events");
+    let test = service(&report, "test");
+    assert_eq!(label(test.verdict.execution), "no_evidence");
+    assert!(test
+        .verdict
+        .summary
+        .starts_with("no evidence of execution in System logs 2026-01-05T08:00:00Z"));
+}
