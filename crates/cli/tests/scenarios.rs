@@ -53,6 +53,14 @@ fn builtin_scenarios_reach_their_stated_verdicts() {
                     "{context}: missing flag {flag} in {flags:?}"
                 );
             }
+            for file in &want.files_in_window {
+                let found = got.runs.iter().flat_map(|r| &r.activity).any(|a| {
+                    a.summary
+                        .to_lowercase()
+                        .starts_with(&format!("{} ", file.to_lowercase()))
+                });
+                assert!(found, "{context}: {file} not reported inside a run window");
+            }
             for flag in &want.no_attention {
                 assert!(
                     !flags.contains(&flag.as_str()),
@@ -82,6 +90,19 @@ fn the_verdict_is_derived_from_the_evidence_not_fixed() {
     let test = service(&report, "test");
     assert_eq!(test.verdict.longest_run_ms, Some(45_000));
     assert!(test.attention.iter().any(|a| a.id == "raised_pipe_timeout"));
+    // The file written after the SCM gave up is not inside the run window.
+    let mut late_file = Scenario::builtin("service-timeout").unwrap();
+    for file in late_file.files.iter_mut() {
+        file.created += 2.0; // test.txt at +31 s, after the 7009 at +30 s
+    }
+    let report = scan_scenario(&late_file, "late-file");
+    let test = service(&report, "test");
+    assert!(
+        test.runs[0].activity.is_empty(),
+        "{:?}",
+        test.runs[0].activity
+    );
+    assert_eq!(label(test.verdict.execution), "executed");
     // Without the 7009/7000 there is no evidence the program ran.
     scenario.events.clear();
     let report = scan_scenario(&scenario, "no-events");

@@ -6,7 +6,8 @@
 //! - [`lifecycle`]: SCM events + boot markers → run windows;
 //! - [`verdict`]: runs → execution / residency verdict and its rationale;
 //! - [`attention`]: configuration and events → reasons to look closer;
-//! - [`control_set_diff`]: differences between control sets.
+//! - [`control_set_diff`]: differences between control sets;
+//! - [`file_activity`]: files created or modified inside each run window.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -15,6 +16,7 @@
 pub mod attention;
 pub mod control_set_diff;
 mod describe;
+pub mod file_activity;
 pub mod lifecycle;
 mod report;
 pub mod verdict;

@@ -215,6 +215,7 @@ impl State {
                 timeout_ms: logged_ms,
             },
             evidence,
+            activity: Vec::new(),
         });
         self.set_bound_to_run_end(t);
     }
@@ -278,6 +279,7 @@ impl State {
             max_duration_ms,
             outcome,
             evidence: open.evidence,
+            activity: Vec::new(),
         });
     }
 
@@ -298,6 +300,7 @@ impl State {
                 max_duration_ms: None,
                 outcome: RunOutcome::StillRunning,
                 evidence: open.evidence,
+                activity: Vec::new(),
             });
         }
         self.out

@@ -10,6 +10,7 @@ use konseki_model::{
 use crate::attention::attention;
 use crate::control_set_diff::control_set_diffs;
 use crate::describe::event_item;
+use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
 use crate::verdict::{verdict, VerdictContext};
 
@@ -27,8 +28,14 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
                 .is_some_and(|c| c.eq_ignore_ascii_case("System"))
         })
         .collect();
-    let log_end = system_logs.iter().filter_map(|l| l.last).max();
-    let pipe_timeout_ms = effective_pipe_timeout(&evidence.control_sets);
+    let shared = Shared {
+        markers: &evidence.markers,
+        control_sets: &evidence.control_sets,
+        log_end: system_logs.iter().filter_map(|l| l.last).max(),
+        system_logs: &system_logs,
+        pipe_timeout_ms: effective_pipe_timeout(&evidence.control_sets),
+        timeline: FileTimeline::new(&evidence.files),
+    };
 
     let mut grouped: BTreeMap<String, (Vec<&ServiceConfig>, Vec<&ScmEvent>)> = BTreeMap::new();
     for c in &evidence.services {
@@ -44,17 +51,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
 
     let services = grouped
         .into_values()
-        .map(|(configs, events)| {
-            service_report(
-                configs,
-                events,
-                &evidence.markers,
-                &evidence.control_sets,
-                &system_logs,
-                pipe_timeout_ms,
-                log_end,
-            )
-        })
+        .map(|(configs, events)| service_report(configs, events, &shared))
         .collect();
 
     ScanReport {
@@ -79,15 +76,31 @@ fn effective_pipe_timeout(sets: &[ControlSet]) -> u64 {
         .map_or(30_000, |s| s.effective_pipe_timeout_ms)
 }
 
+/// What every service's correlation reads: the same for all services of a scan.
+struct Shared<'a> {
+    markers: &'a [BootMarker],
+    control_sets: &'a [ControlSet],
+    system_logs: &'a [&'a LogCoverage],
+    /// The end of what the System logs cover.
+    log_end: Option<jiff::Timestamp>,
+    /// ServicesPipeTimeout of the control set in use.
+    pipe_timeout_ms: u64,
+    timeline: FileTimeline<'a>,
+}
+
 fn service_report(
     configs: Vec<&ServiceConfig>,
     events: Vec<&ScmEvent>,
-    markers: &[BootMarker],
-    control_sets: &[ControlSet],
-    system_logs: &[&LogCoverage],
-    pipe_timeout_ms: u64,
-    log_end: Option<jiff::Timestamp>,
+    shared: &Shared<'_>,
 ) -> ServiceReport {
+    let Shared {
+        markers,
+        control_sets,
+        system_logs,
+        log_end,
+        pipe_timeout_ms,
+        timeline,
+    } = shared;
     let name = configs
         .first()
         .map(|c| c.name.clone())
@@ -99,7 +112,10 @@ fn service_report(
         .filter(|m| computers.contains(m.computer.as_str()))
         .cloned()
         .collect();
-    let life = lifecycle(&events, &own_markers, pipe_timeout_ms, log_end);
+    let mut life = lifecycle(&events, &own_markers, *pipe_timeout_ms, *log_end);
+    for run in &mut life.runs {
+        run.activity = timeline.inside(run);
+    }
 
     let configs: Vec<ServiceConfig> = configs.into_iter().cloned().collect();
     let mut other_evidence: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();

@@ -51,6 +51,13 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
 
     for run in runs {
         rationale.push(explain_run(run));
+        if let Some(last) = run.activity.last() {
+            rationale.push(format!(
+                "Inside that window the $MFT shows {} file change(s), the last: {}. The program ran then; these times fit it, though they do not by themselves prove it made the change.",
+                run.activity.len(),
+                last.summary
+            ));
+        }
     }
     for failed in &life.failed_starts {
         rationale.push(format!(
@@ -90,7 +97,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     );
     let mut evidence: Vec<EvidenceItem> = runs
         .iter()
-        .flat_map(|r| r.evidence.iter().cloned())
+        .flat_map(|r| r.evidence.iter().chain(&r.activity).cloned())
         .collect();
     evidence.extend(life.failed_starts.iter().cloned());
     for item in ctx.other_evidence {

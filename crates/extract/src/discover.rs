@@ -105,6 +105,10 @@ fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
     if head.starts_with(b"ElfFile\0") {
         return Ok(Some(ArtifactKind::EventLog));
     }
+    // A FILE record whose update sequence array sits at 0x30, as in every NTFS $MFT.
+    if head.starts_with(b"FILE0\0") {
+        return Ok(Some(ArtifactKind::Mft));
+    }
     Ok(BaseBlock::parse(&head).map(|base| match base.file_type {
         // 1, 2: old-format log; 6: new-format log (regf specification, "Base block").
         1 | 2 | 6 => ArtifactKind::HiveLog,
@@ -154,6 +158,20 @@ fn decoded_file_name(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// The drive letter of the volume an artifact comes from: the first path component that is a
+/// drive (`C`, `C:`, Velociraptor's `C%3A`) walking up from the file; `C:` when none says.
+pub fn drive_of(path: &Path) -> String {
+    path.ancestors()
+        .skip(1)
+        .filter_map(decoded_file_name)
+        .find_map(|name| {
+            let name = name.trim_end_matches(':');
+            (name.len() == 1 && name.as_bytes()[0].is_ascii_alphabetic())
+                .then(|| format!("{}:", name.to_ascii_uppercase()))
+        })
+        .unwrap_or_else(|| "C:".to_string())
+}
+
 /// `SYSTEM.LOG1` belongs to `SYSTEM` in the same directory (any case).
 fn is_log_of(log: &Path, hive: &Path) -> bool {
     let (Some(log_name), Some(hive_name)) = (decoded_file_name(log), decoded_file_name(hive))
@@ -179,6 +197,13 @@ mod tests {
         );
         assert_eq!(decoded_file_name(Path::new("C%3A")).unwrap(), "C:");
         assert_eq!(decoded_file_name(Path::new("50%")).unwrap(), "50%");
+    }
+
+    #[test]
+    fn drive_letters_from_collection_layouts() {
+        assert_eq!(drive_of(Path::new("case/C/$MFT")), "C:");
+        assert_eq!(drive_of(Path::new("case/D%3A/$MFT")), "D:");
+        assert_eq!(drive_of(Path::new("loose/$MFT")), "C:");
     }
 
     #[test]

@@ -6,10 +6,11 @@ use rayon::prelude::*;
 
 use konseki_evtx::{read_events, EventIdFilter};
 use konseki_model::{
-    ArtifactKind, BootMarker, Evidence as Extracted, LogCoverage, Missing, ScmEvent, Warning,
+    ArtifactKind, BootMarker, Evidence as Extracted, FileEntry, LogCoverage, Missing, NtfsTimes,
+    Provenance, ScmEvent, Warning,
 };
 
-use crate::discover::discover;
+use crate::discover::{discover, drive_of};
 use crate::progress::Progress;
 use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
 use crate::services::read_system_hive;
@@ -69,6 +70,14 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     for artifact in discovered
         .artifacts
         .iter()
+        .filter(|a| a.kind == ArtifactKind::Mft)
+    {
+        read_files(&artifact.path, &mut out);
+        progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+    }
+    for artifact in discovered
+        .artifacts
+        .iter()
         .filter(|a| a.kind == ArtifactKind::Hive)
     {
         let named_system = artifact.role.as_deref() == Some("SYSTEM");
@@ -102,6 +111,50 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     out.inventory.found = discovered.artifacts;
     out.inventory.missing = missing(&out);
     out
+}
+
+/// Every entry of an $MFT, with its drive letter, into `out.files`.
+fn read_files(path: &Path, out: &mut Extracted) {
+    let drive = drive_of(path);
+    let ntfs = |t: konseki_mft::Times| NtfsTimes {
+        created: t.created,
+        modified: t.modified,
+        mft_modified: t.mft_modified,
+        accessed: t.accessed,
+    };
+    let result = konseki_mft::read_mft(path, |r| {
+        out.files.push(FileEntry {
+            path: format!("{drive}\\{}", r.path),
+            in_use: r.in_use,
+            is_dir: r.is_dir,
+            size: r.size,
+            si: r.si.map(ntfs),
+            fn_times: r.fn_times.map(ntfs),
+            source: Provenance::MftEntry {
+                file: path.to_path_buf(),
+                entry: r.entry,
+            },
+        })
+    });
+    match result {
+        Ok(summary) => {
+            out.warnings.extend(
+                summary
+                    .warnings
+                    .into_iter()
+                    .map(|(entry, message)| Warning {
+                        file: path.to_path_buf(),
+                        offset: Some(entry * 1024),
+                        message: format!("$MFT entry {entry} unreadable: {message}"),
+                    }),
+            )
+        }
+        Err(e) => out.warnings.push(Warning {
+            file: path.to_path_buf(),
+            offset: None,
+            message: e.to_string(),
+        }),
+    }
 }
 
 type LogResult = (LogCoverage, Vec<ScmEvent>, Vec<BootMarker>, Vec<Warning>);

@@ -17,5 +17,6 @@
 //! ```
 
 pub mod evtx;
+pub mod mft;
 pub mod regf;
 pub mod scenario;

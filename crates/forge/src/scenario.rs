@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
 use crate::evtx::{write_evtx, EvtxEvent};
+use crate::mft::{write_mft, FileTimes, MftFile};
 use crate::regf::{write_hive, RegData, RegKey};
 
 /// The scenarios shipped with konseki (name, TOML text).
@@ -268,14 +269,41 @@ impl Scenario {
         event
     }
 
+    /// The volume's $MFT: the scenario's files (SI and FN times alike).
+    pub fn mft(&self) -> Vec<u8> {
+        let files: Vec<MftFile> = self
+            .files
+            .iter()
+            .map(|f| {
+                let created = self.at(f.created);
+                let modified = self.at(f.modified.unwrap_or(f.created));
+                let times = FileTimes {
+                    created,
+                    modified,
+                    mft_modified: modified,
+                    accessed: modified,
+                };
+                MftFile {
+                    path: f.path.clone(),
+                    si: times,
+                    fn_times: FileTimes::all(created),
+                    content: f.content.clone().unwrap_or_default().into_bytes(),
+                    dir: false,
+                }
+            })
+            .collect();
+        write_mft(&files)
+    }
+
     /// Writes the scenario as a KAPE-style tree under `dir`; returns the files written.
     pub fn write_tree(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let config = dir.join("C/Windows/System32/config");
         let logs = dir.join("C/Windows/System32/winevt/Logs");
         std::fs::create_dir_all(&config)?;
         std::fs::create_dir_all(&logs)?;
-        let mut written = vec![config.join("SYSTEM")];
+        let mut written = vec![config.join("SYSTEM"), dir.join("C/$MFT")];
         std::fs::write(&written[0], self.system_hive())?;
+        std::fs::write(&written[1], self.mft())?;
         for (name, bytes) in self.event_logs() {
             let path = logs.join(name);
             std::fs::write(&path, bytes)?;

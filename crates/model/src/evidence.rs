@@ -25,6 +25,8 @@ pub struct Evidence {
     pub events: Vec<ScmEvent>,
     /// Boot, shutdown and log-cleared markers, sorted by time.
     pub markers: Vec<BootMarker>,
+    /// Files from $MFT(s).
+    pub files: Vec<FileEntry>,
     /// What could not be read.
     pub warnings: Vec<Warning>,
 }
@@ -42,6 +44,13 @@ pub enum Provenance {
         record_id: u64,
         /// The event id.
         event_id: u16,
+    },
+    /// An $MFT entry.
+    MftEntry {
+        /// The $MFT file.
+        file: PathBuf,
+        /// Entry number.
+        entry: u64,
     },
     /// A registry key (and value, when one value is meant).
     RegistryKey {
@@ -79,6 +88,8 @@ pub enum ArtifactKind {
     HiveLog,
     /// A Windows XML event log (`ElfFile`).
     EventLog,
+    /// An NTFS master file table (`FILE0` records).
+    Mft,
 }
 
 /// An artifact discovered under the scanned path.
@@ -156,4 +167,41 @@ pub struct LogCoverage {
     /// Latest record time (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Timestamp>,
+}
+
+/// The four NTFS times of one attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NtfsTimes {
+    /// Created.
+    pub created: Timestamp,
+    /// Content modified.
+    pub modified: Timestamp,
+    /// MFT record modified.
+    pub mft_modified: Timestamp,
+    /// Accessed.
+    pub accessed: Timestamp,
+}
+
+/// A file or directory from an $MFT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FileEntry {
+    /// Full Windows path with its drive (`C:\tmp\test.txt`).
+    pub path: String,
+    /// The entry is allocated.
+    pub in_use: bool,
+    /// A directory.
+    pub is_dir: bool,
+    /// Logical size, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// $STANDARD_INFORMATION times (settable from user mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub si: Option<NtfsTimes>,
+    /// $FILE_NAME times (set by the kernel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fn_times: Option<NtfsTimes>,
+    /// The entry.
+    pub source: Provenance,
 }

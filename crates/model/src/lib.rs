@@ -21,8 +21,8 @@ mod time;
 
 pub use events::{BootMarker, BootMarkerKind, KeyLink, ScmEvent, ScmEventKind};
 pub use evidence::{
-    ArtifactKind, Evidence, FoundArtifact, HiveState, Inventory, LogCoverage, Missing, Provenance,
-    Warning,
+    ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, LogCoverage, Missing,
+    NtfsTimes, Provenance, Warning,
 };
 pub use report::{
     Attention, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome, RunWindow,

@@ -70,6 +70,10 @@ pub struct RunWindow {
     pub outcome: RunOutcome,
     /// The events this window rests on.
     pub evidence: Vec<EvidenceItem>,
+    /// Files created or modified inside the window: temporal correlation, not proof that this
+    /// program caused them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity: Vec<EvidenceItem>,
 }
 
 /// Did the service's program run?

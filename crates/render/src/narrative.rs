@@ -64,6 +64,22 @@ fn narrative(s: &ServiceReport) -> String {
             let _ = writeln!(t, "  - [{}] {}", a.id, clean(&a.reason, 500));
         }
     }
+    let activity: Vec<_> = s.runs.iter().flat_map(|r| &r.activity).collect();
+    if !activity.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nInside the run window(s) ($MFT; correlation in time, not proof of cause):"
+        );
+        for item in activity {
+            let _ = writeln!(
+                t,
+                "  - {} | {} | {}",
+                item.time.map_or("-".to_string(), |x| x.to_string()),
+                cite(&item.source),
+                clean(&item.summary, 300)
+            );
+        }
+    }
     let _ = writeln!(t, "\nEvidence chain:");
     for item in &s.verdict.evidence {
         let _ = writeln!(
@@ -87,6 +103,7 @@ pub(crate) fn cite(source: &Provenance) -> String {
         } => {
             format!("{} record {record_id} (event {event_id})", file.display())
         }
+        Provenance::MftEntry { file, entry } => format!("{} entry {entry}", file.display()),
         Provenance::RegistryKey { file, key, value } => format!(
             "{} key {}{}",
             file.display(),

@@ -18,6 +18,7 @@ pub(crate) fn render(
             ArtifactKind::Hive => "hive",
             ArtifactKind::HiveLog => "hive log",
             ArtifactKind::EventLog => "event log",
+            ArtifactKind::Mft => "$MFT",
         };
         writeln!(out, "  {kind:<9} {}", a.path.display())?;
     }
