@@ -61,6 +61,13 @@ fn builtin_scenarios_reach_their_stated_verdicts() {
                 });
                 assert!(found, "{context}: {file} not reported inside a run window");
             }
+            // Recovery configured is context; a restart is claimed only from events.
+            if want.residency != "semi_resident" {
+                assert!(
+                    !got.verdict.summary.contains("restarted"),
+                    "{context}: restart claimed without evidence"
+                );
+            }
             for flag in &want.no_attention {
                 assert!(
                     !flags.contains(&flag.as_str()),

@@ -77,7 +77,14 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         _ => {}
     }
     if let Some(actions) = ctx.failure_actions.filter(|a| a.restarts_or_runs_command()) {
-        if life.restarts == 0 && !runs.is_empty() {
+        // Said only where a failure could have triggered recovery: a timed-out or crashed run.
+        let failed = runs.iter().any(|r| {
+            matches!(
+                r.outcome,
+                RunOutcome::TimedOut { .. } | RunOutcome::Crashed { .. }
+            )
+        });
+        if life.restarts == 0 && failed {
             rationale.push(format!(
                 "Recovery actions are configured ({}), but no restart is in the evidence; restarts are concluded from events, never from configuration.",
                 describe_actions(actions)

@@ -14,10 +14,32 @@ use crate::mft::{write_mft, FileTimes, MftFile};
 use crate::regf::{write_hive, RegData, RegKey};
 
 /// The scenarios shipped with konseki (name, TOML text).
-pub const BUILTIN: [(&str, &str); 1] = [(
-    "service-timeout",
-    include_str!("../../../scenarios/service-timeout.toml"),
-)];
+pub const BUILTIN: [(&str, &str); 6] = [
+    (
+        "service-timeout",
+        include_str!("../../../scenarios/service-timeout.toml"),
+    ),
+    (
+        "child-before-timeout",
+        include_str!("../../../scenarios/child-before-timeout.toml"),
+    ),
+    (
+        "long-pipe-timeout",
+        include_str!("../../../scenarios/long-pipe-timeout.toml"),
+    ),
+    (
+        "restart-on-failure",
+        include_str!("../../../scenarios/restart-on-failure.toml"),
+    ),
+    (
+        "timeout-with-recovery-configured",
+        include_str!("../../../scenarios/timeout-with-recovery-configured.toml"),
+    ),
+    (
+        "benign-service",
+        include_str!("../../../scenarios/benign-service.toml"),
+    ),
+];
 
 /// One scenario.
 #[derive(Debug, Clone, Deserialize)]
