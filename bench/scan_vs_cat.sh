@@ -24,8 +24,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 big=$work/big
 mkdir -p "$big"
-corpus_mb=$(du -sm "$corpus" | cut -f1)
-copies=$(( (target_mb + corpus_mb - 1) / corpus_mb ))
+corpus_bytes=$(du -sb "$corpus" | cut -f1)
+copies=$(( (target_mb * 1048576 + corpus_bytes - 1) / corpus_bytes ))
 for i in $(seq 1 "$copies"); do cp -r "$corpus" "$big/copy$i"; done
 
 measure() { # name dir

@@ -15,6 +15,9 @@ use crate::describe::event_item;
 /// Windows' default ServicesPipeTimeout (technet cc756342).
 const DEFAULT_PIPE_TIMEOUT_MS: u64 = 30_000;
 
+/// The most evidence items one attention flag cites.
+const MAX_FLAG_EVIDENCE: usize = 25;
+
 /// Places a standard user (or any process) can write to: a service image there can be replaced.
 const USER_WRITABLE: [&str; 9] = [
     "\\users\\",
@@ -266,8 +269,10 @@ pub fn attention(
 
 fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: EvidenceItem) {
     match flags.iter_mut().find(|f| f.id == id) {
+        // A flag cites a bounded number of items: enough to check it by hand, without making
+        // a service with thousands of events quadratic.
         Some(flag) => {
-            if !flag.evidence.contains(&item) {
+            if flag.evidence.len() < MAX_FLAG_EVIDENCE && !flag.evidence.contains(&item) {
                 flag.evidence.push(item);
             }
         }

@@ -1,6 +1,6 @@
 //! Evidence → the scan report: one [`ServiceReport`] per service key.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use konseki_model::{
     BootMarker, ControlSet, Evidence, EvidenceItem, LogCoverage, ScanReport, ScmEvent,
@@ -28,8 +28,15 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
                 .is_some_and(|c| c.eq_ignore_ascii_case("System"))
         })
         .collect();
+    let mut markers_by_computer: HashMap<&str, Vec<BootMarker>> = HashMap::new();
+    for m in &evidence.markers {
+        markers_by_computer
+            .entry(m.computer.as_str())
+            .or_default()
+            .push(m.clone());
+    }
     let shared = Shared {
-        markers: &evidence.markers,
+        markers: markers_by_computer,
         control_sets: &evidence.control_sets,
         log_end: system_logs.iter().filter_map(|l| l.last).max(),
         system_logs: &system_logs,
@@ -37,11 +44,13 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         timeline: FileTimeline::new(&evidence.files),
     };
 
-    let mut grouped: BTreeMap<String, (Vec<&ServiceConfig>, Vec<&ScmEvent>)> = BTreeMap::new();
-    for c in &evidence.services {
+    let control_set_diffs = control_set_diffs(&evidence.services);
+    // Configurations and events move into their service's group: no copies of large logs.
+    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = BTreeMap::new();
+    for c in evidence.services {
         grouped.entry(c.name.to_lowercase()).or_default().0.push(c);
     }
-    for e in &evidence.events {
+    for e in evidence.events {
         grouped
             .entry(e.service.to_lowercase())
             .or_default()
@@ -57,7 +66,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
     ScanReport {
         konseki_version: env!("CARGO_PKG_VERSION").to_string(),
         schema_version: SCHEMA_VERSION,
-        control_set_diffs: control_set_diffs(&evidence.services),
+        control_set_diffs,
         inventory: evidence.inventory,
         hives: evidence.hives,
         logs: evidence.logs,
@@ -78,7 +87,8 @@ fn effective_pipe_timeout(sets: &[ControlSet]) -> u64 {
 
 /// What every service's correlation reads: the same for all services of a scan.
 struct Shared<'a> {
-    markers: &'a [BootMarker],
+    /// Boot markers per computer: a run is only ended by its own host's boots and shutdowns.
+    markers: HashMap<&'a str, Vec<BootMarker>>,
     control_sets: &'a [ControlSet],
     system_logs: &'a [&'a LogCoverage],
     /// The end of what the System logs cover.
@@ -89,8 +99,8 @@ struct Shared<'a> {
 }
 
 fn service_report(
-    configs: Vec<&ServiceConfig>,
-    events: Vec<&ScmEvent>,
+    configs: Vec<ServiceConfig>,
+    events: Vec<ScmEvent>,
     shared: &Shared<'_>,
 ) -> ServiceReport {
     let Shared {
@@ -107,18 +117,27 @@ fn service_report(
         .or_else(|| events.first().map(|e| e.service.clone()))
         .unwrap_or_default();
     let computers: BTreeSet<&str> = events.iter().map(|e| e.computer.as_str()).collect();
-    let own_markers: Vec<BootMarker> = markers
-        .iter()
-        .filter(|m| computers.contains(m.computer.as_str()))
-        .cloned()
-        .collect();
-    let mut life = lifecycle(&events, &own_markers, *pipe_timeout_ms, *log_end);
+    let merged: Vec<BootMarker>;
+    let own_markers: &[BootMarker] = match computers.iter().collect::<Vec<_>>().as_slice() {
+        [] => &[],
+        [one] => markers.get(*one).map_or(&[], Vec::as_slice),
+        several => {
+            let mut all: Vec<BootMarker> = several
+                .iter()
+                .flat_map(|c| markers.get(**c).into_iter().flatten().cloned())
+                .collect();
+            all.sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+            merged = all;
+            &merged
+        }
+    };
+    let event_refs: Vec<&ScmEvent> = events.iter().collect();
+    let mut life = lifecycle(&event_refs, own_markers, *pipe_timeout_ms, *log_end);
     for run in &mut life.runs {
         run.activity = timeline.inside(run);
     }
 
-    let configs: Vec<ServiceConfig> = configs.into_iter().cloned().collect();
-    let mut other_evidence: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
+    let mut other_evidence: Vec<EvidenceItem> = events.iter().map(event_item).collect();
     other_evidence.extend(configs.iter().map(|c| EvidenceItem {
         source: c.source.clone(),
         time: c.key_last_written,
@@ -129,7 +148,7 @@ fn service_report(
             c.image_path.as_ref().map_or("", |i| i.raw.as_str())
         ),
     }));
-    let flags = attention(&configs, &events, &life.runs, control_sets);
+    let flags = attention(&configs, &event_refs, &life.runs, control_sets);
     let verdict = verdict(
         &life,
         VerdictContext {
@@ -152,7 +171,7 @@ fn service_report(
         name,
         display_names,
         configs,
-        events: events.into_iter().cloned().collect(),
+        events,
         runs: life.runs,
         verdict,
         attention: flags,

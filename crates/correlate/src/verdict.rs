@@ -1,7 +1,10 @@
 //! Runs → the verdict for one service, with its rationale in words.
 
+use std::collections::HashSet;
+
 use konseki_model::{
-    EvidenceItem, Execution, FailureActions, LogCoverage, Residency, RunOutcome, RunWindow, Verdict,
+    EvidenceItem, Execution, FailureActions, LogCoverage, Provenance, Residency, RunOutcome,
+    RunWindow, Timestamp, Verdict,
 };
 
 use crate::describe::format_duration_at_most;
@@ -107,8 +110,13 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         .flat_map(|r| r.evidence.iter().chain(&r.activity).cloned())
         .collect();
     evidence.extend(life.failed_starts.iter().cloned());
+    // Events already cited by a run are not repeated (a set: services can have 100k events).
+    let mut cited: HashSet<(Provenance, Option<Timestamp>)> = evidence
+        .iter()
+        .map(|i| (i.source.clone(), i.time))
+        .collect();
     for item in ctx.other_evidence {
-        if !evidence.contains(&item) {
+        if cited.insert((item.source.clone(), item.time)) {
             evidence.push(item);
         }
     }

@@ -23,6 +23,7 @@
 
 mod event;
 mod reader;
+mod scan;
 
 pub use event::Event;
 pub use reader::{read_events, EventIdFilter, EvtxError, LogSummary, ReadWarning};

@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use evtx::binxml::value_variant::BinXmlValue;
 use evtx::err::EvtxError as RawError;
-use evtx::{EvtxParser, EvtxRecord, ParserSettings};
+use evtx::{EvtxParser, ParserSettings};
 use jiff::Timestamp;
 
 use crate::event::Event;
+use crate::scan::{scan_chunk, RawRecord};
 
 /// Size of the EVTX file header and of each chunk (MS-EVEN6 / libevtx documentation).
 const FILE_HEADER_SIZE: u64 = 0x1000;
@@ -94,14 +94,12 @@ pub enum EvtxError {
     },
 }
 
-/// What the per-record closure hands back to the consuming loop.
-struct RecordOutcome {
-    time: Timestamp,
-    event: Option<Event>,
-}
-
 /// Reads every record of `path`, calls `sink` for each whose event id is in `filter`, and returns
 /// the log's summary. Opens the file read-only; never panics on damaged input.
+///
+/// Each chunk is first scanned raw ([`scan_chunk`]): when every record's EventID is known and
+/// unwanted, the chunk only counts towards the summary. Otherwise the `evtx` crate parses it and
+/// the wanted records (and those whose id the scan could not read) are rendered.
 pub fn read_events(
     path: &Path,
     filter: &EventIdFilter,
@@ -118,7 +116,9 @@ pub fn read_events(
     })?;
     // One thread per file: konseki parallelises across files, which measured faster than
     // threads inside one file (CRATES.md, speed facts).
-    let mut parser = parser.with_configuration(ParserSettings::new().num_threads(1));
+    let settings = ParserSettings::new().num_threads(1);
+    let mut parser = parser.with_configuration(settings.clone());
+    let settings = Arc::new(settings);
     let header = parser.header();
     let mut summary = LogSummary {
         path: path.to_path_buf(),
@@ -131,79 +131,128 @@ pub fn read_events(
         channel: None,
         warnings: Vec::new(),
     };
-    let wanted = filter.clone();
-    for outcome in parser.serialized_records(move |record| decode(record?, &wanted)) {
-        match outcome {
-            Ok(RecordOutcome { time, event }) => {
-                summary.records += 1;
-                if time > UNSET_TIME {
-                    summary.first = Some(summary.first.map_or(time, |t| t.min(time)));
-                    summary.last = Some(summary.last.map_or(time, |t| t.max(time)));
-                }
-                if let Some(event) = event {
-                    // Re-serialised logs can carry header times that differ from TimeCreated.
-                    let t = event.time;
-                    if t > UNSET_TIME {
-                        summary.first = Some(summary.first.map_or(t, |f| f.min(t)));
-                        summary.last = Some(summary.last.map_or(t, |l| l.max(t)));
-                    }
-                    if summary.channel.is_none() && !event.channel.is_empty() {
-                        summary.channel = Some(event.channel.clone());
-                    }
-                    sink(event);
-                }
-            }
+    for chunk in parser.chunks() {
+        let mut data = match chunk {
+            Ok(data) => data,
             Err(e) => {
-                summary.errors += 1;
-                summary.warnings.push(ReadWarning {
-                    offset: error_offset(&e),
-                    message: error_chain(&e),
+                summary.error(&e);
+                continue;
+            }
+        };
+        let scanned = scan_chunk(&data.data, data.header.free_space_offset);
+        if let Some(records) = &scanned {
+            let unwanted = |r: &RawRecord| r.event_id.is_some_and(|id| !filter.contains(id));
+            if records.iter().all(unwanted) {
+                for r in records {
+                    summary.note(filetime(r.filetime));
+                }
+                continue;
+            }
+        }
+        let number = data.number;
+        let chunk = match data.parse(settings.clone()) {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                summary.error(&RawError::FailedToParseChunk {
+                    chunk_id: number.unwrap_or(0),
+                    source: Box::new(e),
                 });
+                continue;
+            }
+        };
+        let mut chunk = chunk;
+        for record in chunk.iter() {
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    summary.error(&e);
+                    continue;
+                }
+            };
+            let time = record.timestamp;
+            summary.note(Some(time));
+            let known_id = scanned.as_deref().and_then(|records| {
+                let offset = record.binxml_offset.checked_sub(24)?;
+                let i = records
+                    .binary_search_by_key(&offset, |r| u64::from(r.offset))
+                    .ok()?;
+                records[i].event_id
+            });
+            if known_id.is_some_and(|id| !filter.contains(id)) {
+                continue;
+            }
+            let (record_id, recovered) = (record.event_record_id, record.recovered);
+            match record.into_json_value() {
+                Ok(rendered) => {
+                    let event = Event::from_json(record_id, time, recovered, &rendered.data)
+                        .filter(|e| filter.contains(e.event_id));
+                    if let Some(event) = event {
+                        // Re-serialised logs can carry header times unlike TimeCreated.
+                        summary.widen(event.time);
+                        if summary.channel.is_none() && !event.channel.is_empty() {
+                            summary.channel = Some(event.channel.clone());
+                        }
+                        sink(event);
+                    }
+                }
+                Err(e) => summary.error(&e),
             }
         }
     }
     if summary.channel.is_none() && summary.records > 0 {
-        summary.channel = first_channel(path);
+        summary.channel = first_channel(path, &settings);
     }
     Ok(summary)
 }
 
-/// The channel of the first readable record: says what a log is when none of its events matched.
-fn first_channel(path: &Path) -> Option<String> {
-    let mut parser = EvtxParser::from_path(path)
-        .ok()?
-        .with_configuration(ParserSettings::new().num_threads(1));
-    let first = parser.records_json_value().find_map(Result::ok)?;
-    Event::from_json(0, first.timestamp, false, &first.data)
-        .map(|e| e.channel)
-        .filter(|c| !c.is_empty())
-}
-
-fn decode(record: EvtxRecord<'_>, filter: &EventIdFilter) -> evtx::err::Result<RecordOutcome> {
-    let time = record.timestamp;
-    let record_id = record.event_record_id;
-    let recovered = record.recovered;
-    match templated_event_id(&record) {
-        Some(id) if !filter.contains(id) => Ok(RecordOutcome { time, event: None }),
-        _ => {
-            // Either a wanted id, or a record without the standard template: render to decide.
-            let rendered = record.into_json_value()?;
-            let event = Event::from_json(record_id, time, recovered, &rendered.data)
-                .filter(|e| filter.contains(e.event_id));
-            Ok(RecordOutcome { time, event })
+impl LogSummary {
+    /// Counts a record and widens the covered span with its write time.
+    fn note(&mut self, time: Option<Timestamp>) {
+        self.records += 1;
+        if let Some(t) = time {
+            self.widen(t);
         }
     }
+
+    fn widen(&mut self, t: Timestamp) {
+        if t > UNSET_TIME {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    fn error(&mut self, e: &RawError) {
+        self.errors += 1;
+        self.warnings.push(ReadWarning {
+            offset: error_offset(e),
+            message: error_chain(e),
+        });
+    }
 }
 
-/// In Windows' standard `System` template the EventID is substitution slot 3 (a `UInt16`).
-/// Verified against rendered XML on 23,374 templated records (CRATES.md); records without a
-/// template, or with another layout, fall back to rendering.
-fn templated_event_id(record: &EvtxRecord<'_>) -> Option<u16> {
-    let instances = record.template_instances().ok()?;
-    match instances.first()?.values.get(3)? {
-        BinXmlValue::UInt16Type(id) => Some(*id),
-        _ => None,
+/// FILETIME of a record header; `None` for values outside the representable range.
+fn filetime(raw: u64) -> Option<Timestamp> {
+    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
+    Timestamp::from_nanosecond((i128::from(raw) - UNIX_EPOCH_AS_FILETIME) * 100).ok()
+}
+
+/// The channel of the first readable record: says what a log is when none of its events matched.
+/// Only the first chunk that parses is read.
+fn first_channel(path: &Path, settings: &Arc<ParserSettings>) -> Option<String> {
+    let mut parser = EvtxParser::from_path(path).ok()?;
+    for data in parser.chunks() {
+        let Ok(mut data) = data else { continue };
+        let Ok(mut chunk) = data.parse(settings.clone()) else {
+            continue;
+        };
+        let first = chunk.iter().find_map(Result::ok)?;
+        let time = first.timestamp;
+        let rendered = first.into_json_value().ok()?;
+        return Event::from_json(0, time, false, &rendered.data)
+            .map(|e| e.channel)
+            .filter(|c| !c.is_empty());
     }
+    None
 }
 
 fn error_offset(error: &RawError) -> Option<u64> {
