@@ -2,14 +2,15 @@
 //! and the others (e.g. LastKnownGood). An attacker's change may live in one set only.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use konseki_model::{ControlSetDiff, Provenance, ServiceConfig};
 
 /// Compares every control set of each hive with its first (lowest-numbered) set.
 pub fn control_set_diffs(services: &[ServiceConfig]) -> Vec<ControlSetDiff> {
     // hive file → control set → service name (lower case) → config
-    let mut by_hive: BTreeMap<PathBuf, BTreeMap<&str, BTreeMap<String, &ServiceConfig>>> =
+    let mut by_hive: BTreeMap<Arc<Path>, BTreeMap<&str, BTreeMap<String, &ServiceConfig>>> =
         BTreeMap::new();
     for s in services {
         let Provenance::RegistryKey { file, .. } = &s.source else {

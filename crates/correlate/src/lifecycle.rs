@@ -234,9 +234,14 @@ impl State {
     /// A stop or crash with no start in the logs: it ran before `t`, since the latest bound.
     fn ensure_open(&mut self, t: Timestamp) {
         if self.open.is_none() {
-            let from = self.lower_bound.unwrap_or(t);
+            // Without a boot, install or earlier run in the logs, the start is unknown: it may
+            // lie before the logs begin.
+            let start = match self.lower_bound {
+                Some(from) => TimeBound::Range { from, to: t },
+                None => TimeBound::NotAfter { to: t },
+            };
             self.open = Some(OpenRun {
-                start: TimeBound::Range { from, to: t },
+                start,
                 seen_until: t,
                 evidence: self.bound_source.iter().cloned().collect(),
             });

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use konseki_model::{
     BootMarker, ControlSet, Evidence, EvidenceItem, LogCoverage, ScanReport, ScmEvent,
     ServiceConfig, ServiceReport,
@@ -58,8 +60,10 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
             .push(e);
     }
 
-    let services = grouped
-        .into_values()
+    // Services are independent: correlate them on all cores, in key order.
+    let groups: Vec<(Vec<ServiceConfig>, Vec<ScmEvent>)> = grouped.into_values().collect();
+    let services = groups
+        .into_par_iter()
         .map(|(configs, events)| service_report(configs, events, &shared))
         .collect();
 

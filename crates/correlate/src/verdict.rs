@@ -10,6 +10,10 @@ use konseki_model::{
 use crate::describe::format_duration_at_most;
 use crate::lifecycle::Lifecycle;
 
+/// Runs explained and cited in full at each end of a long lifecycle (a service started at every
+/// boot for years has thousands of runs; the examiner needs the first and the last).
+const KEEP_RUNS: usize = 10;
+
 /// What the verdict needs besides the lifecycle.
 pub struct VerdictContext<'a> {
     /// The System logs read (their spans bound what "no evidence" means).
@@ -52,7 +56,17 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         None
     };
 
-    for run in runs {
+    let shown = |i: usize| i < KEEP_RUNS || i + KEEP_RUNS >= runs.len();
+    for (i, run) in runs.iter().enumerate() {
+        if !shown(i) {
+            if i == KEEP_RUNS {
+                rationale.push(format!(
+                    "… {} more runs like these (each listed under `runs`).",
+                    runs.len() - 2 * KEEP_RUNS
+                ));
+            }
+            continue;
+        }
         rationale.push(explain_run(run));
         if let Some(last) = run.activity.last() {
             rationale.push(format!(
@@ -105,16 +119,29 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         residency,
         ctx.system_logs,
     );
-    let mut evidence: Vec<EvidenceItem> = runs
-        .iter()
-        .flat_map(|r| r.evidence.iter().chain(&r.activity).cloned())
-        .collect();
+    // The chain cites every item of the first and last KEEP_RUNS runs; the runs between are
+    // counted, and their evidence stays with each run. Items already cited by a run are not
+    // repeated (a set: a service can have 100k events).
+    let mut evidence: Vec<EvidenceItem> = Vec::new();
+    let mut cited: HashSet<(Provenance, Option<Timestamp>)> = HashSet::new();
+    let mut evidence_omitted = 0;
+    for (i, run) in runs.iter().enumerate() {
+        for item in run.evidence.iter().chain(&run.activity) {
+            if cited.insert((item.source.clone(), item.time)) {
+                if shown(i) {
+                    evidence.push(item.clone());
+                } else {
+                    evidence_omitted += 1;
+                }
+            }
+        }
+    }
     evidence.extend(life.failed_starts.iter().cloned());
-    // Events already cited by a run are not repeated (a set: services can have 100k events).
-    let mut cited: HashSet<(Provenance, Option<Timestamp>)> = evidence
-        .iter()
-        .map(|i| (i.source.clone(), i.time))
-        .collect();
+    cited.extend(
+        life.failed_starts
+            .iter()
+            .map(|i| (i.source.clone(), i.time)),
+    );
     for item in ctx.other_evidence {
         if cited.insert((item.source.clone(), item.time)) {
             evidence.push(item);
@@ -122,6 +149,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     }
     evidence.sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     Verdict {
+        evidence_omitted,
         execution,
         longest_run_ms,
         runs: runs.len(),
@@ -140,6 +168,7 @@ fn explain_run(run: &RunWindow) -> String {
     let start = match (run.start.earliest(), run.start.latest()) {
         (Some(a), Some(b)) if a != b => format!("started between {a} and {b}"),
         (Some(a), _) => format!("started at {a}"),
+        (None, Some(b)) => format!("started at an unknown time before {b}"),
         _ => "started at an unknown time".to_string(),
     };
     match &run.outcome {

@@ -1,6 +1,7 @@
 //! The extraction run: discover, read every artifact (event logs in parallel), tie events to keys.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -116,6 +117,7 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
 /// Every entry of an $MFT, with its drive letter, into `out.files`.
 fn read_files(path: &Path, out: &mut Extracted) {
     let drive = drive_of(path);
+    let file: Arc<Path> = Arc::from(path);
     let ntfs = |t: konseki_mft::Times| NtfsTimes {
         created: t.created,
         modified: t.modified,
@@ -131,7 +133,7 @@ fn read_files(path: &Path, out: &mut Extracted) {
             si: r.si.map(ntfs),
             fn_times: r.fn_times.map(ntfs),
             source: Provenance::MftEntry {
-                file: path.to_path_buf(),
+                file: file.clone(),
                 entry: r.entry,
             },
         })
@@ -162,7 +164,8 @@ type LogResult = (LogCoverage, Vec<ScmEvent>, Vec<BootMarker>, Vec<Warning>);
 fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
     let mut events = Vec::new();
     let mut markers = Vec::new();
-    let summary = read_events(path, filter, |event| match classify(path, &event) {
+    let file: Arc<Path> = Arc::from(path);
+    let summary = read_events(path, filter, |event| match classify(&file, &event) {
         Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
         Some(service_events::Extracted::Marker(m)) => markers.push(m),
         None => {}

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use konseki_evtx::Event;
 use konseki_model::{
@@ -36,9 +37,9 @@ pub enum Extracted {
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
 /// (e.g. Sysmon 12/13 are registry events, not Kernel-General boot markers).
-pub fn classify(file: &Path, event: &Event) -> Option<Extracted> {
+pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
     let source = Provenance::EventRecord {
-        file: file.to_path_buf(),
+        file: file.clone(),
         record_id: event.record_id,
         event_id: event.event_id,
     };

@@ -4,6 +4,7 @@
 //! Reference: `SERVICES.md` §2.1 (service values) and §2.2 (`Control`, `Select`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use konseki_model::{
     ControlSet, FailureAction, FailureActionType, FailureActions, HiveState, Provenance,
@@ -94,7 +95,7 @@ pub fn read_system_hive(path: &Path, logs: &[PathBuf]) -> Result<SystemHive, Str
             wait_to_kill_service_timeout: wait_to_kill,
             service_count: service_keys.len(),
             source: Provenance::RegistryKey {
-                file: path.to_path_buf(),
+                file: Arc::from(path),
                 key: format!("{}\\Control", set.name),
                 value: None,
             },
@@ -141,7 +142,7 @@ fn read_service(hive: &mut Hive, file: &Path, control_set: &str, key: &Key) -> S
         name: key.name.clone(),
         control_set: control_set.to_string(),
         source: Provenance::RegistryKey {
-            file: file.to_path_buf(),
+            file: Arc::from(file),
             key: key.path.clone(),
             value: None,
         },

@@ -1,6 +1,7 @@
 //! What evidence was found, what was expected and missing, and what could not be read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -31,7 +32,8 @@ pub struct Evidence {
     pub warnings: Vec<Warning>,
 }
 
-/// Where a fact comes from, precise enough to re-check it by hand.
+/// Where a fact comes from, precise enough to re-check it by hand. The file is shared (`Arc`):
+/// a large log yields hundreds of thousands of facts from one path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -39,7 +41,7 @@ pub enum Provenance {
     /// An event record.
     EventRecord {
         /// The log file.
-        file: PathBuf,
+        file: Arc<Path>,
         /// `EventRecordID`.
         record_id: u64,
         /// The event id.
@@ -48,14 +50,14 @@ pub enum Provenance {
     /// An $MFT entry.
     MftEntry {
         /// The $MFT file.
-        file: PathBuf,
+        file: Arc<Path>,
         /// Entry number.
         entry: u64,
     },
     /// A registry key (and value, when one value is meant).
     RegistryKey {
         /// The hive file.
-        file: PathBuf,
+        file: Arc<Path>,
         /// Key path inside the hive.
         key: String,
         /// The value, when the fact is one value.

@@ -133,8 +133,16 @@ pub struct Verdict {
     pub summary: String,
     /// The reasoning in words, citing the evidence.
     pub rationale: Vec<String>,
-    /// The evidence chain.
+    /// The evidence chain: every item of the first and last runs, installs, failed starts, the
+    /// configuration.
     pub evidence: Vec<EvidenceItem>,
+    /// Items of the runs in between not repeated here (each run lists its own evidence).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub evidence_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything konseki knows about one service.

@@ -40,6 +40,12 @@ pub enum TimeBound {
         /// Earliest possible.
         from: Timestamp,
     },
+    /// Before `to`, with no lower bound in the evidence (e.g. stopped, but its start is not in
+    /// the logs).
+    NotAfter {
+        /// Latest possible.
+        to: Timestamp,
+    },
 }
 
 impl TimeBound {
@@ -48,6 +54,7 @@ impl TimeBound {
         match *self {
             TimeBound::Exact { at } => Some(at),
             TimeBound::Range { from, .. } | TimeBound::NotBefore { from } => Some(from),
+            TimeBound::NotAfter { .. } => None,
         }
     }
 
@@ -55,7 +62,7 @@ impl TimeBound {
     pub fn latest(&self) -> Option<Timestamp> {
         match *self {
             TimeBound::Exact { at } => Some(at),
-            TimeBound::Range { to, .. } => Some(to),
+            TimeBound::Range { to, .. } | TimeBound::NotAfter { to } => Some(to),
             TimeBound::NotBefore { .. } => None,
         }
     }

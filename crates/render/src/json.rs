@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::Selection;
 
 pub(crate) fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    // Compact: reports of large cases run to hundreds of MB, and `jq .` pretty-prints.
+    serde_json::to_writer(&mut *out, report)?;
     writeln!(out)
 }
 

@@ -81,6 +81,13 @@ fn narrative(s: &ServiceReport) -> String {
         }
     }
     let _ = writeln!(t, "\nEvidence chain:");
+    if s.verdict.evidence_omitted > 0 {
+        let _ = writeln!(
+            t,
+            "  ({} items of the runs in between are listed with each run in the JSON output)",
+            s.verdict.evidence_omitted
+        );
+    }
     for item in &s.verdict.evidence {
         let _ = writeln!(
             t,
