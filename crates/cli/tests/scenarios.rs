@@ -120,3 +120,35 @@ fn the_verdict_is_derived_from_the_evidence_not_fixed() {
         .summary
         .starts_with("no evidence of execution in System logs 2026-01-05T08:00:00Z"));
 }
+
+#[test]
+fn a_child_that_exits_before_the_timeout_is_not_a_survivor() {
+    let mut scenario = Scenario::builtin("child-before-timeout").unwrap();
+    let survived = scan_scenario(&scenario, "child-runs-on");
+    assert!(service(&survived, "test")
+        .attention
+        .iter()
+        .any(|a| a.id == "child_outlived_service"));
+    // Sysmon 5 (process terminated) for the child at +10 s, inside the window.
+    let mut exit = scenario.events.iter().find(|e| e.id == 1).unwrap().clone();
+    exit.id = 5;
+    exit.t = 10.0;
+    exit.data.retain(|(name, _)| {
+        ["UtcTime", "ProcessGuid", "ProcessId", "Image"].contains(&name.as_str())
+    });
+    scenario.events.push(exit);
+    let exited = scan_scenario(&scenario, "child-exits");
+    let test = service(&exited, "test");
+    assert!(
+        !test
+            .attention
+            .iter()
+            .any(|a| a.id == "child_outlived_service"),
+        "{:?}",
+        test.attention
+    );
+    assert!(test.runs[0]
+        .activity
+        .iter()
+        .any(|a| a.summary.contains("started by the service program")));
+}

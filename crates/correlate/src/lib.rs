@@ -7,7 +7,8 @@
 //! - [`verdict`]: runs → execution / residency verdict and its rationale;
 //! - [`attention`]: configuration and events → reasons to look closer;
 //! - [`control_set_diff`]: differences between control sets;
-//! - [`file_activity`]: files created or modified inside each run window.
+//! - [`file_activity`]: files created or modified inside each run window;
+//! - [`process_activity`]: processes started inside it, children of the service program, survivors.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -18,6 +19,7 @@ pub mod control_set_diff;
 mod describe;
 pub mod file_activity;
 pub mod lifecycle;
+pub mod process_activity;
 mod report;
 pub mod verdict;
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use konseki_model::{
-    BootMarker, ControlSet, Evidence, EvidenceItem, LogCoverage, ScanReport, ScmEvent,
+    Attention, BootMarker, ControlSet, Evidence, EvidenceItem, LogCoverage, ScanReport, ScmEvent,
     ServiceConfig, ServiceReport,
 };
 
@@ -14,6 +14,7 @@ use crate::control_set_diff::control_set_diffs;
 use crate::describe::event_item;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
+use crate::process_activity::ProcessTimeline;
 use crate::verdict::{verdict, VerdictContext};
 
 /// Version of the JSON document (`docs/schema.json`); bump on incompatible change.
@@ -44,6 +45,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         system_logs: &system_logs,
         pipe_timeout_ms: effective_pipe_timeout(&evidence.control_sets),
         timeline: FileTimeline::new(&evidence.files),
+        processes: ProcessTimeline::new(&evidence.processes),
     };
 
     let control_set_diffs = control_set_diffs(&evidence.services);
@@ -100,6 +102,7 @@ struct Shared<'a> {
     /// ServicesPipeTimeout of the control set in use.
     pipe_timeout_ms: u64,
     timeline: FileTimeline<'a>,
+    processes: ProcessTimeline<'a>,
 }
 
 fn service_report(
@@ -114,6 +117,7 @@ fn service_report(
         log_end,
         pipe_timeout_ms,
         timeline,
+        processes,
     } = shared;
     let name = configs
         .first()
@@ -137,8 +141,15 @@ fn service_report(
     };
     let event_refs: Vec<&ScmEvent> = events.iter().collect();
     let mut life = lifecycle(&event_refs, own_markers, *pipe_timeout_ms, *log_end);
+    let program = configs
+        .iter()
+        .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
+    let mut survivors = Vec::new();
     for run in &mut life.runs {
         run.activity = timeline.inside(run);
+        let window = processes.inside(run, program.as_deref(), &computers);
+        run.activity.extend(window.items);
+        survivors.extend(window.survivors);
     }
 
     let mut other_evidence: Vec<EvidenceItem> = events.iter().map(event_item).collect();
@@ -152,7 +163,22 @@ fn service_report(
             c.image_path.as_ref().map_or("", |i| i.raw.as_str())
         ),
     }));
-    let flags = attention(&configs, &event_refs, &life.runs, control_sets);
+    let mut flags = attention(&configs, &event_refs, &life.runs, control_sets);
+    if !survivors.is_empty() {
+        // 4688 and Sysmon 1 record the same process: count it once.
+        let distinct: BTreeSet<&str> = survivors
+            .iter()
+            .map(|s| s.summary.split(" started by").next().unwrap_or(&s.summary))
+            .collect();
+        flags.push(Attention {
+            id: "child_outlived_service".into(),
+            reason: format!(
+                "the service program started {} process(es) with no exit recorded before its run ended: whatever the SCM did to the service, they kept running",
+                distinct.len()
+            ),
+            evidence: survivors,
+        });
+    }
     let verdict = verdict(
         &life,
         VerdictContext {

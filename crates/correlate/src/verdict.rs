@@ -68,11 +68,29 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
             continue;
         }
         rationale.push(explain_run(run));
-        if let Some(last) = run.activity.last() {
-            rationale.push(format!(
-                "Inside that window the $MFT shows {} file change(s), the last: {}. The program ran then; these times fit it, though they do not by themselves prove it made the change.",
-                run.activity.len(),
+        let (files, processes): (Vec<&EvidenceItem>, Vec<&EvidenceItem>) = run
+            .activity
+            .iter()
+            .partition(|a| matches!(a.source, Provenance::MftEntry { .. }));
+        let mut seen = Vec::new();
+        if let Some(last) = files.last() {
+            seen.push(format!(
+                "{} file change(s) in the $MFT, the last: {}",
+                files.len(),
                 last.summary
+            ));
+        }
+        if let Some(first) = processes.first() {
+            seen.push(format!(
+                "{} process start record(s), the first: {}",
+                processes.len(),
+                first.summary
+            ));
+        }
+        if !seen.is_empty() {
+            rationale.push(format!(
+                "Inside that window: {}. The program ran then; these times fit it, though they do not by themselves prove it caused them.",
+                seen.join("; ")
             ));
         }
     }

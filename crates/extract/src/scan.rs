@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use konseki_evtx::{read_events, EventIdFilter};
 use konseki_model::{
     ArtifactKind, BootMarker, Evidence as Extracted, FileEntry, LogCoverage, Missing, NtfsTimes,
-    Provenance, ScmEvent, Warning,
+    ProcessEvent, Provenance, ScmEvent, Warning,
 };
 
 use crate::discover::{discover, drive_of};
@@ -58,11 +58,12 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         .collect();
     for result in results {
         match result {
-            Ok((coverage, events, markers, warnings)) => {
-                out.logs.push(coverage);
-                out.events.extend(events);
-                out.markers.extend(markers);
-                out.warnings.extend(warnings);
+            Ok(log) => {
+                out.logs.push(log.coverage);
+                out.events.extend(log.events);
+                out.markers.extend(log.markers);
+                out.processes.extend(log.processes);
+                out.warnings.extend(log.warnings);
             }
             Err(warning) => out.warnings.push(warning),
         }
@@ -108,6 +109,8 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     out.events
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.markers
+        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    out.processes
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.inventory.found = discovered.artifacts;
     out.inventory.missing = missing(&out);
@@ -159,15 +162,24 @@ fn read_files(path: &Path, out: &mut Extracted) {
     }
 }
 
-type LogResult = (LogCoverage, Vec<ScmEvent>, Vec<BootMarker>, Vec<Warning>);
+/// What one event log yields.
+struct LogResult {
+    coverage: LogCoverage,
+    events: Vec<ScmEvent>,
+    markers: Vec<BootMarker>,
+    processes: Vec<ProcessEvent>,
+    warnings: Vec<Warning>,
+}
 
 fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
     let mut events = Vec::new();
     let mut markers = Vec::new();
+    let mut processes = Vec::new();
     let file: Arc<Path> = Arc::from(path);
     let summary = read_events(path, filter, |event| match classify(&file, &event) {
         Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
         Some(service_events::Extracted::Marker(m)) => markers.push(m),
+        Some(service_events::Extracted::Process(p)) => processes.push(p),
         None => {}
     })
     .map_err(|e| Warning {
@@ -194,7 +206,13 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
         first: summary.first,
         last: summary.last,
     };
-    Ok((coverage, events, markers, warnings))
+    Ok(LogResult {
+        coverage,
+        events,
+        markers,
+        processes,
+        warnings,
+    })
 }
 
 /// What an examiner should know is absent, and what it costs.

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use konseki_evtx::Event;
 use konseki_model::{
-    BootMarker, BootMarkerKind, KeyLink, Provenance, ScmEvent, ScmEventKind, ServiceConfig,
+    BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, ScmEvent,
+    ScmEventKind, ServiceConfig,
 };
 
 const SCM_PROVIDER: &str = "Service Control Manager";
@@ -23,6 +24,7 @@ pub fn scm_event_ids() -> impl Iterator<Item = u16> {
         4697, // Security: service installed
         6005, 6006, 6008, 6009, 12, 13, 1074, // boot and shutdown
         104, 1102, // log cleared
+        4688, 4689, 1, 5, // process created / exited (Security, Sysmon)
     ]
     .into_iter()
 }
@@ -33,6 +35,8 @@ pub enum Extracted {
     Service(ScmEvent),
     /// A boot/shutdown/log-cleared marker.
     Marker(BootMarker),
+    /// A process start or end.
+    Process(ProcessEvent),
 }
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
@@ -62,6 +66,10 @@ pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
         (1074, "User32") => return marker(BootMarkerKind::ShutdownInitiated),
         (104, "Microsoft-Windows-Eventlog") | (1102, "Microsoft-Windows-Eventlog") => {
             return marker(BootMarkerKind::LogCleared)
+        }
+        (4688 | 4689, "Microsoft-Windows-Security-Auditing")
+        | (1 | 5, "Microsoft-Windows-Sysmon") => {
+            return process_event(event, source).map(Extracted::Process)
         }
         (4697, "Microsoft-Windows-Security-Auditing") => {}
         (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {}
@@ -190,6 +198,66 @@ pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
         source,
         data: event.data.iter().cloned().collect::<BTreeMap<_, _>>(),
     }))
+}
+
+/// Security 4688/4689 (ids in hex, `NewProcessName`, `ParentProcessName`) and Sysmon 1/5 (ids in
+/// decimal, `Image`, `ParentImage`), as one shape (SERVICES.md §2.3 field lists).
+fn process_event(event: &Event, source: Provenance) -> Option<ProcessEvent> {
+    let field = |name: &str| {
+        event
+            .data(name)
+            .filter(|v| !v.is_empty() && *v != "-")
+            .map(str::to_string)
+    };
+    let number = |name: &str| {
+        let text = event.data(name)?.trim();
+        match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => text.parse().ok(),
+        }
+    };
+    let (kind, image, pid, parent_pid, parent_image) = match event.event_id {
+        4688 => (
+            ProcessEventKind::Created,
+            field("NewProcessName")?,
+            number("NewProcessId"),
+            number("ProcessId"),
+            field("ParentProcessName"),
+        ),
+        4689 => (
+            ProcessEventKind::Exited,
+            field("ProcessName")?,
+            number("ProcessId"),
+            None,
+            None,
+        ),
+        1 => (
+            ProcessEventKind::Created,
+            field("Image")?,
+            number("ProcessId"),
+            number("ParentProcessId"),
+            field("ParentImage"),
+        ),
+        5 => (
+            ProcessEventKind::Exited,
+            field("Image")?,
+            number("ProcessId"),
+            None,
+            None,
+        ),
+        _ => return None,
+    };
+    Some(ProcessEvent {
+        kind,
+        time: event.time,
+        image,
+        command_line: field("CommandLine"),
+        pid,
+        parent_pid,
+        parent_image,
+        computer: event.computer.clone(),
+        source,
+    })
 }
 
 /// A 7026 names several drivers: one event per driver, so each driver's report shows it.

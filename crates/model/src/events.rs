@@ -160,3 +160,42 @@ pub struct BootMarker {
     /// The record.
     pub source: Provenance,
 }
+
+/// Whether a process event records a start or an end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessEventKind {
+    /// Security 4688, Sysmon 1.
+    Created,
+    /// Security 4689, Sysmon 5.
+    Exited,
+}
+
+/// A process start or end (Security 4688/4689, Sysmon 1/5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProcessEvent {
+    /// Start or end.
+    pub kind: ProcessEventKind,
+    /// When it was logged.
+    pub time: Timestamp,
+    /// The program (`NewProcessName`, `Image`).
+    pub image: String,
+    /// The command line, when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command_line: Option<String>,
+    /// Process id (4688's hex `0x1a2c` is converted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u64>,
+    /// Parent (creator) process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_pid: Option<u64>,
+    /// Parent program (`ParentProcessName`, `ParentImage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_image: Option<String>,
+    /// The computer that logged it.
+    pub computer: String,
+    /// The record.
+    pub source: Provenance,
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::events::{BootMarker, ScmEvent};
+use crate::events::{BootMarker, ProcessEvent, ScmEvent};
 use crate::service::{ControlSet, ServiceConfig};
 use crate::time::Timestamp;
 
@@ -28,6 +28,8 @@ pub struct Evidence {
     pub markers: Vec<BootMarker>,
     /// Files from $MFT(s).
     pub files: Vec<FileEntry>,
+    /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
+    pub processes: Vec<ProcessEvent>,
     /// What could not be read.
     pub warnings: Vec<Warning>,
 }

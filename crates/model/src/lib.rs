@@ -19,7 +19,9 @@ mod report;
 mod service;
 mod time;
 
-pub use events::{BootMarker, BootMarkerKind, KeyLink, ScmEvent, ScmEventKind};
+pub use events::{
+    BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent, ScmEventKind,
+};
 pub use evidence::{
     ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, LogCoverage, Missing,
     NtfsTimes, Provenance, Warning,

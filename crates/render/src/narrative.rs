@@ -68,7 +68,7 @@ fn narrative(s: &ServiceReport) -> String {
     if !activity.is_empty() {
         let _ = writeln!(
             t,
-            "\nInside the run window(s) ($MFT; correlation in time, not proof of cause):"
+            "\nInside the run window(s) ($MFT, process events; correlation in time, not proof of cause):"
         );
         for item in activity {
             let _ = writeln!(

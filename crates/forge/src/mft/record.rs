@@ -42,11 +42,13 @@ pub(crate) struct MftWriter {
 
 impl MftWriter {
     pub(crate) fn write(files: &[MftFile]) -> Vec<u8> {
+        // The volume was formatted (system files created) well before any file of the case.
         let epoch = files
             .iter()
             .map(|f| f.si.created.min(f.fn_times.created))
             .min()
-            .unwrap_or(Timestamp::UNIX_EPOCH);
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            - jiff::SignedDuration::from_hours(24 * 365);
         let mut w = MftWriter {
             records: BTreeMap::new(),
             dirs: BTreeMap::new(),

@@ -1,0 +1,147 @@
+//! Processes started inside a run window (Security 4688, Sysmon 1). A plain program killed at the
+//! ServicesPipeTimeout can start a child first; the child keeps running (attacker variant 1 in
+//! the brief). Children of the service program are always listed; a child with no exit recorded
+//! (4689, Sysmon 5) before the window's end is a survivor. Other processes inside the window are
+//! listed too, fewest first dropped, as temporal correlation only.
+
+use std::collections::{BTreeSet, HashMap};
+
+use konseki_model::{EvidenceItem, ProcessEvent, ProcessEventKind, RunWindow, Timestamp};
+
+/// Unrelated processes listed per window, at most (children are always listed).
+const MAX_OTHERS: usize = 20;
+
+/// Process starts sorted by time, and exits by (computer, pid).
+pub struct ProcessTimeline<'a> {
+    created: Vec<&'a ProcessEvent>,
+    exits: HashMap<(&'a str, u64), Vec<Timestamp>>,
+}
+
+/// What a window holds.
+#[derive(Debug, Default)]
+pub struct WindowProcesses {
+    /// Evidence items: children first, then other processes.
+    pub items: Vec<EvidenceItem>,
+    /// Children with no exit recorded before the window ended.
+    pub survivors: Vec<EvidenceItem>,
+}
+
+impl<'a> ProcessTimeline<'a> {
+    /// Indexes `processes` (sorted by time).
+    pub fn new(processes: &'a [ProcessEvent]) -> ProcessTimeline<'a> {
+        let mut exits: HashMap<(&str, u64), Vec<Timestamp>> = HashMap::new();
+        for p in processes
+            .iter()
+            .filter(|p| p.kind == ProcessEventKind::Exited)
+        {
+            if let Some(pid) = p.pid {
+                exits
+                    .entry((p.computer.as_str(), pid))
+                    .or_default()
+                    .push(p.time);
+            }
+        }
+        ProcessTimeline {
+            created: processes
+                .iter()
+                .filter(|p| p.kind == ProcessEventKind::Created)
+                .collect(),
+            exits,
+        }
+    }
+
+    /// The processes created inside `run` on `computers`; `program` is the service's image.
+    pub fn inside(
+        &self,
+        run: &RunWindow,
+        program: Option<&str>,
+        computers: &BTreeSet<&str>,
+    ) -> WindowProcesses {
+        let (Some(from), Some(to)) = (run.start.earliest(), run.end.latest()) else {
+            return WindowProcesses::default();
+        };
+        let first = self.created.partition_point(|p| p.time < from);
+        let last = self.created.partition_point(|p| p.time <= to);
+        let mut out = WindowProcesses::default();
+        let mut others = Vec::new();
+        for p in self.created[first..last]
+            .iter()
+            .filter(|p| computers.contains(p.computer.as_str()))
+        {
+            let child = program.is_some_and(|prog| {
+                p.parent_image
+                    .as_deref()
+                    .is_some_and(|parent| same_program(parent, prog))
+            });
+            if !child {
+                others.push(item(p, "started inside the window", to));
+                continue;
+            }
+            out.items
+                .push(item(p, "started by the service program", to));
+            let exited_in_time = p.pid.is_some_and(|pid| {
+                self.exits
+                    .get(&(p.computer.as_str(), pid))
+                    .is_some_and(|times| times.iter().any(|t| *t >= p.time && *t <= to))
+            });
+            if !exited_in_time {
+                out.survivors.push(item(
+                    p,
+                    &format!("started by the service program; no exit recorded by {to}: it outlived the window"),
+                    to,
+                ));
+            }
+        }
+        let keep = others.len().saturating_sub(MAX_OTHERS);
+        out.items.extend(others.drain(keep..));
+        out
+    }
+}
+
+fn item(p: &ProcessEvent, what: &str, end: Timestamp) -> EvidenceItem {
+    EvidenceItem {
+        source: p.source.clone(),
+        time: Some(p.time),
+        summary: format!(
+            "process {}{}{} {what}{}, {:.3} s before the run window's end",
+            p.image,
+            p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+            p.command_line
+                .as_ref()
+                .map(|c| format!(" `{c}`"))
+                .unwrap_or_default(),
+            p.parent_image
+                .as_ref()
+                .map(|parent| format!(", parent {parent}"))
+                .unwrap_or_default(),
+            end.duration_since(p.time).as_secs_f64()
+        ),
+    }
+}
+
+/// Full paths compared case-insensitively; a bare program name matches any path's file name.
+fn same_program(a: &str, b: &str) -> bool {
+    let file = |s: &str| s.rsplit('\\').next().unwrap_or(s).to_ascii_lowercase();
+    a.eq_ignore_ascii_case(b) || ((!a.contains('\\') || !b.contains('\\')) && file(a) == file(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_names_match_like_windows_paths() {
+        assert!(same_program(
+            "C:\\tmp\\TestWriteFile.exe",
+            "c:\\TMP\\testwritefile.exe"
+        ));
+        assert!(same_program(
+            "TestWriteFile.exe",
+            "C:\\tmp\\TestWriteFile.exe"
+        ));
+        assert!(!same_program(
+            "C:\\other\\TestWriteFile.exe",
+            "C:\\tmp\\TestWriteFile.exe"
+        ));
+    }
+}
