@@ -49,6 +49,7 @@ pub fn attention(
     events: &[&ScmEvent],
     runs: &[RunWindow],
     control_sets: &[ControlSet],
+    standard_roots: &[String],
 ) -> Vec<Attention> {
     let mut flags = Vec::new();
     let key_item = |c: &ServiceConfig, value: &str, summary: String| EvidenceItem {
@@ -93,7 +94,13 @@ pub fn attention(
                 image.executable, place.trim_matches('\\'), c.object_name.as_deref().unwrap_or("the service account")
             ), item());
         }
-        let standard = exe.starts_with("c:\\windows\\") || exe.starts_with("c:\\program files");
+        let standard = if standard_roots.is_empty() {
+            exe.starts_with("c:\\windows\\") || exe.starts_with("c:\\program files")
+        } else {
+            standard_roots
+                .iter()
+                .any(|root| exe.starts_with(&root.to_ascii_lowercase()))
+        };
         let auto = matches!(c.start, Some(StartType::Auto));
         if auto && !c.is_driver() && !standard && exe.contains('\\') {
             suspicious_image = true;
@@ -101,8 +108,9 @@ pub fn attention(
                 &mut flags,
                 "non_standard_image_location",
                 format!(
-                "auto-start service whose program `{}` is outside %SystemRoot% and Program Files",
-                image.executable
+                "auto-start service whose program `{}` is outside %SystemRoot% and Program Files ({})",
+                image.executable,
+                if standard_roots.is_empty() { "C:\\Windows, C:\\Program Files".to_string() } else { standard_roots.join(", ") }
             ),
                 item(),
             );

@@ -46,6 +46,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         pipe_timeout_ms: effective_pipe_timeout(&evidence.control_sets),
         timeline: FileTimeline::new(&evidence.files),
         processes: ProcessTimeline::new(&evidence.processes),
+        standard_roots: &evidence.standard_roots,
     };
 
     let control_set_diffs = control_set_diffs(&evidence.services);
@@ -103,6 +104,7 @@ struct Shared<'a> {
     pipe_timeout_ms: u64,
     timeline: FileTimeline<'a>,
     processes: ProcessTimeline<'a>,
+    standard_roots: &'a [String],
 }
 
 fn service_report(
@@ -118,6 +120,7 @@ fn service_report(
         pipe_timeout_ms,
         timeline,
         processes,
+        standard_roots,
     } = shared;
     let name = configs
         .first()
@@ -163,7 +166,13 @@ fn service_report(
             c.image_path.as_ref().map_or("", |i| i.raw.as_str())
         ),
     }));
-    let mut flags = attention(&configs, &event_refs, &life.runs, control_sets);
+    let mut flags = attention(
+        &configs,
+        &event_refs,
+        &life.runs,
+        control_sets,
+        standard_roots,
+    );
     if !survivors.is_empty() {
         // 4688 and Sysmon 1 record the same process: count it once.
         let distinct: BTreeSet<&str> = survivors

@@ -9,16 +9,42 @@
 
 use konseki_model::ImagePath;
 
+/// The folders a service ImagePath's variables expand to, from the evidence (SOFTWARE hive) or
+/// Windows' defaults when it is absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowsPaths {
+    /// %SystemRoot% (`Microsoft\Windows NT\CurrentVersion\SystemRoot`).
+    pub system_root: String,
+    /// %ProgramFiles% (`Microsoft\Windows\CurrentVersion\ProgramFilesDir`).
+    pub program_files: String,
+    /// %ProgramFiles(x86)% (`ProgramFilesDir (x86)`).
+    pub program_files_x86: String,
+    /// Where these values come from, for the report.
+    pub source: String,
+}
+
+impl Default for WindowsPaths {
+    fn default() -> Self {
+        WindowsPaths {
+            system_root: "C:\\Windows".into(),
+            program_files: "C:\\Program Files".into(),
+            program_files_x86: "C:\\Program Files (x86)".into(),
+            source: "Windows defaults (no SOFTWARE hive)".into(),
+        }
+    }
+}
+
 /// Extensions that end the program part of an unquoted command line.
 const PROGRAM_EXTENSIONS: [&str; 6] = [".exe", ".sys", ".com", ".bat", ".cmd", ".dll"];
 
-/// Normalises a raw ImagePath. `system_root` is the evidence's %SystemRoot% (e.g. `C:\Windows`).
+/// Normalises a raw ImagePath with the evidence's folders.
 pub fn normalize_image_path(
     raw: &str,
-    system_root: &str,
+    paths: &WindowsPaths,
     driver: bool,
     key_name: &str,
 ) -> ImagePath {
+    let system_root = paths.system_root.as_str();
     let trimmed = raw.trim().trim_end_matches('\0');
     if trimmed.is_empty() && driver {
         let exe = format!("{system_root}\\System32\\drivers\\{key_name}.sys");
@@ -31,7 +57,7 @@ pub fn normalize_image_path(
         };
     }
     // Expand first: `%COMSPEC% /c …` must split at the expanded cmd.exe.
-    let expanded = expand(trimmed, system_root);
+    let expanded = expand(trimmed, paths);
     let (exe, args, quoted) = split_command_line(&expanded);
     let exe = resolve(exe, system_root, driver);
     let args = args.to_string();
@@ -71,7 +97,8 @@ fn split_command_line(line: &str) -> (&str, &str, bool) {
 }
 
 /// Expands the environment variables a service ImagePath uses. Unknown ones stay as written.
-fn expand(text: &str, system_root: &str) -> String {
+fn expand(text: &str, paths: &WindowsPaths) -> String {
+    let system_root = paths.system_root.as_str();
     let drive = system_root.get(..2).unwrap_or("C:");
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -86,8 +113,8 @@ fn expand(text: &str, system_root: &str) -> String {
         let value = match name.to_ascii_lowercase().as_str() {
             "systemroot" | "windir" => Some(system_root.to_string()),
             "systemdrive" => Some(drive.to_string()),
-            "programfiles" => Some(format!("{drive}\\Program Files")),
-            "programfiles(x86)" => Some(format!("{drive}\\Program Files (x86)")),
+            "programfiles" => Some(paths.program_files.clone()),
+            "programfiles(x86)" => Some(paths.program_files_x86.clone()),
             "programdata" => Some(format!("{drive}\\ProgramData")),
             "comspec" => Some(format!("{system_root}\\system32\\cmd.exe")),
             _ => None,
@@ -131,7 +158,7 @@ mod tests {
     use super::*;
 
     fn norm(raw: &str, driver: bool) -> ImagePath {
-        normalize_image_path(raw, "C:\\Windows", driver, "svc")
+        normalize_image_path(raw, &WindowsPaths::default(), driver, "svc")
     }
 
     #[test]

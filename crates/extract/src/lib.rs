@@ -12,10 +12,12 @@ mod progress;
 mod scan;
 mod service_events;
 mod services;
+mod software;
 
 pub use discover::{discover, Discovered};
-pub use image_path::normalize_image_path;
+pub use image_path::{normalize_image_path, WindowsPaths};
 pub use progress::{NoProgress, Progress};
 pub use scan::extract;
 pub use service_events::{resolve_display_names, scm_event_ids};
 pub use services::{read_system_hive, SystemHive};
+pub use software::read_windows_paths;

@@ -15,6 +15,7 @@ use crate::discover::{discover, drive_of};
 use crate::progress::Progress;
 use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
 use crate::services::read_system_hive;
+use crate::software::read_windows_paths;
 
 /// Reads all evidence under `roots`.
 pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
@@ -77,6 +78,20 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         read_files(&artifact.path, &mut out);
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
+    // The folders ImagePath variables expand to come from the SOFTWARE hive when there is one.
+    let software = discovered
+        .artifacts
+        .iter()
+        .filter(|a| {
+            a.kind == ArtifactKind::Hive && matches!(a.role.as_deref(), Some("SOFTWARE") | None)
+        })
+        .find_map(|a| read_windows_paths(&a.path, &a.logs).ok());
+    let paths = software.clone().unwrap_or_default();
+    out.standard_roots = vec![
+        format!("{}\\", paths.system_root),
+        format!("{}\\", paths.program_files),
+        format!("{}\\", paths.program_files_x86),
+    ];
     for artifact in discovered
         .artifacts
         .iter()
@@ -86,7 +101,7 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         if artifact.role.is_some() && !named_system {
             continue;
         }
-        match read_system_hive(&artifact.path, &artifact.logs) {
+        match read_system_hive(&artifact.path, &artifact.logs, &paths) {
             Ok(system) => {
                 out.hives.extend(system.state);
                 out.control_sets.extend(system.control_sets);
@@ -114,6 +129,15 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.inventory.found = discovered.artifacts;
     out.inventory.missing = missing(&out);
+    if software.is_none() && !out.hives.is_empty() {
+        out.inventory.missing.push(Missing {
+            what: "SOFTWARE hive".into(),
+            consequence: format!(
+                "ImagePath variables expanded with Windows' defaults: %SystemRoot% = {}, %ProgramFiles% = {}",
+                paths.system_root, paths.program_files
+            ),
+        });
+    }
     out
 }
 

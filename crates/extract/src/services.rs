@@ -12,13 +12,10 @@ use konseki_model::{
 };
 use konseki_registry::{parse_failure_actions, Data, Hive, Key};
 
-use crate::image_path::normalize_image_path;
+use crate::image_path::{normalize_image_path, WindowsPaths};
 
 /// ServicesPipeTimeout when the value is absent (technet cc756342 "Event ID 7009").
 pub const DEFAULT_PIPE_TIMEOUT_MS: u64 = 30_000;
-
-/// %SystemRoot% assumed when the evidence does not say otherwise.
-pub const DEFAULT_SYSTEM_ROOT: &str = "C:\\Windows";
 
 /// What a SYSTEM hive says about services.
 #[derive(Debug, Default)]
@@ -34,7 +31,11 @@ pub struct SystemHive {
 }
 
 /// Reads a SYSTEM hive (replaying `logs` when it is dirty).
-pub fn read_system_hive(path: &Path, logs: &[PathBuf]) -> Result<SystemHive, String> {
+pub fn read_system_hive(
+    path: &Path,
+    logs: &[PathBuf],
+    paths: &WindowsPaths,
+) -> Result<SystemHive, String> {
     let mut hive = Hive::open(path, logs).map_err(|e| e.to_string())?;
     let mut out = SystemHive::default();
     let Some(select) = hive.key("Select") else {
@@ -84,7 +85,7 @@ pub fn read_system_hive(path: &Path, logs: &[PathBuf]) -> Result<SystemHive, Str
         };
         for key in &service_keys {
             out.services
-                .push(read_service(&mut hive, path, &set.name, key));
+                .push(read_service(&mut hive, path, &set.name, key, paths));
         }
         out.control_sets.push(ControlSet {
             name: set.name.clone(),
@@ -125,7 +126,13 @@ fn control_set_number(name: &str) -> Option<u64> {
     (digits.len() == 3).then(|| digits.parse().ok()).flatten()
 }
 
-fn read_service(hive: &mut Hive, file: &Path, control_set: &str, key: &Key) -> ServiceConfig {
+fn read_service(
+    hive: &mut Hive,
+    file: &Path,
+    control_set: &str,
+    key: &Key,
+    paths: &WindowsPaths,
+) -> ServiceConfig {
     let text = |k: &Key, name: &str| k.value(name).and_then(Data::as_text);
     let number = |k: &Key, name: &str| k.value(name).and_then(Data::as_u64).map(|n| n as u32);
     let subkeys = hive.subkeys(key);
@@ -134,10 +141,10 @@ fn read_service(hive: &mut Hive, file: &Path, control_set: &str, key: &Key) -> S
         .find(|k| k.name.eq_ignore_ascii_case("Parameters"));
     let service_type = number(key, "Type");
     let driver = service_type.is_some_and(|t| t & 0xB != 0);
-    let image_path = text(key, "ImagePath")
-        .map(|raw| normalize_image_path(&raw, DEFAULT_SYSTEM_ROOT, driver, &key.name));
-    let image_path = image_path
-        .or_else(|| driver.then(|| normalize_image_path("", DEFAULT_SYSTEM_ROOT, true, &key.name)));
+    let image_path =
+        text(key, "ImagePath").map(|raw| normalize_image_path(&raw, paths, driver, &key.name));
+    let image_path =
+        image_path.or_else(|| driver.then(|| normalize_image_path("", paths, true, &key.name)));
     ServiceConfig {
         name: key.name.clone(),
         control_set: control_set.to_string(),

@@ -30,6 +30,9 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// %SystemRoot% and the Program Files folders of the evidence (SOFTWARE hive, else Windows'
+    /// defaults): a service program outside them is unusual.
+    pub standard_roots: Vec<String>,
     /// What could not be read.
     pub warnings: Vec<Warning>,
 }
