@@ -24,7 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 big=$work/big
 mkdir -p "$big"
-corpus_bytes=$(du -sb "$corpus" | cut -f1)
+corpus_bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 copies=$(( (target_mb * 1048576 + corpus_bytes - 1) / corpus_bytes ))
 for i in $(seq 1 "$copies"); do cp -r "$corpus" "$big/copy$i"; done
 
