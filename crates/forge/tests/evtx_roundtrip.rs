@@ -7,6 +7,7 @@ use std::process::Command;
 use jiff::{SignedDuration, Timestamp};
 use konseki_evtx::{read_events, EventIdFilter};
 use konseki_forge::evtx::{write_evtx, EvtxEvent};
+use konseki_testutil::{run_tool, tool_available};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -108,16 +109,11 @@ fn long_scenarios_span_several_chunks() {
 /// `KONSEKI_REQUIRE_PYTHON_EVTX`; elsewhere the test says it is skipped.
 #[test]
 fn python_evtx_reads_what_the_forge_writes() {
-    let available = Command::new("python3")
-        .args(["-c", "import Evtx.Evtx"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("KONSEKI_REQUIRE_PYTHON_EVTX").is_none(),
-            "python-evtx is required (KONSEKI_REQUIRE_PYTHON_EVTX) but not importable"
-        );
-        eprintln!("python-evtx not installed: test skipped");
+    if !tool_available(
+        Command::new("python3").args(["-c", "import Evtx.Evtx"]),
+        "python-evtx",
+        "KONSEKI_REQUIRE_PYTHON_EVTX",
+    ) {
         return;
     }
     let path = std::env::temp_dir().join(format!("konseki-forge-py-{}.evtx", std::process::id()));
@@ -128,17 +124,7 @@ with evtx.Evtx(sys.argv[1]) as log:
     for record in log.records():
         print(record.record_num(), record.xml().replace("\n", ""))
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_tool(Command::new("python3").args(["-c", script]).arg(&path), b"");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[1].starts_with("101 "));

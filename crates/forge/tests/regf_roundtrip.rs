@@ -6,6 +6,7 @@ use std::process::Command;
 use jiff::{SignedDuration, Timestamp};
 use konseki_forge::regf::{write_hive, RegData, RegKey, LH_MAX};
 use konseki_registry::{Data, Hive};
+use konseki_testutil::{run_tool, tool_available};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -196,37 +197,16 @@ fn random_trees_round_trip() {
 /// `KONSEKI_REQUIRE_HIVEX`; elsewhere the test says it is skipped.
 #[test]
 fn hivex_reads_what_the_forge_writes() {
-    if Command::new("hivexsh").arg("--help").output().is_err() {
-        assert!(
-            std::env::var_os("KONSEKI_REQUIRE_HIVEX").is_none(),
-            "hivexsh is required but not installed"
-        );
-        eprintln!("hivexsh not installed: test skipped");
+    if !tool_available(
+        Command::new("sh").args(["-c", "command -v hivexsh"]),
+        "hivexsh",
+        "KONSEKI_REQUIRE_HIVEX",
+    ) {
         return;
     }
     let path = write("SYSTEM-hivex", &system_hive());
     let script = "cd \\ControlSet001\\Services\\test\nlsval\ncd \\ControlSet001\\Control\nlsval\n";
-    let mut child = Command::new("hivexsh")
-        .arg(&path)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_tool(Command::new("hivexsh").arg(&path), script.as_bytes());
     let lines: Vec<&str> = text.lines().collect();
     let has = |line: &str| assert!(lines.contains(&line), "hivexsh did not print {line}");
     has("\"Start\"=dword:00000002");

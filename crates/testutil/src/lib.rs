@@ -30,3 +30,49 @@ pub fn corpus(rel: &str) -> Option<PathBuf> {
     }
     Some(root.join(rel))
 }
+
+/// Whether an independent reader (python-evtx, hivexsh, analyzeMFT…) can be run: `probe` must
+/// exit successfully. When it cannot and the environment variable `require` is set (CI), this
+/// panics; elsewhere it says the test is skipped.
+///
+/// # Panics
+/// When the tool is missing and `require` is set.
+pub fn tool_available(probe: &mut std::process::Command, name: &str, require: &str) -> bool {
+    let available = probe.output().is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{name} is required ({require} is set) but cannot be run"
+        );
+        eprintln!("{name} not installed: test skipped");
+    }
+    available
+}
+
+/// Runs `command` with `stdin` as its input, asserts it succeeded, and returns its output.
+///
+/// # Panics
+/// When the command cannot be started or fails (its standard error is shown).
+pub fn run_tool(command: &mut std::process::Command, stdin: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the tool");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write the tool's input");
+    let out = child.wait_with_output().expect("wait for the tool");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
