@@ -5,7 +5,7 @@
 //! (`SERVICES.md` §2.3, `EXPECTED.md` finding 4). Events with only a display name are tied to a
 //! key afterwards by [`resolve_display_names`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -196,7 +196,7 @@ pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
         computer: event.computer.clone(),
         user_sid: event.user_sid.clone(),
         source,
-        data: event.data.iter().cloned().collect::<BTreeMap<_, _>>(),
+        data: event.data.iter().cloned().collect(),
     }))
 }
 

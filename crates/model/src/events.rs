@@ -1,8 +1,7 @@
 //! Events that matter to a service's lifecycle, tied to the service's key name.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 use crate::evidence::Provenance;
 use crate::time::Timestamp;
@@ -125,7 +124,55 @@ pub struct ScmEvent {
     /// The record.
     pub source: Provenance,
     /// All event data, as logged.
-    pub data: BTreeMap<String, String>,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "std::collections::BTreeMap<String, String>")
+    )]
+    pub data: EventData,
+}
+
+/// An event's named data, sorted by name; serialised as a JSON object.
+///
+/// A sorted vector rather than a map: a scan holds hundreds of thousands of events, and a
+/// `BTreeMap` node costs half a kilobyte even for the two or three values an SCM event has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventData(Vec<(String, String)>);
+
+impl EventData {
+    /// The value of a named field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].1.as_str())
+    }
+
+    /// The fields, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
+impl FromIterator<(String, String)> for EventData {
+    /// Sorts by name; of repeated names the last value is kept, as a map would.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut fields: Vec<(String, String)> = iter.into_iter().collect();
+        fields.reverse();
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.dedup_by(|later, earlier| later.0 == earlier.0);
+        fields.shrink_to_fit();
+        EventData(fields)
+    }
+}
+
+impl Serialize for EventData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 /// Boot, shutdown and log-integrity markers.

@@ -20,7 +20,8 @@ mod service;
 mod time;
 
 pub use events::{
-    BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent, ScmEventKind,
+    BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,
+    ScmEventKind,
 };
 pub use evidence::{
     ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, LogCoverage, Missing,

@@ -23,9 +23,11 @@ pub fn run(paths: &[PathBuf], output: &OutputArgs, all: bool) -> anyhow::Result<
     } else {
         Selection::Notable
     };
+    let started = std::time::Instant::now();
     let mut out = crate::output::open(output.output.as_deref())?;
     render(&report, format, selection, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
+    timing("render", started);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -37,7 +39,9 @@ pub fn build_report(paths: &[PathBuf], quiet: bool) -> anyhow::Result<ScanReport
         }
     }
     let bar = Bar::new(quiet);
+    let started = std::time::Instant::now();
     let evidence = konseki_extract::extract(paths, &bar);
+    timing("extract", started);
     if evidence.hives.is_empty() && evidence.logs.is_empty() {
         let reasons: Vec<String> = evidence
             .warnings
@@ -58,5 +62,18 @@ pub fn build_report(paths: &[PathBuf], quiet: bool) -> anyhow::Result<ScanReport
             }
         );
     }
-    Ok(konseki_correlate::analyse(evidence))
+    let started = std::time::Instant::now();
+    let report = konseki_correlate::analyse(evidence);
+    timing("correlate", started);
+    Ok(report)
+}
+
+/// With `KONSEKI_TIMINGS` set, says how long a phase took (for `bench/`), on stderr.
+fn timing(phase: &str, started: std::time::Instant) {
+    if std::env::var_os("KONSEKI_TIMINGS").is_some() {
+        eprintln!(
+            "konseki: {phase} took {:.3} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
 }

@@ -8,8 +8,9 @@ use evtx::err::EvtxError as RawError;
 use evtx::{EvtxParser, ParserSettings};
 use jiff::Timestamp;
 
+use crate::direct::{filetime, read_record, Shapes};
 use crate::event::Event;
-use crate::scan::{scan_chunk, RawRecord};
+use crate::scan::scan_chunk;
 
 /// Size of the EVTX file header and of each chunk (MS-EVEN6 / libevtx documentation).
 const FILE_HEADER_SIZE: u64 = 0x1000;
@@ -140,12 +141,21 @@ pub fn read_events(
             }
         };
         let scanned = scan_chunk(&data.data, data.header.free_space_offset);
+        // Records the direct reader could not take, left to the `evtx` crate.
+        let mut leftovers = Vec::new();
         if let Some(records) = &scanned {
-            let unwanted = |r: &RawRecord| r.event_id.is_some_and(|id| !filter.contains(id));
-            if records.iter().all(unwanted) {
-                for r in records {
-                    summary.note(filetime(r.filetime));
+            let mut shapes = Shapes::default();
+            for r in records {
+                summary.note(filetime(r.filetime));
+                if r.event_id.is_some_and(|id| !filter.contains(id)) {
+                    continue;
                 }
+                match read_record(&data.data, r.offset as usize, r.size as usize, &mut shapes) {
+                    Some(event) => summary.keep(event, filter, &mut sink),
+                    None => leftovers.push(u64::from(r.offset)),
+                }
+            }
+            if leftovers.is_empty() {
                 continue;
             }
         }
@@ -170,29 +180,22 @@ pub fn read_events(
                 }
             };
             let time = record.timestamp;
-            summary.note(Some(time));
-            let known_id = scanned.as_deref().and_then(|records| {
-                let offset = record.binxml_offset.checked_sub(24)?;
-                let i = records
-                    .binary_search_by_key(&offset, |r| u64::from(r.offset))
-                    .ok()?;
-                records[i].event_id
-            });
-            if known_id.is_some_and(|id| !filter.contains(id)) {
-                continue;
+            if scanned.is_some() {
+                // Counted by the scan; only the leftovers are rendered here.
+                let offset = record.binxml_offset.saturating_sub(24);
+                if leftovers.binary_search(&offset).is_err() {
+                    continue;
+                }
+            } else {
+                summary.note(Some(time));
             }
             let (record_id, recovered) = (record.event_record_id, record.recovered);
             match record.into_json_value() {
                 Ok(rendered) => {
-                    let event = Event::from_json(record_id, time, recovered, &rendered.data)
-                        .filter(|e| filter.contains(e.event_id));
-                    if let Some(event) = event {
-                        // Re-serialised logs can carry header times unlike TimeCreated.
-                        summary.widen(event.time);
-                        if summary.channel.is_none() && !event.channel.is_empty() {
-                            summary.channel = Some(event.channel.clone());
-                        }
-                        sink(event);
+                    if let Some(event) =
+                        Event::from_json(record_id, time, recovered, &rendered.data)
+                    {
+                        summary.keep(event, filter, &mut sink);
                     }
                 }
                 Err(e) => summary.error(&e),
@@ -214,6 +217,19 @@ impl LogSummary {
         }
     }
 
+    /// Hands a wanted event to the sink, widening the span with its own time (re-serialised
+    /// logs can carry header times unlike TimeCreated).
+    fn keep(&mut self, event: Event, filter: &EventIdFilter, sink: &mut impl FnMut(Event)) {
+        if !filter.contains(event.event_id) {
+            return;
+        }
+        self.widen(event.time);
+        if self.channel.is_none() && !event.channel.is_empty() {
+            self.channel = Some(event.channel.clone());
+        }
+        sink(event);
+    }
+
     fn widen(&mut self, t: Timestamp) {
         if t > UNSET_TIME {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
@@ -228,12 +244,6 @@ impl LogSummary {
             message: error_chain(e),
         });
     }
-}
-
-/// FILETIME of a record header; `None` for values outside the representable range.
-fn filetime(raw: u64) -> Option<Timestamp> {
-    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
-    Timestamp::from_nanosecond((i128::from(raw) - UNIX_EPOCH_AS_FILETIME) * 100).ok()
 }
 
 /// The channel of the first readable record: says what a log is when none of its events matched.

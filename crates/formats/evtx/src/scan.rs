@@ -10,11 +10,15 @@
 //! points just past itself; then u32 value count, `count × {u16 size, u8 type, u8 0}`, values.
 //! In Windows' System template the EventID is value 3, a UInt16 (CRATES.md).
 
+use crate::bytes::{u16_at, u32_at, u64_at};
+
 /// What the scan learned about one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RawRecord {
     /// Offset of the record in the chunk.
     pub offset: u32,
+    /// Size of the record, header and trailing size copy included.
+    pub size: u32,
     /// The header's write time (FILETIME).
     pub filetime: u64,
     /// The EventID, when the record has the standard template layout.
@@ -44,6 +48,7 @@ pub(crate) fn scan_chunk(chunk: &[u8], free_space_offset: u32) -> Option<Vec<Raw
         }
         records.push(RawRecord {
             offset: at as u32,
+            size: size as u32,
             filetime: u64_at(chunk, at + 16)?,
             event_id: templated_event_id(chunk, at + RECORD_HEADER_SIZE, at + size - 4),
         });
@@ -85,18 +90,6 @@ fn templated_event_id(chunk: &[u8], start: usize, end: usize) -> Option<u16> {
         return None;
     }
     u16_at(chunk, value)
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 #[cfg(test)]
