@@ -35,10 +35,7 @@ impl<'a> ProcessTimeline<'a> {
             .filter(|p| p.kind == ProcessEventKind::Exited)
         {
             if let Some(pid) = p.pid {
-                exits
-                    .entry((p.computer.as_str(), pid))
-                    .or_default()
-                    .push(p.time);
+                exits.entry((&*p.computer, pid)).or_default().push(p.time);
             }
         }
         ProcessTimeline {
@@ -66,7 +63,7 @@ impl<'a> ProcessTimeline<'a> {
         let mut others = Vec::new();
         for p in self.created[first..last]
             .iter()
-            .filter(|p| computers.contains(p.computer.as_str()))
+            .filter(|p| computers.contains(&*p.computer))
         {
             let child = program.is_some_and(|prog| {
                 p.parent_image
@@ -81,7 +78,7 @@ impl<'a> ProcessTimeline<'a> {
                 .push(item(p, "started by the service program", to));
             let exited_in_time = p.pid.is_some_and(|pid| {
                 self.exits
-                    .get(&(p.computer.as_str(), pid))
+                    .get(&(&*p.computer, pid))
                     .is_some_and(|times| times.iter().any(|t| *t >= p.time && *t <= to))
             });
             if !exited_in_time {

@@ -34,7 +34,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
     let mut markers_by_computer: HashMap<&str, Vec<BootMarker>> = HashMap::new();
     for m in &evidence.markers {
         markers_by_computer
-            .entry(m.computer.as_str())
+            .entry(&*m.computer)
             .or_default()
             .push(m.clone());
     }
@@ -51,16 +51,14 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
 
     let control_set_diffs = control_set_diffs(&evidence.services);
     // Configurations and events move into their service's group: no copies of large logs.
-    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = BTreeMap::new();
+    // Events arrive grouped by service key; configurations join their group.
+    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = evidence
+        .events
+        .into_iter()
+        .map(|(key, events)| (key, (Vec::new(), events)))
+        .collect();
     for c in evidence.services {
         grouped.entry(c.name.to_lowercase()).or_default().0.push(c);
-    }
-    for e in evidence.events {
-        grouped
-            .entry(e.service.to_lowercase())
-            .or_default()
-            .1
-            .push(e);
     }
 
     // Services are independent: correlate them on all cores, in key order.
@@ -127,7 +125,7 @@ fn service_report(
         .map(|c| c.name.clone())
         .or_else(|| events.first().map(|e| e.service.clone()))
         .unwrap_or_default();
-    let computers: BTreeSet<&str> = events.iter().map(|e| e.computer.as_str()).collect();
+    let computers: BTreeSet<&str> = events.iter().map(|e| &*e.computer).collect();
     let merged: Vec<BootMarker>;
     let own_markers: &[BootMarker] = match computers.iter().collect::<Vec<_>>().as_slice() {
         [] => &[],

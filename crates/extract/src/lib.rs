@@ -3,7 +3,8 @@
 //!
 //! ```no_run
 //! let extracted = konseki_extract::extract(&["evidence/".into()], &konseki_extract::NoProgress);
-//! println!("{} services, {} SCM events", extracted.services.len(), extracted.events.len());
+//! let events: usize = extracted.events.values().map(Vec::len).sum();
+//! println!("{} services, {events} SCM events", extracted.services.len());
 //! ```
 
 mod discover;

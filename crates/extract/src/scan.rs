@@ -1,5 +1,6 @@
 //! The extraction run: discover, read every artifact (event logs in parallel), tie events to keys.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,41 +44,6 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     progress.begin(discovered.artifacts.iter().map(|a| size(&a.path)).sum());
 
-    let filter = EventIdFilter::new(scm_event_ids());
-    let logs: Vec<_> = discovered
-        .artifacts
-        .iter()
-        .filter(|a| a.kind == ArtifactKind::EventLog)
-        .collect();
-    let results: Vec<_> = logs
-        .par_iter()
-        .map(|artifact| {
-            let result = read_log(&artifact.path, &filter);
-            progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
-            result
-        })
-        .collect();
-    for result in results {
-        match result {
-            Ok(log) => {
-                out.logs.push(log.coverage);
-                out.events.extend(log.events);
-                out.markers.extend(log.markers);
-                out.processes.extend(log.processes);
-                out.warnings.extend(log.warnings);
-            }
-            Err(warning) => out.warnings.push(warning),
-        }
-    }
-
-    for artifact in discovered
-        .artifacts
-        .iter()
-        .filter(|a| a.kind == ArtifactKind::Mft)
-    {
-        read_files(&artifact.path, &mut out);
-        progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
-    }
     // The folders ImagePath variables expand to come from the SOFTWARE hive when there is one.
     let software = discovered
         .artifacts
@@ -118,11 +84,52 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         }
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
+    // Services first: events that name only a display name are tied to keys through them.
+    let filter = EventIdFilter::new(scm_event_ids());
+    let logs: Vec<_> = discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::EventLog)
+        .collect();
+    let results: Vec<_> = logs
+        .par_iter()
+        .map(|artifact| {
+            let result = read_log(&artifact.path, &filter);
+            progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+            result
+        })
+        .collect();
+    // Reserved once: growing by doubling would hold twice the events at the peak.
+    let total =
+        |count: fn(&LogResult) -> usize| -> usize { results.iter().flatten().map(count).sum() };
+    out.markers.reserve_exact(total(|l| l.markers.len()));
+    out.processes.reserve_exact(total(|l| l.processes.len()));
+    let mut batches = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(log) => {
+                out.logs.push(log.coverage);
+                batches.push(log.events);
+                out.markers.extend(log.markers);
+                out.processes.extend(log.processes);
+                out.warnings.extend(log.warnings);
+            }
+            Err(warning) => out.warnings.push(warning),
+        }
+    }
+    resolve_display_names(&mut batches, &out.services);
+    out.events = group_by_service(batches);
+
+    for artifact in discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Mft)
+    {
+        read_files(&artifact.path, &mut out);
+        progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+    }
     progress.end();
 
-    resolve_display_names(&mut out.events, &out.services);
-    out.events
-        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.markers
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.processes
@@ -139,6 +146,28 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         });
     }
     out
+}
+
+/// Events grouped by service key (lower-case), each group in time order. Each group is sized
+/// before it is filled and each log's events are freed once moved: a scan holds its events
+/// once, not twice, at its peak.
+fn group_by_service(batches: Vec<Vec<ScmEvent>>) -> BTreeMap<String, Vec<ScmEvent>> {
+    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
+    for e in batches.iter().flatten() {
+        *sizes.entry(e.service.to_lowercase()).or_default() += 1;
+    }
+    let mut groups: BTreeMap<String, Vec<ScmEvent>> = sizes
+        .into_iter()
+        .map(|(key, n)| (key, Vec::with_capacity(n)))
+        .collect();
+    for batch in batches {
+        for e in batch {
+            groups.entry(e.service.to_lowercase()).or_default().push(e);
+        }
+    }
+    let order = |a: &ScmEvent, b: &ScmEvent| (a.time, &a.source).cmp(&(b.time, &b.source));
+    groups.par_iter_mut().for_each(|(_, g)| g.sort_by(order));
+    groups
 }
 
 /// Every entry of an $MFT, with its drive letter, into `out.files`.
@@ -200,7 +229,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
     let mut markers = Vec::new();
     let mut processes = Vec::new();
     let file: Arc<Path> = Arc::from(path);
-    let summary = read_events(path, filter, |event| match classify(&file, &event) {
+    let summary = read_events(path, filter, |event| match classify(&file, event) {
         Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
         Some(service_events::Extracted::Marker(m)) => markers.push(m),
         Some(service_events::Extracted::Process(p)) => processes.push(p),

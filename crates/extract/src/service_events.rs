@@ -41,13 +41,13 @@ pub enum Extracted {
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
 /// (e.g. Sysmon 12/13 are registry events, not Kernel-General boot markers).
-pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
+pub fn classify(file: &Arc<Path>, event: Event) -> Option<Extracted> {
     let source = Provenance::EventRecord {
         file: file.clone(),
         record_id: event.record_id,
         event_id: event.event_id,
     };
-    let provider = event.provider.as_str();
+    let provider = &*event.provider;
     let marker = |kind| {
         Some(Extracted::Marker(BootMarker {
             kind,
@@ -69,7 +69,7 @@ pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
         }
         (4688 | 4689, "Microsoft-Windows-Security-Auditing")
         | (1 | 5, "Microsoft-Windows-Sysmon") => {
-            return process_event(event, source).map(Extracted::Process)
+            return process_event(&event, source).map(Extracted::Process)
         }
         (4697, "Microsoft-Windows-Security-Auditing") => {}
         (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {}
@@ -193,10 +193,10 @@ pub fn classify(file: &Arc<Path>, event: &Event) -> Option<Extracted> {
         display_name,
         link,
         what,
-        computer: event.computer.clone(),
-        user_sid: event.user_sid.clone(),
+        computer: event.computer,
+        user_sid: event.user_sid,
         source,
-        data: event.data.iter().cloned().collect(),
+        data: event.data.into_iter().collect(),
     }))
 }
 
@@ -303,7 +303,7 @@ fn utf16_text(bytes: &[u8]) -> Option<String> {
 /// Ties events that carry only a display name (7045 always; 7009/7000 on Windows 7) to a key
 /// name, using display→key pairs from events that carry both and from the registry. A display
 /// name shared by several keys is left unresolved rather than guessed.
-pub fn resolve_display_names(events: &mut [ScmEvent], services: &[ServiceConfig]) {
+pub fn resolve_display_names(logs: &mut [Vec<ScmEvent>], services: &[ServiceConfig]) {
     let mut keys_by_display: HashMap<String, Vec<String>> = HashMap::new();
     let mut add = |display: &str, key: &str| {
         let keys = keys_by_display.entry(display.to_lowercase()).or_default();
@@ -311,8 +311,9 @@ pub fn resolve_display_names(events: &mut [ScmEvent], services: &[ServiceConfig]
             keys.push(key.to_string());
         }
     };
-    for e in events
+    for e in logs
         .iter()
+        .flatten()
         .filter(|e| matches!(e.link, KeyLink::Binary | KeyLink::Field))
     {
         if let Some(display) = &e.display_name {
@@ -324,7 +325,11 @@ pub fn resolve_display_names(events: &mut [ScmEvent], services: &[ServiceConfig]
             add(display, &s.name);
         }
     }
-    for e in events.iter_mut().filter(|e| e.link == KeyLink::Unresolved) {
+    for e in logs
+        .iter_mut()
+        .flatten()
+        .filter(|e| e.link == KeyLink::Unresolved)
+    {
         let Some(display) = &e.display_name else {
             continue;
         };

@@ -57,10 +57,10 @@ fn the_evtx_crate_reads_what_the_forge_writes() {
     let ids: Vec<(u64, u16)> = events.iter().map(|e| (e.record_id, e.event_id)).collect();
     assert_eq!(ids, [(100, 6005), (101, 7009), (102, 7000), (103, 7045)]);
     let timeout = &events[1];
-    assert_eq!(timeout.provider, "Service Control Manager");
+    assert_eq!(&*timeout.provider, "Service Control Manager");
     assert_eq!(timeout.qualifiers, Some(0xC000));
     assert_eq!(timeout.time, t("2026-01-05T08:00:30Z"));
-    assert_eq!(timeout.computer, "WS01");
+    assert_eq!(&*timeout.computer, "WS01");
     assert_eq!(timeout.data("param1"), Some("30000"));
     assert_eq!(timeout.binary.as_deref(), Some(&b"t\0e\0s\0t\0\0\0"[..]));
     let install = &events[3];

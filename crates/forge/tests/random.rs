@@ -90,10 +90,21 @@ fn random_events_round_trip() {
             assert_eq!(got.event_id, want.event_id, "{context}");
             assert_eq!(got.qualifiers, want.qualifiers, "{context}");
             assert_eq!(got.time, want.time, "{context}");
-            assert_eq!(got.provider, want.provider, "{context}");
-            assert_eq!(got.computer, want.computer, "{context}");
-            assert_eq!(got.user_sid, want.user_sid, "{context}");
-            assert_eq!(got.data, want.data, "{context}");
+            assert_eq!(&*got.provider, want.provider, "{context}");
+            assert_eq!(&*got.computer, want.computer, "{context}");
+            assert_eq!(
+                got.user_sid.as_deref(),
+                want.user_sid.as_deref(),
+                "{context}"
+            );
+            let data: Vec<(&str, &str)> =
+                got.data.iter().map(|(n, v)| (&**n, v.as_str())).collect();
+            let wanted: Vec<(&str, &str)> = want
+                .data
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            assert_eq!(data, wanted, "{context}");
             assert_eq!(got.binary, want.binary, "{context}");
         }
         std::fs::remove_file(&path).ok();

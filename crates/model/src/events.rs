@@ -1,5 +1,7 @@
 //! Events that matter to a service's lifecycle, tied to the service's key name.
 
+use std::sync::Arc;
+
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -117,10 +119,10 @@ pub struct ScmEvent {
     /// What the event says.
     pub what: ScmEventKind,
     /// The computer that logged it.
-    pub computer: String,
+    pub computer: Arc<str>,
     /// The SID in `System/Security/@UserID`, when present (7040/7045: the actor).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_sid: Option<String>,
+    pub user_sid: Option<Arc<str>>,
     /// The record.
     pub source: Provenance,
     /// All event data, as logged.
@@ -136,27 +138,27 @@ pub struct ScmEvent {
 /// A sorted vector rather than a map: a scan holds hundreds of thousands of events, and a
 /// `BTreeMap` node costs half a kilobyte even for the two or three values an SCM event has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventData(Vec<(String, String)>);
+pub struct EventData(Vec<(Arc<str>, String)>);
 
 impl EventData {
     /// The value of a named field.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .binary_search_by(|(n, _)| (**n).cmp(name))
             .ok()
             .map(|i| self.0[i].1.as_str())
     }
 
     /// The fields, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (&**n, v.as_str()))
     }
 }
 
-impl FromIterator<(String, String)> for EventData {
+impl FromIterator<(Arc<str>, String)> for EventData {
     /// Sorts by name; of repeated names the last value is kept, as a map would.
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut fields: Vec<(String, String)> = iter.into_iter().collect();
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, String)>>(iter: I) -> Self {
+        let mut fields: Vec<(Arc<str>, String)> = iter.into_iter().collect();
         fields.reverse();
         fields.sort_by(|a, b| a.0.cmp(&b.0));
         fields.dedup_by(|later, earlier| later.0 == earlier.0);
@@ -169,7 +171,7 @@ impl Serialize for EventData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
+            map.serialize_entry(&**name, value)?;
         }
         map.end()
     }
@@ -203,7 +205,7 @@ pub struct BootMarker {
     /// When it was logged.
     pub time: Timestamp,
     /// The computer that logged it (runs are only ended by their own host's markers).
-    pub computer: String,
+    pub computer: Arc<str>,
     /// The record.
     pub source: Provenance,
 }
@@ -242,7 +244,7 @@ pub struct ProcessEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_image: Option<String>,
     /// The computer that logged it.
-    pub computer: String,
+    pub computer: Arc<str>,
     /// The record.
     pub source: Provenance,
 }

@@ -1,5 +1,6 @@
 //! What evidence was found, what was expected and missing, and what could not be read.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,8 +23,8 @@ pub struct Evidence {
     pub control_sets: Vec<ControlSet>,
     /// Service configurations, per control set.
     pub services: Vec<ServiceConfig>,
-    /// Service lifecycle events, sorted by time.
-    pub events: Vec<ScmEvent>,
+    /// Service lifecycle events by service key (lower-case), each in time order.
+    pub events: BTreeMap<String, Vec<ScmEvent>>,
     /// Boot, shutdown and log-cleared markers, sorted by time.
     pub markers: Vec<BootMarker>,
     /// Files from $MFT(s).

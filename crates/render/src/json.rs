@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::Selection;
 
-pub(crate) fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(report: &ScanReport, out: &mut impl Write) -> io::Result<()> {
     // Compact: reports of large cases run to hundreds of MB, and `jq .` pretty-prints.
     serde_json::to_writer(&mut *out, report)?;
     writeln!(out)
@@ -23,7 +23,7 @@ struct Line<'a, T: Serialize> {
 pub(crate) fn render_lines(
     report: &ScanReport,
     selection: Selection,
-    out: &mut dyn Write,
+    out: &mut impl Write,
 ) -> io::Result<()> {
     for service in report.services.iter().filter(|s| selection.includes(s)) {
         serde_json::to_writer(

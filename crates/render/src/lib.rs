@@ -62,10 +62,15 @@ pub fn render(
     selection: Selection,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // Serialisers write a few bytes at a time: buffer them here, where the writer's type is
+    // known, rather than through a call on `dyn Write` for each.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    let out: &mut io::BufWriter<&mut dyn Write> = &mut buffered;
     match format {
         Format::Table => table::render(report, selection, out),
         Format::Json => json::render(report, out),
         Format::Jsonl => json::render_lines(report, selection, out),
         Format::Csv => csv::render(report, selection, out),
-    }
+    }?;
+    buffered.flush()
 }

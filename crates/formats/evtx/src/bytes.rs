@@ -19,13 +19,25 @@ pub(crate) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// UTF-16LE text up to the first NUL, unpaired surrogates replaced (as the `evtx` renderer
-/// stops at NUL too).
+/// stops at NUL too). ASCII, by far the most common text in logs, takes a fast path.
 pub(crate) fn utf16_until_nul(bytes: &[u8]) -> String {
+    let mut ascii = Vec::with_capacity(bytes.len() / 2);
+    for unit in bytes.chunks_exact(2) {
+        match (unit[0], unit[1]) {
+            (0, 0) => break,
+            (byte, 0) if byte < 0x80 => ascii.push(byte),
+            _ => return utf16_slow(bytes),
+        }
+    }
+    String::from_utf8(ascii).unwrap_or_default()
+}
+
+fn utf16_slow(bytes: &[u8]) -> String {
     let units = bytes
         .chunks_exact(2)
         .map(|u| u16::from_le_bytes([u[0], u[1]]))
         .take_while(|&u| u != 0);
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    let mut out = String::with_capacity(bytes.len() / 2);
+    out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    out
 }

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -19,18 +20,41 @@ use crate::bytes::{u16_at, u32_at, u64_at, utf16_until_nul};
 use crate::event::Event;
 use crate::template::{Field, Shape, Slot};
 
-/// The template shapes of one chunk, by definition offset (`None`: not of the accepted shape).
+/// What reading one log keeps between records: the template shapes of the current chunk, by
+/// definition offset (`None`: not of the accepted shape), and the `System` strings seen in the
+/// log (provider, channel, computer, SID), shared rather than allocated for every event.
 #[derive(Default)]
-pub(crate) struct Shapes {
-    by_offset: HashMap<(u32, bool), Option<Rc<Shape>>>,
+pub(crate) struct Cache {
+    shapes: HashMap<(u32, bool), Option<Rc<Shape>>>,
+    strings: HashMap<Box<[u8]>, Arc<str>>,
 }
 
-impl Shapes {
-    fn get(&mut self, chunk: &[u8], offset: u32, nested: bool) -> Option<Rc<Shape>> {
-        self.by_offset
+/// More distinct `System` strings than this in one log is not a log's normal vocabulary: stop
+/// sharing rather than grow without bound on crafted input.
+const MAX_SHARED_STRINGS: usize = 4096;
+
+impl Cache {
+    /// Template offsets are relative to their chunk: forget them at each new chunk.
+    pub(crate) fn start_chunk(&mut self) {
+        self.shapes.clear();
+    }
+
+    fn shape(&mut self, chunk: &[u8], offset: u32, nested: bool) -> Option<Rc<Shape>> {
+        self.shapes
             .entry((offset, nested))
             .or_insert_with(|| Shape::parse(chunk, offset as usize, nested).map(Rc::new))
             .clone()
+    }
+
+    fn shared(&mut self, value: Value<'_>) -> Option<Arc<str>> {
+        if let Some(text) = self.strings.get(value.bytes) {
+            return Some(text.clone());
+        }
+        let text: Arc<str> = value_text(value)?.into();
+        if self.strings.len() < MAX_SHARED_STRINGS {
+            self.strings.insert(value.bytes.into(), text.clone());
+        }
+        Some(text)
     }
 }
 
@@ -72,12 +96,12 @@ pub(crate) fn read_record(
     chunk: &[u8],
     offset: usize,
     size: usize,
-    shapes: &mut Shapes,
+    cache: &mut Cache,
 ) -> Option<Event> {
     let end = offset.checked_add(size)?.checked_sub(4)?;
     let header_record_id = u64_at(chunk, offset + 8)?;
     let header_time = filetime(u64_at(chunk, offset + 16)?)?;
-    let (shape, values) = instance(chunk, offset + 24, end, shapes, false)?;
+    let (shape, values) = instance(chunk, offset + 24, end, cache, false)?;
     let mut payload = None;
     let nested;
     if let Some(field) = &shape.payload {
@@ -87,7 +111,7 @@ pub(crate) fn read_record(
         };
         match record.get(Some(field)) {
             Got::Value(v) if v.kind == kind::BINXML && !v.bytes.is_empty() => {
-                nested = instance(chunk, v.at, v.at + v.bytes.len(), shapes, true)?;
+                nested = instance(chunk, v.at, v.at + v.bytes.len(), cache, true)?;
                 payload = Some(Record {
                     shape: &nested.0,
                     values: &nested.1,
@@ -102,7 +126,7 @@ pub(crate) fn read_record(
         shape: &shape,
         values: &values,
     }
-    .event(payload.as_ref(), header_record_id, header_time)
+    .event(payload.as_ref(), header_record_id, header_time, cache)
 }
 
 /// The template instance starting at `start` (after an optional fragment header): its
@@ -111,7 +135,7 @@ fn instance<'c>(
     chunk: &'c [u8],
     start: usize,
     end: usize,
-    shapes: &mut Shapes,
+    cache: &mut Cache,
     nested: bool,
 ) -> Option<(Rc<Shape>, Vec<Value<'c>>)> {
     // A record starts with a fragment header; a nested BinXML value may not.
@@ -130,7 +154,7 @@ fn instance<'c>(
         let body = u32_at(chunk, at + 20)? as usize;
         at = at.checked_add(24 + body)?;
     }
-    let shape = shapes.get(chunk, definition, nested)?;
+    let shape = cache.shape(chunk, definition, nested)?;
     let count = u32_at(chunk, at)? as usize;
     at += 4;
     if count > end.saturating_sub(at) / 4 {
@@ -171,6 +195,7 @@ impl<'a> Record<'a> {
         payload: Option<&Record<'a>>,
         header_record_id: u64,
         header_time: Timestamp,
+        cache: &mut Cache,
     ) -> Option<Event> {
         let shape = self.shape;
         let (event_id, qualifiers) = match self.get(shape.event_id.as_ref()) {
@@ -198,11 +223,13 @@ impl<'a> Record<'a> {
             Got::Text(t) => t.trim().parse().unwrap_or(header_record_id),
         };
         let (data, binary) = payload.unwrap_or(self).event_data()?;
-        let text = |field: &'a Option<Field>| -> Option<Option<String>> {
-            match self.get(field.as_ref()) {
-                Got::Absent => Some(None),
-                got => Some(Some(self.text(got)?).filter(|t| !t.is_empty())),
-            }
+        let mut text = |field: &'a Option<Field>| -> Option<Option<Arc<str>>> {
+            let text = match self.get(field.as_ref()) {
+                Got::Absent => return Some(None),
+                Got::Text(t) => t.into(),
+                Got::Value(v) => cache.shared(v)?,
+            };
+            Some(Some(text).filter(|t| !t.is_empty()))
         };
         Some(Event {
             record_id,
@@ -221,7 +248,7 @@ impl<'a> Record<'a> {
 
     /// The `EventData/Data` texts and the `Binary` bytes.
     #[allow(clippy::type_complexity)]
-    fn event_data(&self) -> Option<(Vec<(String, String)>, Option<Vec<u8>>)> {
+    fn event_data(&self) -> Option<(Vec<(Arc<str>, String)>, Option<Vec<u8>>)> {
         let shape = self.shape;
         let mut data = Vec::with_capacity(shape.data.len());
         for (name, field) in &shape.data {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use evtx::{EvtxParser, ParserSettings};
 
-use crate::direct::{read_record, Shapes};
+use crate::direct::{read_record, Cache};
 use crate::event::Event;
 use crate::scan::scan_chunk;
 
@@ -34,7 +34,7 @@ fn compare(path: &Path) -> (usize, usize) {
         let Some(raw) = scan_chunk(&data.data, data.header.free_space_offset) else {
             continue;
         };
-        let mut shapes = Shapes::default();
+        let mut shapes = Cache::default();
         let direct: Vec<_> = raw
             .iter()
             .map(|r| {
@@ -118,7 +118,7 @@ fn damaged_chunks_never_panic() {
         for value in [0x00, 0xff, 0x0c, 0x21] {
             chunk[at] = value;
             for r in [first, second] {
-                let mut shapes = Shapes::default();
+                let mut shapes = Cache::default();
                 let event = read_record(&chunk, r.offset as usize, r.size as usize, &mut shapes);
                 taken += usize::from(event.is_some());
             }
@@ -132,7 +132,7 @@ fn damaged_chunks_never_panic() {
         for &at in &burst {
             chunk[at] = next() as u8;
         }
-        let mut shapes = Shapes::default();
+        let mut shapes = Cache::default();
         for r in [first, second] {
             let _ = read_record(&chunk, r.offset as usize, r.size as usize, &mut shapes);
         }

@@ -1,5 +1,7 @@
 //! One rendered event: the `System` fields konseki uses and the `EventData`/`UserData` payload.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -16,16 +18,16 @@ pub struct Event {
     /// `EventID/@Qualifiers`, when present (classic providers such as the SCM use them).
     pub qualifiers: Option<u16>,
     /// `System/Provider/@Name`.
-    pub provider: String,
+    pub provider: Arc<str>,
     /// `System/Channel`.
-    pub channel: String,
+    pub channel: Arc<str>,
     /// `System/Computer`.
-    pub computer: String,
+    pub computer: Arc<str>,
     /// `System/Security/@UserID` (the SID that logged or caused the event), when present.
-    pub user_sid: Option<String>,
+    pub user_sid: Option<Arc<str>>,
     /// Named `EventData/Data` elements (or unnamed ones as `Data`, `Data[1]`, …), or the leaf
     /// elements of `UserData`, in document order. Values are rendered as text.
-    pub data: Vec<(String, String)>,
+    pub data: Vec<(Arc<str>, String)>,
     /// `EventData/Binary`, decoded from hex, when present.
     pub binary: Option<Vec<u8>>,
     /// The record was carved from unallocated chunk space, not read from the live record list.
@@ -37,7 +39,7 @@ impl Event {
     pub fn data(&self, name: &str) -> Option<&str> {
         self.data
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| &**n == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -80,10 +82,18 @@ impl Event {
             time,
             event_id,
             qualifiers,
-            provider: attr("Provider", "Name").unwrap_or_default(),
-            channel: system.get("Channel").map(value_text).unwrap_or_default(),
-            computer: system.get("Computer").map(value_text).unwrap_or_default(),
-            user_sid: attr("Security", "UserID"),
+            provider: attr("Provider", "Name").unwrap_or_default().into(),
+            channel: system
+                .get("Channel")
+                .map(value_text)
+                .unwrap_or_default()
+                .into(),
+            computer: system
+                .get("Computer")
+                .map(value_text)
+                .unwrap_or_default()
+                .into(),
+            user_sid: attr("Security", "UserID").map(Arc::from),
             data,
             binary,
             recovered,
@@ -126,7 +136,7 @@ fn value_text(value: &Value) -> String {
 
 fn collect_event_data(
     fields: &Map<String, Value>,
-    data: &mut Vec<(String, String)>,
+    data: &mut Vec<(Arc<str>, String)>,
     binary: &mut Option<Vec<u8>>,
 ) {
     for (name, value) in fields {
@@ -137,17 +147,17 @@ fn collect_event_data(
                 // Unnamed `Data` elements render as an array (or one value) under "Data".
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        data.push((format!("Data[{i}]"), value_text(item)));
+                        data.push((format!("Data[{i}]").into(), value_text(item)));
                     }
                 }
-                other => data.push(("Data".to_string(), value_text(other))),
+                other => data.push(("Data".into(), value_text(other))),
             },
-            _ => data.push((name.clone(), value_text(value))),
+            _ => data.push((name.as_str().into(), value_text(value))),
         }
     }
 }
 
-fn collect_leaves(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+fn collect_leaves(prefix: &str, value: &Value, out: &mut Vec<(Arc<str>, String)>) {
     match value {
         Value::Object(map) => {
             for (name, child) in map {
@@ -157,7 +167,7 @@ fn collect_leaves(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) 
                 collect_leaves(name, child, out);
             }
         }
-        other => out.push((prefix.to_string(), value_text(other))),
+        other => out.push((prefix.into(), value_text(other))),
     }
 }
 

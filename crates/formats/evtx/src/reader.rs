@@ -8,7 +8,7 @@ use evtx::err::EvtxError as RawError;
 use evtx::{EvtxParser, ParserSettings};
 use jiff::Timestamp;
 
-use crate::direct::{filetime, read_record, Shapes};
+use crate::direct::{filetime, read_record, Cache};
 use crate::event::Event;
 use crate::scan::scan_chunk;
 
@@ -132,6 +132,7 @@ pub fn read_events(
         channel: None,
         warnings: Vec::new(),
     };
+    let mut cache = Cache::default();
     for chunk in parser.chunks() {
         let mut data = match chunk {
             Ok(data) => data,
@@ -144,13 +145,13 @@ pub fn read_events(
         // Records the direct reader could not take, left to the `evtx` crate.
         let mut leftovers = Vec::new();
         if let Some(records) = &scanned {
-            let mut shapes = Shapes::default();
+            cache.start_chunk();
             for r in records {
                 summary.note(filetime(r.filetime));
                 if r.event_id.is_some_and(|id| !filter.contains(id)) {
                     continue;
                 }
-                match read_record(&data.data, r.offset as usize, r.size as usize, &mut shapes) {
+                match read_record(&data.data, r.offset as usize, r.size as usize, &mut cache) {
                     Some(event) => summary.keep(event, filter, &mut sink),
                     None => leftovers.push(u64::from(r.offset)),
                 }
@@ -225,7 +226,7 @@ impl LogSummary {
         }
         self.widen(event.time);
         if self.channel.is_none() && !event.channel.is_empty() {
-            self.channel = Some(event.channel.clone());
+            self.channel = Some(event.channel.to_string());
         }
         sink(event);
     }
@@ -259,7 +260,7 @@ fn first_channel(path: &Path, settings: &Arc<ParserSettings>) -> Option<String> 
         let time = first.timestamp;
         let rendered = first.into_json_value().ok()?;
         return Event::from_json(0, time, false, &rendered.data)
-            .map(|e| e.channel)
+            .map(|e| e.channel.to_string())
             .filter(|c| !c.is_empty());
     }
     None

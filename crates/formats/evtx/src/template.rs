@@ -13,6 +13,8 @@
 //! (`UserData`, nested elements under `Data`, mixed content, unknown tokens) makes
 //! [`Shape::parse`] return `None`, and the caller renders the record with the `evtx` crate.
 
+use std::sync::Arc;
+
 use crate::bytes::{u16_at, u32_at, utf16_until_nul};
 
 /// Where a field's text comes from.
@@ -44,7 +46,7 @@ pub(crate) struct Shape {
     pub record_id: Option<Field>,
     pub user_sid: Option<Field>,
     /// `EventData/Data` in document order, with the name the JSON rendering gives them.
-    pub data: Vec<(String, Field)>,
+    pub data: Vec<(Arc<str>, Field)>,
     pub binary: Option<Field>,
     /// The `Event` element's content when it is one substitution: Windows' generic System
     /// template carries `EventData` as a nested BinXML value, itself a template instance.
@@ -152,10 +154,10 @@ impl Shape {
         // The JSON rendering gathers unnamed `Data` into one array (`Data[i]`), or one value.
         let single = unnamed_data.len() == 1;
         for (i, (position, field)) in unnamed_data.into_iter().enumerate() {
-            let name = if single {
-                "Data".to_string()
+            let name: Arc<str> = if single {
+                "Data".into()
             } else {
-                format!("Data[{i}]")
+                format!("Data[{i}]").into()
             };
             shape.data.insert(position + i, (name, field));
         }
@@ -214,10 +216,10 @@ impl Shape {
                 match attribute(&element, "Name").map(|f| f.slot) {
                     Some(Slot::Text(name)) => {
                         // Repeated names render as one JSON array: leave those to the renderer.
-                        if self.data.iter().any(|(n, _)| *n == name) {
+                        if self.data.iter().any(|(n, _)| **n == name) {
                             return None;
                         }
-                        self.data.push((name, field));
+                        self.data.push((name.into(), field));
                     }
                     None => unnamed_data.push((self.data.len(), field)),
                     Some(Slot::Value(_)) => return None,

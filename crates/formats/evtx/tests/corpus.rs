@@ -61,7 +61,7 @@ fn tchopper_triples_and_fields() {
     assert_eq!(first.event_id, 7009);
     assert_eq!(first.time.to_string(), "2021-11-03T08:15:15.2269567Z");
     assert_eq!(first.data("param1"), Some("30000"));
-    assert_eq!(first.computer, "FS03.offsec.lan");
+    assert_eq!(&*first.computer, "FS03.offsec.lan");
     assert_eq!(first.binary.as_deref(), Some(&b"s\0e\0g\x001\0\0\0"[..]));
     let install = events.iter().find(|e| e.record_id == 9308).unwrap();
     assert!(install
