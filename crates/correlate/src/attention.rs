@@ -62,7 +62,7 @@ pub fn attention(
             other => other.clone(),
         },
         time: c.key_last_written,
-        summary,
+        summary: summary.into(),
     };
     let failed_runs = runs.iter().any(|r| {
         matches!(

@@ -1,5 +1,9 @@
 //! One-line descriptions of evidence, and the wording of durations and errors.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use konseki_model::{EvidenceItem, ScmEvent, ScmEventKind};
 
 /// The evidence item for an SCM event.
@@ -7,8 +11,33 @@ pub(crate) fn event_item(event: &ScmEvent) -> EvidenceItem {
     EvidenceItem {
         source: event.source.clone(),
         time: Some(event.time),
-        summary: describe_event(event),
+        summary: shared(describe_event(event)),
     }
+}
+
+/// Distinct summaries kept per thread before the set starts over: bounds memory on crafted
+/// input, and real logs repeat far fewer.
+const MAX_SHARED: usize = 16_384;
+
+thread_local! {
+    static SUMMARIES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+/// One allocation per distinct summary: most events say the same thing ("7036: service entered
+/// the running state"), and a large case cites hundreds of thousands of them.
+pub(crate) fn shared(summary: String) -> Arc<str> {
+    SUMMARIES.with(|set| {
+        let mut set = set.borrow_mut();
+        if let Some(known) = set.get(summary.as_str()) {
+            return known.clone();
+        }
+        if set.len() >= MAX_SHARED {
+            set.clear();
+        }
+        let summary: Arc<str> = summary.into();
+        set.insert(summary.clone());
+        summary
+    })
 }
 
 fn describe_event(e: &ScmEvent) -> String {

@@ -80,7 +80,8 @@ impl<'a> FileTimeline<'a> {
                         s.what,
                         f.size.map(|n| format!(", {n} bytes")).unwrap_or_default(),
                         before_end
-                    ),
+                    )
+                    .into(),
                 }
             })
             .collect()

@@ -112,7 +112,8 @@ fn item(p: &ProcessEvent, what: &str, end: Timestamp) -> EvidenceItem {
                 .map(|parent| format!(", parent {parent}"))
                 .unwrap_or_default(),
             end.duration_since(p.time).as_secs_f64()
-        ),
+        )
+        .into(),
     }
 }
 

@@ -11,7 +11,6 @@ use konseki_model::{
 
 use crate::attention::attention;
 use crate::control_set_diff::control_set_diffs;
-use crate::describe::event_item;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
 use crate::process_activity::ProcessTimeline;
@@ -123,7 +122,7 @@ fn service_report(
     let name = configs
         .first()
         .map(|c| c.name.clone())
-        .or_else(|| events.first().map(|e| e.service.clone()))
+        .or_else(|| events.first().map(|e| e.service.to_string()))
         .unwrap_or_default();
     let computers: BTreeSet<&str> = events.iter().map(|e| &*e.computer).collect();
     let merged: Vec<BootMarker>;
@@ -153,17 +152,21 @@ fn service_report(
         survivors.extend(window.survivors);
     }
 
-    let mut other_evidence: Vec<EvidenceItem> = events.iter().map(event_item).collect();
-    other_evidence.extend(configs.iter().map(|c| EvidenceItem {
-        source: c.source.clone(),
-        time: c.key_last_written,
-        summary: format!(
-            "service key in {} (last written {}), ImagePath `{}`",
-            c.control_set,
-            c.key_last_written.map_or("?".to_string(), |t| t.to_string()),
-            c.image_path.as_ref().map_or("", |i| i.raw.as_str())
-        ),
-    }));
+    let other_evidence: Vec<EvidenceItem> = configs
+        .iter()
+        .map(|c| EvidenceItem {
+            source: c.source.clone(),
+            time: c.key_last_written,
+            summary: format!(
+                "service key in {} (last written {}), ImagePath `{}`",
+                c.control_set,
+                c.key_last_written
+                    .map_or("?".to_string(), |t| t.to_string()),
+                c.image_path.as_ref().map_or("", |i| i.raw.as_str())
+            )
+            .into(),
+        })
+        .collect();
     let mut flags = attention(
         &configs,
         &event_refs,
@@ -191,15 +194,16 @@ fn service_report(
         VerdictContext {
             system_logs,
             failure_actions: configs.iter().find_map(|c| c.failure_actions.as_ref()),
+            events: &events,
             other_evidence,
         },
     );
     let mut display_names: Vec<String> = Vec::new();
-    for d in configs
-        .iter()
-        .filter_map(|c| c.display_name.clone())
-        .chain(events.iter().filter_map(|e| e.display_name.clone()))
-    {
+    for d in configs.iter().filter_map(|c| c.display_name.clone()).chain(
+        events
+            .iter()
+            .filter_map(|e| e.display_name.as_deref().map(str::to_string)),
+    ) {
         if !display_names.contains(&d) {
             display_names.push(d);
         }

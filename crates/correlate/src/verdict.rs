@@ -4,10 +4,10 @@ use std::collections::HashSet;
 
 use konseki_model::{
     EvidenceItem, Execution, FailureActions, LogCoverage, Provenance, Residency, RunOutcome,
-    RunWindow, Timestamp, Verdict,
+    RunWindow, ScmEvent, Timestamp, Verdict,
 };
 
-use crate::describe::format_duration_at_most;
+use crate::describe::{event_item, format_duration_at_most};
 use crate::lifecycle::Lifecycle;
 
 /// Runs explained and cited in full at each end of a long lifecycle (a service started at every
@@ -20,7 +20,10 @@ pub struct VerdictContext<'a> {
     pub system_logs: &'a [&'a LogCoverage],
     /// FailureActions configured in any control set, for the "configured ≠ happened" remark.
     pub failure_actions: Option<&'a FailureActions>,
-    /// Evidence items that are not runs (installs, config keys), appended to the chain.
+    /// The service's events: those no run cites (installs, start-type changes) are appended
+    /// to the chain.
+    pub events: &'a [ScmEvent],
+    /// Other evidence that is not a run (service keys), appended to the chain.
     pub other_evidence: Vec<EvidenceItem>,
 }
 
@@ -139,13 +142,13 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     );
     // The chain cites every item of the first and last KEEP_RUNS runs; the runs between are
     // counted, and their evidence stays with each run. Items already cited by a run are not
-    // repeated (a set: a service can have 100k events).
+    // repeated (a set of references: a service can have 100k events).
     let mut evidence: Vec<EvidenceItem> = Vec::new();
-    let mut cited: HashSet<(Provenance, Option<Timestamp>)> = HashSet::new();
+    let mut cited: HashSet<(&Provenance, Option<Timestamp>)> = HashSet::new();
     let mut evidence_omitted = 0;
     for (i, run) in runs.iter().enumerate() {
         for item in run.evidence.iter().chain(&run.activity) {
-            if cited.insert((item.source.clone(), item.time)) {
+            if cited.insert((&item.source, item.time)) {
                 if shown(i) {
                     evidence.push(item.clone());
                 } else {
@@ -154,14 +157,20 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
             }
         }
     }
-    evidence.extend(life.failed_starts.iter().cloned());
-    cited.extend(
-        life.failed_starts
-            .iter()
-            .map(|i| (i.source.clone(), i.time)),
-    );
+    for item in &life.failed_starts {
+        if cited.insert((&item.source, item.time)) {
+            evidence.push(item.clone());
+        }
+    }
+    // Items are only made for events nothing cited yet.
+    let uncited = ctx
+        .events
+        .iter()
+        .filter(|e| !cited.contains(&(&e.source, Some(e.time))))
+        .map(event_item);
+    evidence.extend(uncited.collect::<Vec<_>>());
     for item in ctx.other_evidence {
-        if cited.insert((item.source.clone(), item.time)) {
+        if !cited.contains(&(&item.source, item.time)) {
             evidence.push(item);
         }
     }

@@ -13,6 +13,7 @@ mod progress;
 mod scan;
 mod service_events;
 mod services;
+mod shared_text;
 mod software;
 
 pub use discover::{discover, Discovered};

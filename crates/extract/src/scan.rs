@@ -16,6 +16,7 @@ use crate::discover::{discover, drive_of};
 use crate::progress::Progress;
 use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
 use crate::services::read_system_hive;
+use crate::shared_text::SharedText;
 use crate::software::read_windows_paths;
 
 /// Reads all evidence under `roots`.
@@ -229,11 +230,14 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
     let mut markers = Vec::new();
     let mut processes = Vec::new();
     let file: Arc<Path> = Arc::from(path);
-    let summary = read_events(path, filter, |event| match classify(&file, event) {
-        Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
-        Some(service_events::Extracted::Marker(m)) => markers.push(m),
-        Some(service_events::Extracted::Process(p)) => processes.push(p),
-        None => {}
+    let mut text = SharedText::default();
+    let summary = read_events(path, filter, |event| {
+        match classify(&file, event, &mut text) {
+            Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
+            Some(service_events::Extracted::Marker(m)) => markers.push(m),
+            Some(service_events::Extracted::Process(p)) => processes.push(p),
+            None => {}
+        }
     })
     .map_err(|e| Warning {
         file: path.to_path_buf(),

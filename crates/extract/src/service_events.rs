@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::shared_text::SharedText;
 use konseki_evtx::Event;
 use konseki_model::{
     BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, ScmEvent,
@@ -41,7 +42,7 @@ pub enum Extracted {
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
 /// (e.g. Sysmon 12/13 are registry events, not Kernel-General boot markers).
-pub fn classify(file: &Arc<Path>, event: Event) -> Option<Extracted> {
+pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option<Extracted> {
     let source = Provenance::EventRecord {
         file: file.clone(),
         record_id: event.record_id,
@@ -189,14 +190,18 @@ pub fn classify(file: &Arc<Path>, event: Event) -> Option<Extracted> {
     Some(Extracted::Service(ScmEvent {
         event_id: event.event_id,
         time: event.time,
-        service,
-        display_name,
+        service: text.share(&service),
+        display_name: display_name.map(|d| text.share(&d)),
         link,
         what,
         computer: event.computer,
         user_sid: event.user_sid,
         source,
-        data: event.data.into_iter().collect(),
+        data: event
+            .data
+            .into_iter()
+            .map(|(name, value)| (name, text.share(&value)))
+            .collect(),
     }))
 }
 
@@ -269,7 +274,7 @@ pub fn split_drivers(event: ScmEvent) -> Vec<ScmEvent> {
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|d| !d.is_empty())
         .map(|driver| ScmEvent {
-            service: driver.to_string(),
+            service: driver.into(),
             ..event.clone()
         })
         .collect()
@@ -337,7 +342,7 @@ pub fn resolve_display_names(logs: &mut [Vec<ScmEvent>], services: &[ServiceConf
             .get(&display.to_lowercase())
             .map(Vec::as_slice)
         {
-            e.service = key.clone();
+            e.service = key.as_str().into();
             e.link = KeyLink::DisplayName;
         }
     }

@@ -110,10 +110,10 @@ pub struct ScmEvent {
     /// When it was logged.
     pub time: Timestamp,
     /// The service key name (or the display name when it could not be resolved).
-    pub service: String,
+    pub service: Arc<str>,
     /// The display name in the event, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub display_name: Option<Arc<str>>,
     /// How `service` was established.
     pub link: KeyLink,
     /// What the event says.
@@ -138,7 +138,7 @@ pub struct ScmEvent {
 /// A sorted vector rather than a map: a scan holds hundreds of thousands of events, and a
 /// `BTreeMap` node costs half a kilobyte even for the two or three values an SCM event has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventData(Vec<(Arc<str>, String)>);
+pub struct EventData(Vec<(Arc<str>, Arc<str>)>);
 
 impl EventData {
     /// The value of a named field.
@@ -146,19 +146,19 @@ impl EventData {
         self.0
             .binary_search_by(|(n, _)| (**n).cmp(name))
             .ok()
-            .map(|i| self.0[i].1.as_str())
+            .map(|i| &*self.0[i].1)
     }
 
     /// The fields, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (&**n, v.as_str()))
+        self.0.iter().map(|(n, v)| (&**n, &**v))
     }
 }
 
-impl FromIterator<(Arc<str>, String)> for EventData {
+impl FromIterator<(Arc<str>, Arc<str>)> for EventData {
     /// Sorts by name; of repeated names the last value is kept, as a map would.
-    fn from_iter<I: IntoIterator<Item = (Arc<str>, String)>>(iter: I) -> Self {
-        let mut fields: Vec<(Arc<str>, String)> = iter.into_iter().collect();
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, Arc<str>)>>(iter: I) -> Self {
+        let mut fields: Vec<(Arc<str>, Arc<str>)> = iter.into_iter().collect();
         fields.reverse();
         fields.sort_by(|a, b| a.0.cmp(&b.0));
         fields.dedup_by(|later, earlier| later.0 == earlier.0);
@@ -171,7 +171,7 @@ impl Serialize for EventData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in &self.0 {
-            map.serialize_entry(&**name, value)?;
+            map.serialize_entry(&**name, &**value)?;
         }
         map.end()
     }

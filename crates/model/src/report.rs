@@ -1,5 +1,7 @@
 //! What konseki concludes: per-service runs, verdicts, attention flags, each with its evidence.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::events::{BootMarker, ScmEvent};
@@ -17,7 +19,7 @@ pub struct EvidenceItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,
     /// One line saying what it shows.
-    pub summary: String,
+    pub summary: Arc<str>,
 }
 
 /// How a run of the service's program ended.
