@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Whole-process benchmark: `konseki scan` over a directory of event logs, next to `cat` of the
 # same bytes (the physical limit, warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's
-# own tool), at two sizes: ../shared/corpus/evtx, and the same files replicated to >= 1 GB.
-# Prints wall times (hyperfine, warm cache) and peak RSS (/usr/bin/time).
+# own tool), at three sizes: ../shared/corpus/evtx, and the same files replicated to >= 1/4 and
+# >= 1 GB (to show how cost grows). Prints wall times (hyperfine, warm cache), peak RSS
+# (/usr/bin/time) and konseki's own time per phase (KONSEKI_TIMINGS).
 #
 # Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), and evtx_dump
 # (`cargo install evtx --version 0.15.1 --locked`); a missing evtx_dump is reported and skipped.
@@ -22,11 +23,12 @@ konseki=$PWD/target/release/konseki
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-big=$work/big
-mkdir -p "$big"
 corpus_bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
-copies=$(( (target_mb * 1048576 + corpus_bytes - 1) / corpus_bytes ))
-for i in $(seq 1 "$copies"); do cp -r "$corpus" "$big/copy$i"; done
+replicate() { # dir mb
+  local copies=$(( ($2 * 1048576 + corpus_bytes - 1) / corpus_bytes ))
+  mkdir -p "$1"
+  for i in $(seq 1 "$copies"); do cp -r "$corpus" "$1/copy$i"; done
+}
 
 measure() { # name dir
   local name=$1 dir=$2 mb
@@ -44,8 +46,14 @@ measure() { # name dir
   fi
   hyperfine --warmup 1 --runs "${RUNS:-3}" --style basic --export-markdown "$work/$name.md" "${cmds[@]}" >/dev/null
   cat "$work/$name.md"
-  /usr/bin/time -f "peak RSS konseki scan ($name): %M KB" "$konseki" scan "$dir" -q -f json -o /dev/null
+  KONSEKI_TIMINGS=1 /usr/bin/time -f "peak RSS konseki scan ($name): %M KB" \
+    "$konseki" scan "$dir" -q -f json -o /dev/null
 }
 
 measure corpus "$corpus"
-measure "replicated-${target_mb}MB" "$big"
+quarter=$(( target_mb / 4 ))
+replicate "$work/quarter" "$quarter"
+measure "replicated-${quarter}MB" "$work/quarter"
+rm -rf "$work/quarter"
+replicate "$work/big" "$target_mb"
+measure "replicated-${target_mb}MB" "$work/big"

@@ -1,6 +1,6 @@
 //! The extraction run: discover, read every artifact (event logs in parallel), tie events to keys.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -151,24 +151,39 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
 
 /// Events grouped by service key (lower-case), each group in time order. Each group is sized
 /// before it is filled and each log's events are freed once moved: a scan holds its events
-/// once, not twice, at its peak.
+/// once, not twice, at its peak. A key is lower-cased once per distinct spelling, not per event.
 fn group_by_service(batches: Vec<Vec<ScmEvent>>) -> BTreeMap<String, Vec<ScmEvent>> {
-    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut slot_of: HashMap<Arc<str>, usize> = HashMap::new();
+    let mut slot_of_key: HashMap<String, usize> = HashMap::new();
+    let mut sizes: Vec<usize> = Vec::new();
     for e in batches.iter().flatten() {
-        *sizes.entry(e.service.to_lowercase()).or_default() += 1;
+        let slot = match slot_of.get(&*e.service) {
+            Some(&slot) => slot,
+            None => {
+                let next = slot_of_key.len();
+                let slot = *slot_of_key.entry(e.service.to_lowercase()).or_insert(next);
+                if slot == sizes.len() {
+                    sizes.push(0);
+                }
+                slot_of.insert(e.service.clone(), slot);
+                slot
+            }
+        };
+        sizes[slot] += 1;
     }
-    let mut groups: BTreeMap<String, Vec<ScmEvent>> = sizes
-        .into_iter()
-        .map(|(key, n)| (key, Vec::with_capacity(n)))
-        .collect();
+    let mut groups: Vec<Vec<ScmEvent>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for batch in batches {
         for e in batch {
-            groups.entry(e.service.to_lowercase()).or_default().push(e);
+            groups[slot_of[&*e.service]].push(e);
         }
     }
     let order = |a: &ScmEvent, b: &ScmEvent| (a.time, &a.source).cmp(&(b.time, &b.source));
-    groups.par_iter_mut().for_each(|(_, g)| g.sort_by(order));
-    groups
+    groups.par_iter_mut().for_each(|g| g.sort_by(order));
+    let mut by_key: Vec<Option<Vec<ScmEvent>>> = groups.into_iter().map(Some).collect();
+    slot_of_key
+        .into_iter()
+        .filter_map(|(key, slot)| Some((key, by_key[slot].take()?)))
+        .collect()
 }
 
 /// Every entry of an $MFT, with its drive letter, into `out.files`.
