@@ -68,6 +68,13 @@ fn builtin_scenarios_reach_their_stated_verdicts() {
                     "{context}: restart claimed without evidence"
                 );
             }
+            if let Some(kind) = &want.program {
+                let kinds: Vec<String> = got.programs.iter().map(|p| label(p.kind)).collect();
+                assert!(
+                    kinds.contains(kind),
+                    "{context}: program {kind} not in {kinds:?}"
+                );
+            }
             for flag in &want.no_attention {
                 assert!(
                     !flags.contains(&flag.as_str()),
@@ -151,4 +158,36 @@ fn a_child_that_exits_before_the_timeout_is_not_a_survivor() {
         .activity
         .iter()
         .any(|a| a.summary.contains("started by the service program")));
+}
+
+/// The same case laid out as a Velociraptor collection (`uploads/auto/C%3A/…`) with names in
+/// another case: the hive, the logs, the $MFT and the program file are all found.
+#[test]
+fn velociraptor_layout_and_other_case_read_the_same() {
+    let scenario = Scenario::builtin("service-timeout").unwrap();
+    let dir = std::env::temp_dir().join(format!("konseki-velociraptor-{}", std::process::id()));
+    let kape = dir.join("kape");
+    scenario.write_tree(&kape).unwrap();
+    let uploads = dir.join("collection/uploads/auto");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::rename(kape.join("C"), uploads.join("C%3A")).unwrap();
+    std::fs::rename(uploads.join("C%3A/tmp"), uploads.join("C%3A/TMP")).unwrap();
+    let report = scan(&[dir.join("collection")]);
+    std::fs::remove_dir_all(&dir).ok();
+    let got = service(&report, "test");
+    assert_eq!(got.verdict.summary, "executed, ran ≤ 30 s, not resident");
+    let program = got.programs.first().expect("program file found");
+    assert!(
+        program.file.ends_with("C%3A/TMP/TestWriteFile.exe"),
+        "{:?}",
+        program.file
+    );
+    assert_eq!(label(program.kind), "plain_program");
+    let flags: Vec<&str> = got.attention.iter().map(|a| a.id.as_str()).collect();
+    assert!(flags.contains(&"plain_program_as_service"), "{flags:?}");
+    // The $MFT's drive comes from the `C%3A` directory: the file is still C:\tmp\test.txt.
+    let inside = got.runs.iter().flat_map(|r| &r.activity);
+    assert!(inside
+        .into_iter()
+        .any(|a| a.summary.starts_with("C:\\tmp\\test.txt ")));
 }

@@ -14,6 +14,7 @@ use crate::control_set_diff::control_set_diffs;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
 use crate::process_activity::ProcessTimeline;
+use crate::program_check::{program_flags, program_item, program_rationale};
 use crate::verdict::{verdict, VerdictContext};
 
 /// Version of the JSON document (`docs/schema.json`); bump on incompatible change.
@@ -46,6 +47,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         timeline: FileTimeline::new(&evidence.files),
         processes: ProcessTimeline::new(&evidence.processes),
         standard_roots: &evidence.standard_roots,
+        programs: &evidence.programs,
     };
 
     let control_set_diffs = control_set_diffs(&evidence.services);
@@ -102,6 +104,8 @@ struct Shared<'a> {
     timeline: FileTimeline<'a>,
     processes: ProcessTimeline<'a>,
     standard_roots: &'a [String],
+    /// Program files found in the evidence, each naming the services that use it.
+    programs: &'a [konseki_model::ProgramFile],
 }
 
 fn service_report(
@@ -118,12 +122,18 @@ fn service_report(
         timeline,
         processes,
         standard_roots,
+        programs,
     } = shared;
     let name = configs
         .first()
         .map(|c| c.name.clone())
         .or_else(|| events.first().map(|e| e.service.to_string()))
         .unwrap_or_default();
+    let programs: Vec<konseki_model::ProgramFile> = programs
+        .iter()
+        .filter(|p| p.services.iter().any(|s| s.eq_ignore_ascii_case(&name)))
+        .cloned()
+        .collect();
     let computers: BTreeSet<&str> = events.iter().map(|e| &*e.computer).collect();
     let merged: Vec<BootMarker>;
     let own_markers: &[BootMarker] = match computers.iter().collect::<Vec<_>>().as_slice() {
@@ -166,6 +176,7 @@ fn service_report(
             )
             .into(),
         })
+        .chain(programs.iter().map(program_item))
         .collect();
     let mut flags = attention(
         &configs,
@@ -174,6 +185,7 @@ fn service_report(
         control_sets,
         standard_roots,
     );
+    flags.extend(program_flags(&programs));
     if !survivors.is_empty() {
         // 4688 and Sysmon 1 record the same process: count it once.
         let distinct: BTreeSet<&str> = survivors
@@ -196,6 +208,7 @@ fn service_report(
             failure_actions: configs.iter().find_map(|c| c.failure_actions.as_ref()),
             events: &events,
             other_evidence,
+            program_rationale: program_rationale(&programs, &life.runs),
         },
     );
     let mut display_names: Vec<String> = Vec::new();
@@ -213,6 +226,7 @@ fn service_report(
         display_names,
         configs,
         events,
+        programs,
         runs: life.runs,
         verdict,
         attention: flags,

@@ -23,8 +23,10 @@ pub struct VerdictContext<'a> {
     /// The service's events: those no run cites (installs, start-type changes) are appended
     /// to the chain.
     pub events: &'a [ScmEvent],
-    /// Other evidence that is not a run (service keys), appended to the chain.
+    /// Other evidence that is not a run (service keys, program files), appended to the chain.
     pub other_evidence: Vec<EvidenceItem>,
+    /// What the program file says about the runs' endings, when it says something.
+    pub program_rationale: Option<String>,
 }
 
 /// The verdict for one service.
@@ -128,6 +130,9 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
                 describe_actions(actions)
             ));
         }
+    }
+    if let Some(sentence) = &ctx.program_rationale {
+        rationale.push(sentence.clone());
     }
     if execution == Execution::NoEvidence {
         rationale.push(no_evidence_sentence(ctx.system_logs));

@@ -134,7 +134,8 @@ fn hive_role(path: &Path) -> Option<String> {
     .map(str::to_string)
 }
 
-fn decoded_file_name(path: &Path) -> Option<String> {
+/// A file name with Velociraptor's `%XX` escapes decoded.
+pub(crate) fn decoded_file_name(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_string_lossy();
     let bytes = name.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -164,12 +165,15 @@ pub fn drive_of(path: &Path) -> String {
     path.ancestors()
         .skip(1)
         .filter_map(decoded_file_name)
-        .find_map(|name| {
-            let name = name.trim_end_matches(':');
-            (name.len() == 1 && name.as_bytes()[0].is_ascii_alphabetic())
-                .then(|| format!("{}:", name.to_ascii_uppercase()))
-        })
+        .find_map(|name| drive_letter(&name))
         .unwrap_or_else(|| "C:".to_string())
+}
+
+/// `C`, `c:` (or a decoded `C%3A`) → `C:`; anything else is not a drive.
+pub(crate) fn drive_letter(name: &str) -> Option<String> {
+    let name = name.strip_suffix(':').unwrap_or(name);
+    (name.len() == 1 && name.as_bytes()[0].is_ascii_alphabetic())
+        .then(|| format!("{}:", name.to_ascii_uppercase()))
 }
 
 /// `SYSTEM.LOG1` belongs to `SYSTEM` in the same directory (any case).

@@ -9,6 +9,7 @@
 
 mod discover;
 mod image_path;
+mod programs;
 mod progress;
 mod scan;
 mod service_events;

@@ -13,6 +13,7 @@ use konseki_model::{
 };
 
 use crate::discover::{discover, drive_of};
+use crate::programs::find_programs;
 use crate::progress::Progress;
 use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
 use crate::services::read_system_hive;
@@ -85,6 +86,7 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         }
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
+    out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
     // Services first: events that name only a display name are tied to keys through them.
     let filter = EventIdFilter::new(scm_event_ids());
     let logs: Vec<_> = discovered

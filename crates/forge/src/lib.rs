@@ -18,5 +18,6 @@
 
 pub mod evtx;
 pub mod mft;
+pub mod pe;
 pub mod regf;
 pub mod scenario;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::evtx::{write_evtx, EvtxEvent};
 use crate::mft::{write_mft, FileTimes, MftFile};
+use crate::pe::{write_pe, PeImage};
 use crate::regf::{write_hive, RegData, RegKey};
 
 /// The scenarios shipped with konseki (name, TOML text).
@@ -65,6 +66,9 @@ pub struct Scenario {
     /// Files on the volume.
     #[serde(default)]
     pub files: Vec<FileSpec>,
+    /// Program files in the collection (a triage that grabbed the service's binary).
+    #[serde(default)]
+    pub programs: Vec<ProgramSpec>,
     /// What konseki must conclude.
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -151,6 +155,23 @@ pub struct FileSpec {
     pub content: Option<String>,
 }
 
+/// A program file, written as a PE image into the tree.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSpec {
+    /// Windows path (`C:\tmp\TestWriteFile.exe`).
+    pub path: String,
+    /// Imported functions, `LIBRARY!Function`.
+    #[serde(default)]
+    pub imports: Vec<String>,
+    /// Exported functions (a DLL's `ServiceMain`).
+    #[serde(default)]
+    pub exports: Vec<String>,
+    /// A DLL rather than an executable.
+    #[serde(default)]
+    pub dll: bool,
+}
+
 /// What konseki must conclude about one service.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -176,6 +197,9 @@ pub struct Expectation {
     /// Files that must be reported inside a run window.
     #[serde(default)]
     pub files_in_window: Vec<String>,
+    /// What the check of its program file must conclude (`plain_program`, `service_program`…).
+    #[serde(default)]
+    pub program: Option<String>,
 }
 
 impl Scenario {
@@ -331,8 +355,28 @@ impl Scenario {
             std::fs::write(&path, bytes)?;
             written.push(path);
         }
+        for program in &self.programs {
+            let path = tree_path(dir, &program.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let imports: Vec<&str> = program.imports.iter().map(String::as_str).collect();
+            let mut image = PeImage::importing(&imports);
+            image.dll = program.dll;
+            image.exports = program.exports.clone();
+            std::fs::write(&path, write_pe(&image))?;
+            written.push(path);
+        }
         Ok(written)
     }
+}
+
+/// Where a Windows path (`C:\tmp\x.exe`) lies in a KAPE-style tree (`DIR/C/tmp/x.exe`).
+fn tree_path(dir: &Path, windows_path: &str) -> PathBuf {
+    let (drive, rest) = windows_path.split_once(':').unwrap_or(("C", windows_path));
+    rest.split('\\')
+        .filter(|p| !p.is_empty() && *p != "..")
+        .fold(dir.join(drive), |at, part| at.join(part))
 }
 
 /// Error-level SCM events carry qualifier 0xC000, informational ones 0x4000 (as in the corpus).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
+use crate::program::ProgramFile;
 use crate::service::{ControlSet, ServiceConfig};
 use crate::time::Timestamp;
 
@@ -31,6 +32,8 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// Service programs (ImagePath, ServiceDll) found in the evidence and checked.
+    pub programs: Vec<ProgramFile>,
     /// %SystemRoot% and the Program Files folders of the evidence (SOFTWARE hive, else Windows'
     /// defaults): a service program outside them is unusual.
     pub standard_roots: Vec<String>,
@@ -59,6 +62,11 @@ pub enum Provenance {
         file: Arc<Path>,
         /// Entry number.
         entry: u64,
+    },
+    /// A file in the evidence, as a whole (a program's imports and hashes).
+    File {
+        /// The file.
+        file: Arc<Path>,
     },
     /// A registry key (and value, when one value is meant).
     RegistryKey {

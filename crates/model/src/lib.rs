@@ -15,6 +15,7 @@
 
 mod events;
 mod evidence;
+mod program;
 mod report;
 mod service;
 mod time;
@@ -27,6 +28,7 @@ pub use evidence::{
     ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, LogCoverage, Missing,
     NtfsTimes, Provenance, Warning,
 };
+pub use program::{ProgramFile, ProgramKind};
 pub use report::{
     Attention, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome, RunWindow,
     ScanReport, ServiceReport, Verdict,

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::program::ProgramFile;
+
 use crate::events::{BootMarker, ScmEvent};
 use crate::evidence::{HiveState, Inventory, LogCoverage, Provenance, Warning};
 use crate::service::{ControlSet, ServiceConfig};
@@ -159,6 +161,8 @@ pub struct ServiceReport {
     pub configs: Vec<ServiceConfig>,
     /// The events about it, in time order.
     pub events: Vec<ScmEvent>,
+    /// Its program files found in the evidence (ImagePath, ServiceDll), with the PE check.
+    pub programs: Vec<ProgramFile>,
     /// Its runs.
     pub runs: Vec<RunWindow>,
     /// The verdict.

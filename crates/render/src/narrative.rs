@@ -100,6 +100,11 @@ fn narrative(s: &ServiceReport) -> String {
     t
 }
 
+/// An evidence path as printed: names inside a collection come from the examined system.
+fn shown(file: &std::path::Path) -> String {
+    clean(&file.display().to_string(), 300)
+}
+
 /// Where to re-check an item by hand.
 pub(crate) fn cite(source: &Provenance) -> String {
     match source {
@@ -108,12 +113,13 @@ pub(crate) fn cite(source: &Provenance) -> String {
             record_id,
             event_id,
         } => {
-            format!("{} record {record_id} (event {event_id})", file.display())
+            format!("{} record {record_id} (event {event_id})", shown(file))
         }
-        Provenance::MftEntry { file, entry } => format!("{} entry {entry}", file.display()),
+        Provenance::MftEntry { file, entry } => format!("{} entry {entry}", shown(file)),
+        Provenance::File { file } => format!("{} (file)", shown(file)),
         Provenance::RegistryKey { file, key, value } => format!(
             "{} key {}{}",
-            file.display(),
+            shown(file),
             clean(key, 200),
             value
                 .as_ref()

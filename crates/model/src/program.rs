@@ -1,0 +1,58 @@
+//! A service's program file found in the evidence, and what its imports say it can do.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// What a program file is, from its imports and exports (a static check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramKind {
+    /// An executable importing the service-control functions (`StartServiceCtrlDispatcher`…).
+    ServiceProgram,
+    /// A DLL exporting `ServiceMain` (hosted by svchost).
+    ServiceDll,
+    /// An executable importing none of them: started as a service, it runs until the
+    /// ServicesPipeTimeout and is given up on, every time (unless it resolves them at run time).
+    PlainProgram,
+    /// A DLL without `ServiceMain`.
+    PlainDll,
+    /// A .NET program: the runtime makes the calls; its imports cannot tell.
+    Managed,
+    /// Not a readable PE image (see `problem`).
+    NotPe,
+}
+
+/// A program named by a service's configuration (ImagePath or ServiceDll), found in the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProgramFile {
+    /// The Windows path the configuration names (expanded).
+    pub windows_path: String,
+    /// The file in the evidence.
+    pub file: PathBuf,
+    /// The service keys whose ImagePath or ServiceDll names it.
+    pub services: Vec<String>,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lower-case hex (empty when the file could not be read).
+    pub sha256: String,
+    /// SHA-1, lower-case hex (what Amcache records).
+    pub sha1: String,
+    /// `x64`, `x86`, `arm64`… (empty when not a PE image).
+    pub machine: String,
+    /// The conclusion of the check.
+    pub kind: ProgramKind,
+    /// Service-control functions imported, `library!function`.
+    pub service_imports: Vec<String>,
+    /// Functions that let it resolve others at run time (`GetProcAddress`…): a plain program
+    /// importing them could still find the service-control functions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runtime_resolution: Vec<String>,
+    /// Exports `ServiceMain`.
+    pub exports_service_main: bool,
+    /// Why the check could not be made, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
