@@ -9,7 +9,8 @@
 //! - [`control_set_diff`]: differences between control sets;
 //! - [`file_activity`]: files created or modified inside each run window;
 //! - [`process_activity`]: processes started inside it, children of the service program, survivors;
-//! - [`program_check`]: what the service's program file (PE imports) says about its runs.
+//! - [`program_check`]: what the service's program file (PE imports) says about its runs;
+//! - [`prefetch_activity`]: Prefetch run times of the service's program.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -20,6 +21,7 @@ pub mod control_set_diff;
 mod describe;
 pub mod file_activity;
 pub mod lifecycle;
+pub mod prefetch_activity;
 pub mod process_activity;
 pub mod program_check;
 mod report;

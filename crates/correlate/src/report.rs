@@ -13,6 +13,7 @@ use crate::attention::attention;
 use crate::control_set_diff::control_set_diffs;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
+use crate::prefetch_activity::{inside, program_path, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 use crate::program_check::{program_flags, program_item, program_rationale};
 use crate::verdict::{verdict, VerdictContext};
@@ -48,6 +49,13 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         processes: ProcessTimeline::new(&evidence.processes),
         standard_roots: &evidence.standard_roots,
         programs: &evidence.programs,
+        prefetch: PrefetchIndex::new(&evidence.prefetch),
+        system_root: evidence
+            .standard_roots
+            .first()
+            .map_or("C:\\Windows".to_string(), |r| {
+                r.trim_end_matches('\\').to_string()
+            }),
     };
 
     let control_set_diffs = control_set_diffs(&evidence.services);
@@ -106,6 +114,10 @@ struct Shared<'a> {
     standard_roots: &'a [String],
     /// Program files found in the evidence, each naming the services that use it.
     programs: &'a [konseki_model::ProgramFile],
+    /// Prefetch files by executable name.
+    prefetch: PrefetchIndex<'a>,
+    /// %SystemRoot% of the evidence, for ImagePaths known only from install events.
+    system_root: String,
 }
 
 fn service_report(
@@ -123,6 +135,8 @@ fn service_report(
         processes,
         standard_roots,
         programs,
+        prefetch,
+        system_root,
     } = shared;
     let name = configs
         .first()
@@ -154,12 +168,22 @@ fn service_report(
     let program = configs
         .iter()
         .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
+    let prefetch_runs = program_path(program.as_deref(), &events, system_root)
+        .map(|path| run_items(&prefetch.of_program(&path), &events))
+        .unwrap_or_default();
     let mut survivors = Vec::new();
     for run in &mut life.runs {
         run.activity = timeline.inside(run);
         let window = processes.inside(run, program.as_deref(), &computers);
         run.activity.extend(window.items);
         survivors.extend(window.survivors);
+        let (from, to) = (run.start.earliest(), run.end.latest());
+        run.activity.extend(
+            prefetch_runs
+                .iter()
+                .filter(|i| i.time.is_some_and(|t| inside(t, from, to)))
+                .cloned(),
+        );
     }
 
     let other_evidence: Vec<EvidenceItem> = configs
@@ -209,6 +233,7 @@ fn service_report(
             events: &events,
             other_evidence,
             program_rationale: program_rationale(&programs, &life.runs),
+            prefetch_runs,
         },
     );
     let mut display_names: Vec<String> = Vec::new();

@@ -27,13 +27,15 @@ pub struct VerdictContext<'a> {
     pub other_evidence: Vec<EvidenceItem>,
     /// What the program file says about the runs' endings, when it says something.
     pub program_rationale: Option<String>,
+    /// The program's Prefetch run times, one item each: execution evidence of their own.
+    pub prefetch_runs: Vec<EvidenceItem>,
 }
 
 /// The verdict for one service.
 pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     let runs = &life.runs;
     let mut rationale = Vec::new();
-    let execution = if !runs.is_empty() {
+    let execution = if !runs.is_empty() || !ctx.prefetch_runs.is_empty() {
         Execution::Executed
     } else if !life.failed_starts.is_empty() {
         Execution::StartAttemptedNotExecuted
@@ -134,12 +136,16 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     if let Some(sentence) = &ctx.program_rationale {
         rationale.push(sentence.clone());
     }
+    if let Some(sentence) = prefetch_sentence(&ctx.prefetch_runs, runs) {
+        rationale.push(sentence);
+    }
     if execution == Execution::NoEvidence {
         rationale.push(no_evidence_sentence(ctx.system_logs));
     }
 
     let summary = summary(
         execution,
+        ctx.prefetch_runs.len(),
         runs.len(),
         longest_run_ms,
         residency,
@@ -174,7 +180,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         .filter(|e| !cited.contains(&(&e.source, Some(e.time))))
         .map(event_item);
     evidence.extend(uncited.collect::<Vec<_>>());
-    for item in ctx.other_evidence {
+    for item in ctx.other_evidence.into_iter().chain(ctx.prefetch_runs) {
         if !cited.contains(&(&item.source, item.time)) {
             evidence.push(item);
         }
@@ -190,6 +196,33 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         rationale,
         evidence,
     }
+}
+
+/// What the Prefetch run times add: execution on their own when no SCM event shows a run,
+/// corroboration when they fall inside the runs.
+fn prefetch_sentence(items: &[EvidenceItem], runs: &[RunWindow]) -> Option<String> {
+    let first = items.first()?;
+    let after_install = items
+        .iter()
+        .filter(|i| i.summary.contains("after the install"))
+        .count();
+    let installs = if after_install > 0 {
+        format!(", {after_install} of them just after an install of the service (7045/4697)")
+    } else {
+        String::new()
+    };
+    Some(if runs.is_empty() {
+        format!(
+            "No SCM event shows a run (an install is not a start), but Prefetch records the program running at {} time(s){installs}: the program ran; how long is not recorded. The first: {}.",
+            items.len(),
+            first.summary
+        )
+    } else {
+        format!(
+            "Prefetch records the program running at {} time(s){installs}, independent of the SCM events.",
+            items.len()
+        )
+    })
 }
 
 fn explain_run(run: &RunWindow) -> String {
@@ -260,12 +293,16 @@ fn no_evidence_sentence(logs: &[&LogCoverage]) -> String {
 
 fn summary(
     execution: Execution,
+    prefetch_runs: usize,
     runs: usize,
     longest: Option<u64>,
     residency: Residency,
     logs: &[&LogCoverage],
 ) -> String {
     match execution {
+        Execution::Executed if runs == 0 => format!(
+            "executed (Prefetch: {prefetch_runs} run time(s)), run length unknown, residency unknown"
+        ),
         Execution::Executed => {
             let times = if runs > 1 {
                 format!(" ×{runs}")

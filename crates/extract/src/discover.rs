@@ -105,6 +105,10 @@ fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
     if head.starts_with(b"ElfFile\0") {
         return Ok(Some(ArtifactKind::EventLog));
     }
+    // Prefetch: Windows 10+ compress it (`MAM\x04`); older ones start with the version, `SCCA`.
+    if head.starts_with(b"MAM\x04") || head.get(4..8) == Some(b"SCCA") {
+        return Ok(Some(ArtifactKind::Prefetch));
+    }
     // A FILE record whose update sequence array sits at 0x30, as in every NTFS $MFT.
     if head.starts_with(b"FILE0\0") {
         return Ok(Some(ArtifactKind::Mft));

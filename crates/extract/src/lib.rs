@@ -9,6 +9,7 @@
 
 mod discover;
 mod image_path;
+mod prefetch;
 mod programs;
 mod progress;
 mod scan;

@@ -13,6 +13,7 @@ use konseki_model::{
 };
 
 use crate::discover::{discover, drive_of};
+use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
 use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
@@ -87,6 +88,17 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
+    let prefetch: Vec<_> = discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Prefetch)
+        .collect();
+    let (entries, warnings) = read_prefetch_files(&prefetch);
+    out.prefetch = entries;
+    out.warnings.extend(warnings);
+    for a in &prefetch {
+        progress.advance(size(&a.path), &a.path.to_string_lossy());
+    }
     // Services first: events that name only a display name are tied to keys through them.
     let filter = EventIdFilter::new(scm_event_ids());
     let logs: Vec<_> = discovered

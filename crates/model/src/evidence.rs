@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
-use crate::program::ProgramFile;
+use crate::program::{PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
 use crate::time::Timestamp;
 
@@ -32,6 +32,8 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// Prefetch files: programs' recorded runs.
+    pub prefetch: Vec<PrefetchEntry>,
     /// Service programs (ImagePath, ServiceDll) found in the evidence and checked.
     pub programs: Vec<ProgramFile>,
     /// %SystemRoot% and the Program Files folders of the evidence (SOFTWARE hive, else Windows'
@@ -106,6 +108,8 @@ pub enum ArtifactKind {
     EventLog,
     /// An NTFS master file table (`FILE0` records).
     Mft,
+    /// A Prefetch file (`SCCA`, or `MAM` compressed).
+    Prefetch,
 }
 
 /// An artifact discovered under the scanned path.

@@ -56,3 +56,24 @@ pub struct ProgramFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
 }
+
+/// A Prefetch file: a program's runs as Windows' prefetcher recorded them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PrefetchEntry {
+    /// Executable name as recorded (upper case, at most 29 characters).
+    pub executable: String,
+    /// Path hash (`AD70946C`).
+    pub hash: String,
+    /// Format version.
+    pub version: u32,
+    /// Runs counted by the prefetcher.
+    pub run_count: u32,
+    /// The last run times kept (up to 8; most recent first). Time role: program run.
+    pub last_runs: Vec<crate::Timestamp>,
+    /// The program's own path among the files it loaded (`\VOLUME{…}\WINDOWS\PSEXESVC.EXE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program_path: Option<String>,
+    /// The prefetch file.
+    pub source: crate::Provenance,
+}

@@ -19,6 +19,7 @@ pub(crate) fn render(
             ArtifactKind::HiveLog => "hive log",
             ArtifactKind::EventLog => "event log",
             ArtifactKind::Mft => "$MFT",
+            ArtifactKind::Prefetch => "prefetch",
         };
         writeln!(out, "  {kind:<9} {}", a.path.display())?;
     }
