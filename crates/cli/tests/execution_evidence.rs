@@ -55,3 +55,131 @@ fn psexec_installs_are_each_matched_to_a_prefetch_run() {
         Execution::NoEvidence
     );
 }
+
+#[test]
+fn amcache_inventory_layout_dirty_hive_with_logs() {
+    let (Some(aptsim), Some(win10)) = (
+        corpus("amcache/APTSimulatorVM-Win10/Amcache.hve"),
+        corpus("amcache/win10-Amcache.hve"),
+    ) else {
+        return;
+    };
+    let logs = [
+        aptsim.with_extension("hve.LOG1"),
+        aptsim.with_extension("hve.LOG2"),
+    ];
+    // As stored: 123 InventoryApplicationFile entries (hivexsh and EXPECTED.md agree). The
+    // transaction logs hold one more write: gKAPE.exe, the collection tool itself, inventoried
+    // at 21:40:49Z, after the logs end (regipy's replay, which EXPECTED.md used, loses it).
+    let stored = konseki_extract::read_amcache(&aptsim, &[]).unwrap();
+    assert_eq!(
+        stored.len(),
+        123,
+        "InventoryApplicationFile subkeys as stored"
+    );
+    let entries = konseki_extract::read_amcache(&aptsim, &logs).unwrap();
+    assert_eq!(entries.len(), 124, "after the logs are replayed");
+    let kape = entries
+        .iter()
+        .find(|e| !stored.iter().any(|s| s.path == e.path))
+        .unwrap();
+    assert_eq!(kape.path, "c:\\users\\testuser\\desktop\\gkape.exe");
+    assert_eq!(
+        kape.key_last_written.unwrap().to_string(),
+        "2022-03-10T21:40:49.2238979Z"
+    );
+    let everything = entries
+        .iter()
+        .find(|e| e.path == "c:\\program files\\everything\\everything.exe")
+        .unwrap();
+    assert_eq!(
+        everything.sha1.as_deref(),
+        Some("7ee4baee647d98a993f5f8f2ca89df39bdef72e7")
+    );
+    assert_eq!(everything.size, Some(2_262_176));
+    // No trace of the GameOver task's mim.exe, nor of PsExec's service program.
+    assert!(!entries.iter().any(|e| e.path.ends_with("\\mim.exe")));
+    assert!(!entries.iter().any(|e| e.path.ends_with("\\psexesvc.exe")));
+
+    let entries = konseki_extract::read_amcache(&win10, &[]).unwrap();
+    assert_eq!(entries.len(), 30);
+    let seven_zip = entries
+        .iter()
+        .find(|e| e.path == "c:\\program files\\7-zip\\7z.exe")
+        .unwrap();
+    assert_eq!(
+        seven_zip.sha1.as_deref(),
+        Some("6c7ea8bbd435163ae3945cbef30ef6b9872a4591")
+    );
+    assert_eq!(seven_zip.size, Some(0x072800));
+    assert_eq!(seven_zip.link_date.as_deref(), Some("02/21/2019 16:00:00"));
+    assert_eq!(seven_zip.publisher.as_deref(), Some("igor pavlov"));
+}
+
+/// The older layout (`Root\File\<volume>\<id>`, numbered values), written by the forge.
+#[test]
+fn amcache_file_layout() {
+    use konseki_forge::regf::{write_hive, RegData, RegKey};
+    let t: konseki_model::Timestamp = "2015-06-01T10:00:00Z".parse().unwrap();
+    let mut root = RegKey::new("ROOT", t);
+    let entry = root.path_mut(
+        "Root\\File\\{a1b2c3d4-0000-0000-0000-000000000000}\\10000a1b2",
+        t,
+    );
+    entry.values.extend([
+        (
+            "15".to_string(),
+            RegData::Sz("C:\\tmp\\TestWriteFile.exe".into()),
+        ),
+        (
+            "101".to_string(),
+            RegData::Sz("0000aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d".into()),
+        ),
+        ("6".to_string(), RegData::Dword(1536)),
+        ("1".to_string(), RegData::Sz("Contoso".into())),
+    ]);
+    let dir = std::env::temp_dir().join(format!("konseki-amcache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Amcache.hve");
+    std::fs::write(&path, write_hive(&root)).unwrap();
+    let entries = konseki_extract::read_amcache(&path, &[]).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(e.path, "C:\\tmp\\TestWriteFile.exe");
+    assert_eq!(
+        e.sha1.as_deref(),
+        Some("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d")
+    );
+    assert_eq!(
+        (e.size, e.publisher.as_deref()),
+        (Some(1536), Some("Contoso"))
+    );
+    assert_eq!(e.key_last_written, Some(t));
+}
+
+#[test]
+fn everything_service_gets_its_amcache_record() {
+    let (Some(log), Some(amcache)) = (
+        corpus("evtx/APTSimulatorVM-Win10/System.evtx"),
+        corpus("amcache/APTSimulatorVM-Win10"),
+    ) else {
+        return;
+    };
+    let report = scan(&[log, amcache]);
+    let everything = service(&report, "Everything");
+    let item = everything
+        .verdict
+        .evidence
+        .iter()
+        .find(|e| {
+            e.summary
+                .starts_with("Amcache: c:\\program files\\everything\\everything.exe")
+        })
+        .expect("Amcache item in the chain");
+    assert!(item
+        .summary
+        .contains("sha1 7ee4baee647d98a993f5f8f2ca89df39bdef72e7"));
+    // Presence is not execution: Amcache alone leaves the verdict where the logs put it.
+    assert_eq!(everything.verdict.execution, Execution::NoEvidence);
+}

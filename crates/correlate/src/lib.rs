@@ -10,12 +10,14 @@
 //! - [`file_activity`]: files created or modified inside each run window;
 //! - [`process_activity`]: processes started inside it, children of the service program, survivors;
 //! - [`program_check`]: what the service's program file (PE imports) says about its runs;
-//! - [`prefetch_activity`]: Prefetch run times of the service's program.
+//! - [`prefetch_activity`]: Prefetch run times of the service's program;
+//! - [`amcache_check`]: Amcache's record of the program file (presence, SHA-1).
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
 //! not run" is the conclusion this crate exists to prevent.
 
+pub mod amcache_check;
 pub mod attention;
 pub mod control_set_diff;
 mod describe;

@@ -13,7 +13,7 @@ use konseki_model::{EvidenceItem, PrefetchEntry, ScmEvent, ScmEventKind};
 
 /// How long after an install a Prefetch run time is said to follow it. PsExec and similar tools
 /// start the service at once (the corpus shows 0.016-0.032 s).
-const AFTER_INSTALL: SignedDuration = SignedDuration::from_secs(60);
+const AFTER_INSTALL: SignedDuration = SignedDuration::from_secs(10);
 
 /// The longest executable name a Prefetch header keeps.
 const NAME_LIMIT: usize = 29;

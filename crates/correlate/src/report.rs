@@ -9,6 +9,7 @@ use konseki_model::{
     ServiceConfig, ServiceReport,
 };
 
+use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
 use crate::attention::attention;
 use crate::control_set_diff::control_set_diffs;
 use crate::file_activity::FileTimeline;
@@ -50,6 +51,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         standard_roots: &evidence.standard_roots,
         programs: &evidence.programs,
         prefetch: PrefetchIndex::new(&evidence.prefetch),
+        amcache: AmcacheIndex::new(&evidence.amcache),
         system_root: evidence
             .standard_roots
             .first()
@@ -116,6 +118,8 @@ struct Shared<'a> {
     programs: &'a [konseki_model::ProgramFile],
     /// Prefetch files by executable name.
     prefetch: PrefetchIndex<'a>,
+    /// Amcache file entries by path.
+    amcache: AmcacheIndex<'a>,
     /// %SystemRoot% of the evidence, for ImagePaths known only from install events.
     system_root: String,
 }
@@ -136,6 +140,7 @@ fn service_report(
         standard_roots,
         programs,
         prefetch,
+        amcache,
         system_root,
     } = shared;
     let name = configs
@@ -168,8 +173,14 @@ fn service_report(
     let program = configs
         .iter()
         .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
-    let prefetch_runs = program_path(program.as_deref(), &events, system_root)
-        .map(|path| run_items(&prefetch.of_program(&path), &events))
+    let program_file = program_path(program.as_deref(), &events, system_root);
+    let prefetch_runs = program_file
+        .as_deref()
+        .map(|path| run_items(&prefetch.of_program(path), &events))
+        .unwrap_or_default();
+    let recorded = program_file
+        .as_deref()
+        .map(|path| amcache.of_program(path))
         .unwrap_or_default();
     let mut survivors = Vec::new();
     for run in &mut life.runs {
@@ -201,6 +212,7 @@ fn service_report(
             .into(),
         })
         .chain(programs.iter().map(program_item))
+        .chain(amcache_items(&recorded))
         .collect();
     let mut flags = attention(
         &configs,
@@ -210,6 +222,7 @@ fn service_report(
         standard_roots,
     );
     flags.extend(program_flags(&programs));
+    flags.extend(amcache_flags(&recorded, &programs));
     if !survivors.is_empty() {
         // 4688 and Sysmon 1 record the same process: count it once.
         let distinct: BTreeSet<&str> = survivors

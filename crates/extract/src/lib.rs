@@ -7,6 +7,7 @@
 //! println!("{} services, {events} SCM events", extracted.services.len());
 //! ```
 
+mod amcache;
 mod discover;
 mod image_path;
 mod prefetch;
@@ -18,6 +19,7 @@ mod services;
 mod shared_text;
 mod software;
 
+pub use amcache::read_amcache;
 pub use discover::{discover, Discovered};
 pub use image_path::{normalize_image_path, WindowsPaths};
 pub use progress::{NoProgress, Progress};

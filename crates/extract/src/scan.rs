@@ -12,6 +12,7 @@ use konseki_model::{
     ProcessEvent, Provenance, ScmEvent, Warning,
 };
 
+use crate::amcache::read_amcache;
 use crate::discover::{discover, drive_of};
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
@@ -88,6 +89,21 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
+    for artifact in discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Hive && a.role.as_deref() == Some("AMCACHE.HVE"))
+    {
+        match read_amcache(&artifact.path, &artifact.logs) {
+            Ok(entries) => out.amcache.extend(entries),
+            Err(message) => out.warnings.push(Warning {
+                file: artifact.path.clone(),
+                offset: None,
+                message,
+            }),
+        }
+        progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+    }
     let prefetch: Vec<_> = discovered
         .artifacts
         .iter()

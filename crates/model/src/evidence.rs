@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
-use crate::program::{PrefetchEntry, ProgramFile};
+use crate::program::{AmcacheEntry, PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
 use crate::time::Timestamp;
 
@@ -32,6 +32,8 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// Amcache.hve file entries: program files Windows inventoried.
+    pub amcache: Vec<AmcacheEntry>,
     /// Prefetch files: programs' recorded runs.
     pub prefetch: Vec<PrefetchEntry>,
     /// Service programs (ImagePath, ServiceDll) found in the evidence and checked.

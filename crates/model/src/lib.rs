@@ -28,7 +28,7 @@ pub use evidence::{
     ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, LogCoverage, Missing,
     NtfsTimes, Provenance, Warning,
 };
-pub use program::{PrefetchEntry, ProgramFile, ProgramKind};
+pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{
     Attention, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome, RunWindow,
     ScanReport, ServiceReport, Verdict,

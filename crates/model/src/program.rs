@@ -77,3 +77,30 @@ pub struct PrefetchEntry {
     /// The prefetch file.
     pub source: crate::Provenance,
 }
+
+/// An Amcache.hve file entry: Windows recorded the program file (its path and SHA-1). On
+/// Windows 10 and later this shows the file was present and inventoried, not that it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AmcacheEntry {
+    /// Full path as recorded (lower case in `InventoryApplicationFile`).
+    pub path: String,
+    /// SHA-1 of the file's first 31.4 MB (all of any smaller file), lower-case hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha1: Option<String>,
+    /// Size in bytes, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// PE link date as recorded (`MM/DD/YYYY HH:MM:SS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_date: Option<String>,
+    /// Publisher (`InventoryApplicationFile`), when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// The entry key's last-write time (time role: key last written; usually when Windows
+    /// first inventoried the file, or last updated the entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_last_written: Option<crate::Timestamp>,
+    /// The entry's key.
+    pub source: crate::Provenance,
+}
