@@ -50,6 +50,22 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Every dated fact found, merged into one timeline (JSONL or CSV), each time with what it
+    /// means: events logged, keys written, files created, programs run.
+    Timeline {
+        /// Evidence, as for `scan`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = TimelineFormatArg::Jsonl)]
+        format: TimelineFormatArg,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Hide the progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// The narrative for one service, with its evidence chain, as an examiner would write it.
     Explain {
         /// Evidence, as for `scan`.
@@ -86,5 +102,14 @@ pub enum FormatArg {
     /// One JSON object per line.
     Jsonl,
     /// Comma-separated values, one row per service.
+    Csv,
+}
+
+/// Timeline formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values.
     Csv,
 }

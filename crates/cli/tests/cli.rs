@@ -139,3 +139,56 @@ fn every_corrupt_artifact_is_processed_without_panic() {
         );
     }
 }
+
+/// `konseki timeline` on the demo case: every dated fact, in time order, each with the meaning
+/// of its time, as CSV and JSONL.
+#[test]
+fn timeline_merges_events_keys_and_files() {
+    let scenario = konseki_forge::scenario::Scenario::builtin("service-timeout").unwrap();
+    let dir = std::env::temp_dir().join(format!("konseki-timeline-{}", std::process::id()));
+    scenario.write_tree(&dir).unwrap();
+    let csv = konseki(&[
+        "timeline".as_ref(),
+        dir.as_os_str(),
+        "-q".as_ref(),
+        "-f".as_ref(),
+        "csv".as_ref(),
+    ]);
+    let jsonl = konseki(&["timeline".as_ref(), dir.as_os_str(), "-q".as_ref()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[0],
+        "\"time\",\"time_means\",\"artifact\",\"service\",\"summary\",\"file\",\"where\""
+    );
+    let find = |needle: &str| {
+        rows.iter()
+            .position(|r| r.contains(needle))
+            .unwrap_or_else(|| panic!("no row with {needle}"))
+    };
+    let key = find("\"key_last_written\",\"hive\",\"test\"");
+    let file = find("C:\\tmp\\test.txt created ($SI)");
+    let timeout = find("\"event_logged\",\"event_log\",\"test\",\"7009:");
+    assert!(key < file && file < timeout, "time order");
+    assert!(rows[file].starts_with("\"2026-01-05T08:00:29Z\",\"file_created\",\"mft\""));
+
+    let lines: Vec<serde_json::Value> = String::from_utf8(jsonl.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), rows.len() - 1);
+    let timeout = lines
+        .iter()
+        .find(|l| l["source"]["event_id"] == 7009)
+        .unwrap();
+    assert_eq!(timeout["role"], "event_logged");
+    assert_eq!(timeout["time"], "2026-01-05T08:00:30Z");
+    assert_eq!(timeout["service"], "test");
+}

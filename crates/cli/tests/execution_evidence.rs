@@ -183,3 +183,37 @@ fn everything_service_gets_its_amcache_record() {
     // Presence is not execution: Amcache alone leaves the verdict where the logs put it.
     assert_eq!(everything.verdict.execution, Execution::NoEvidence);
 }
+
+/// With the Sysmon log, PSEXESVC.EXE's own processes (Sysmon 1 and 5) give each run an exact
+/// start and end, although the SCM logged no start.
+#[test]
+fn psexec_runs_from_its_own_process_events() {
+    let (Some(system), Some(sysmon)) = (
+        corpus("evtx/APTSimulatorVM-Win10/System.evtx"),
+        corpus("evtx/APTSimulatorVM-Win10/Microsoft-Windows-Sysmon%4Operational.evtx"),
+    ) else {
+        return;
+    };
+    let report = scan(&[system, sysmon]);
+    let psexec = service(&report, "PsExec");
+    assert_eq!(psexec.runs.len(), 7);
+    assert_eq!(
+        psexec.verdict.summary,
+        "executed ×7, each ran ≤ 0.23 s, not resident"
+    );
+    let first = &psexec.runs[0];
+    assert_eq!(
+        first.start.earliest().unwrap().to_string(),
+        "2022-03-10T19:57:43.6882207Z"
+    );
+    assert_eq!(
+        first.end.latest().unwrap().to_string(),
+        "2022-03-10T19:57:43.9138888Z"
+    );
+    assert_eq!(first.max_duration_ms, Some(225));
+    // Its own process is the run's evidence, not "activity inside the window".
+    assert!(first
+        .activity
+        .iter()
+        .all(|a| !a.summary.contains("PSEXESVC.EXE (pid 6220)")));
+}

@@ -11,7 +11,8 @@
 //! - [`process_activity`]: processes started inside it, children of the service program, survivors;
 //! - [`program_check`]: what the service's program file (PE imports) says about its runs;
 //! - [`prefetch_activity`]: Prefetch run times of the service's program;
-//! - [`amcache_check`]: Amcache's record of the program file (presence, SHA-1).
+//! - [`amcache_check`]: Amcache's record of the program file (presence, SHA-1);
+//! - [`timeline`]: every dated fact, merged, each with the meaning of its time.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -27,6 +28,7 @@ pub mod prefetch_activity;
 pub mod process_activity;
 pub mod program_check;
 mod report;
+pub mod timeline;
 pub mod verdict;
 
 pub use describe::{format_duration_at_most, win32_error_text};

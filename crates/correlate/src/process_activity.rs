@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use konseki_model::{EvidenceItem, ProcessEvent, ProcessEventKind, RunWindow, Timestamp};
+use konseki_model::{
+    EvidenceItem, ProcessEvent, ProcessEventKind, RunOutcome, RunWindow, TimeBound, Timestamp,
+};
 
 /// Unrelated processes listed per window, at most (children are always listed).
 const MAX_OTHERS: usize = 20;
@@ -14,7 +16,7 @@ const MAX_OTHERS: usize = 20;
 /// Process starts sorted by time, and exits by (computer, pid).
 pub struct ProcessTimeline<'a> {
     created: Vec<&'a ProcessEvent>,
-    exits: HashMap<(&'a str, u64), Vec<Timestamp>>,
+    exits: HashMap<(&'a str, u64), Vec<&'a ProcessEvent>>,
 }
 
 /// What a window holds.
@@ -29,13 +31,13 @@ pub struct WindowProcesses {
 impl<'a> ProcessTimeline<'a> {
     /// Indexes `processes` (sorted by time).
     pub fn new(processes: &'a [ProcessEvent]) -> ProcessTimeline<'a> {
-        let mut exits: HashMap<(&str, u64), Vec<Timestamp>> = HashMap::new();
+        let mut exits: HashMap<(&str, u64), Vec<&ProcessEvent>> = HashMap::new();
         for p in processes
             .iter()
             .filter(|p| p.kind == ProcessEventKind::Exited)
         {
             if let Some(pid) = p.pid {
-                exits.entry((&*p.computer, pid)).or_default().push(p.time);
+                exits.entry((&*p.computer, pid)).or_default().push(p);
             }
         }
         ProcessTimeline {
@@ -70,6 +72,10 @@ impl<'a> ProcessTimeline<'a> {
                     .as_deref()
                     .is_some_and(|parent| same_program(parent, prog))
             });
+            let itself = program.is_some_and(|prog| same_program(&p.image, prog));
+            if itself {
+                continue; // the run's own process, cited by the run when it is one
+            }
             if !child {
                 others.push(item(p, "started inside the window", to));
                 continue;
@@ -79,7 +85,7 @@ impl<'a> ProcessTimeline<'a> {
             let exited_in_time = p.pid.is_some_and(|pid| {
                 self.exits
                     .get(&(&*p.computer, pid))
-                    .is_some_and(|times| times.iter().any(|t| *t >= p.time && *t <= to))
+                    .is_some_and(|exits| exits.iter().any(|e| e.time >= p.time && e.time <= to))
             });
             if !exited_in_time {
                 out.survivors.push(item(
@@ -92,6 +98,94 @@ impl<'a> ProcessTimeline<'a> {
         let keep = others.len().saturating_sub(MAX_OTHERS);
         out.items.extend(others.drain(keep..));
         out
+    }
+}
+
+impl<'a> ProcessTimeline<'a> {
+    /// Runs of the service program seen as processes of its own (4688 / Sysmon 1, ended by its
+    /// 4689 / Sysmon 5), for starts outside the SCM's run windows: a service started by a
+    /// remote tool (PsExec) or whose SCM events are gone still leaves them. The same process
+    /// recorded by both Security and Sysmon (same pid, starts within 2 s) is one run.
+    pub fn program_runs(
+        &self,
+        program: &str,
+        computers: &BTreeSet<&str>,
+        scm_runs: &[RunWindow],
+    ) -> Vec<RunWindow> {
+        let covered = |t: Timestamp| {
+            scm_runs.iter().any(|r| {
+                r.start.earliest().is_none_or(|s| t >= s) && r.end.latest().is_none_or(|e| t <= e)
+            })
+        };
+        let mut runs: Vec<(&ProcessEvent, Vec<&ProcessEvent>)> = Vec::new();
+        for p in self.created.iter().filter(|p| {
+            same_program(&p.image, program)
+                && (computers.is_empty() || computers.contains(&*p.computer))
+                && !covered(p.time)
+        }) {
+            let same = runs.iter_mut().find(|(first, _)| {
+                first.pid == p.pid
+                    && first.computer == p.computer
+                    && p.time.duration_since(first.time).abs() <= jiff::SignedDuration::from_secs(2)
+            });
+            match same {
+                Some((_, also)) => also.push(p),
+                None => runs.push((p, Vec::new())),
+            }
+        }
+        runs.into_iter()
+            .map(|(first, also)| {
+                let exit = first.pid.and_then(|pid| {
+                    self.exits
+                        .get(&(&*first.computer, pid))?
+                        .iter()
+                        .filter(|e| e.time >= first.time)
+                        .min_by_key(|e| e.time)
+                        .copied()
+                });
+                let mut evidence: Vec<EvidenceItem> = std::iter::once(first)
+                    .chain(also)
+                    .map(|p| own_item(p, "created"))
+                    .collect();
+                let (end, outcome) = match exit {
+                    Some(e) => {
+                        evidence.push(own_item(e, "exited"));
+                        (TimeBound::Exact { at: e.time }, RunOutcome::ProcessExited)
+                    }
+                    None => (
+                        TimeBound::NotBefore { from: first.time },
+                        RunOutcome::EndNotRecorded,
+                    ),
+                };
+                RunWindow {
+                    start: TimeBound::Exact { at: first.time },
+                    max_duration_ms: exit.map(|e| {
+                        u64::try_from(e.time.duration_since(first.time).as_millis()).unwrap_or(0)
+                    }),
+                    end,
+                    outcome,
+                    evidence,
+                    activity: Vec::new(),
+                }
+            })
+            .collect()
+    }
+}
+
+fn own_item(p: &ProcessEvent, what: &str) -> EvidenceItem {
+    EvidenceItem {
+        source: p.source.clone(),
+        time: Some(p.time),
+        summary: format!(
+            "the service program's own process {}{} {what}{}",
+            p.image,
+            p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+            p.parent_image
+                .as_ref()
+                .map(|parent| format!(", parent {parent}"))
+                .unwrap_or_default(),
+        )
+        .into(),
     }
 }
 

@@ -182,10 +182,19 @@ fn service_report(
         .as_deref()
         .map(|path| amcache.of_program(path))
         .unwrap_or_default();
+    // The program's own processes outside the SCM's runs are runs too (exact start and end).
+    if let Some(path) = &program_file {
+        let own = processes.program_runs(path, &computers, &life.runs);
+        if !own.is_empty() {
+            life.runs.extend(own);
+            life.runs
+                .sort_by_key(|r| (r.start.earliest(), r.end.latest()));
+        }
+    }
     let mut survivors = Vec::new();
     for run in &mut life.runs {
         run.activity = timeline.inside(run);
-        let window = processes.inside(run, program.as_deref(), &computers);
+        let window = processes.inside(run, program_file.as_deref(), &computers);
         run.activity.extend(window.items);
         survivors.extend(window.survivors);
         let (from, to) = (run.start.earliest(), run.end.latest());

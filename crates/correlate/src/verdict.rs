@@ -52,6 +52,11 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         Residency::SemiResident
     } else if still_running {
         Residency::Resident
+    } else if runs
+        .iter()
+        .any(|r| matches!(r.outcome, RunOutcome::EndNotRecorded))
+    {
+        Residency::Unknown
     } else if !runs.is_empty() {
         Residency::NotResident
     } else {
@@ -264,6 +269,13 @@ fn explain_run(run: &RunWindow) -> String {
             run.end.latest().map_or("?".to_string(), |t| t.to_string())
         ),
         RunOutcome::StartFailed { error } => format!("Start failed: {error}."),
+        RunOutcome::ProcessExited => format!(
+            "Process events show the program itself: it {start} and exited at {}: {bound}.",
+            run.end.latest().map_or("?".to_string(), |t| t.to_string())
+        ),
+        RunOutcome::EndNotRecorded => format!(
+            "Process events show the program itself: it {start}; no exit is recorded (process exits may not be audited), so how long it ran is unknown."
+        ),
     }
 }
 

@@ -19,6 +19,7 @@ mod program;
 mod report;
 mod service;
 mod time;
+mod timeline;
 
 pub use events::{
     BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,
@@ -38,3 +39,4 @@ pub use service::{
     StartType,
 };
 pub use time::{TimeBound, TimeRole, Timestamp};
+pub use timeline::TimelineEntry;

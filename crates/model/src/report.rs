@@ -57,6 +57,11 @@ pub enum RunOutcome {
     SystemShutdown,
     /// Still running at the end of what the logs cover.
     StillRunning,
+    /// Seen as a process of its own (4688/Sysmon 1 of the service program), which exited
+    /// (4689/Sysmon 5) at the end time.
+    ProcessExited,
+    /// Seen as a process of its own; no exit is recorded (exits may not be audited).
+    EndNotRecorded,
 }
 
 /// One run of the service's program, with explicit uncertainty.

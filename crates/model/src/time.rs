@@ -15,6 +15,14 @@ pub enum TimeRole {
     /// Last-write time of a registry key (any value or the key itself changed then, or later
     /// writes were made and this is the latest).
     KeyLastWritten,
+    /// $STANDARD_INFORMATION creation time of a file (can be set by any program: timestomping).
+    FileCreated,
+    /// $STANDARD_INFORMATION last modification time of a file's content.
+    FileModified,
+    /// $FILE_NAME creation time (set by the file system, rarely forged).
+    FileNameCreated,
+    /// A program run recorded by Prefetch (one of its last run times).
+    ProgramRun,
 }
 
 /// A moment known exactly, or only within bounds. A service program that timed out ran for *at

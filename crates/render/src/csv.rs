@@ -85,7 +85,10 @@ fn installed_image(s: &ServiceReport) -> Option<String> {
     })
 }
 
-fn write_row(out: &mut dyn Write, cells: impl Iterator<Item = String>) -> io::Result<()> {
+pub(crate) fn write_row(
+    out: &mut dyn Write,
+    cells: impl Iterator<Item = String>,
+) -> io::Result<()> {
     let line: Vec<String> = cells.map(|c| quote(&neutralise(&c))).collect();
     writeln!(out, "{}", line.join(","))
 }

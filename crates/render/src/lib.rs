@@ -16,12 +16,14 @@ mod json;
 mod narrative;
 mod table;
 mod text;
+mod timeline;
 
 use std::io::{self, Write};
 
 use konseki_model::{ScanReport, ServiceReport};
 
 pub use narrative::explain;
+pub use timeline::{render_timeline, TimelineFormat};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 mod demo;
 mod explain;
 mod scan;
+mod timeline;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             scenario,
             list,
         } => demo::run(dir, &scenario, list),
+        Command::Timeline {
+            paths,
+            format,
+            output,
+            quiet,
+        } => timeline::run(&paths, format, output.as_deref(), quiet),
         Command::Explain {
             path,
             service,

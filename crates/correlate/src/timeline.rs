@@ -1,0 +1,167 @@
+//! Evidence → one timeline of every dated fact, each with the meaning of its time: SCM and
+//! Security events, boot markers, process starts and ends, service key writes, $MFT times,
+//! Prefetch run times and Amcache entries. Sorted by time; the order between equal times is
+//! that of the sources.
+
+use std::sync::Arc;
+
+use konseki_model::{
+    ArtifactKind, BootMarkerKind, Evidence, ProcessEventKind, TimeRole, TimelineEntry,
+};
+
+use crate::describe::event_item;
+
+/// The timeline of `evidence`.
+pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
+    let mut out = Vec::new();
+    for events in evidence.events.values() {
+        for e in events {
+            out.push(TimelineEntry {
+                time: e.time,
+                role: TimeRole::EventLogged,
+                artifact: ArtifactKind::EventLog,
+                service: Some(e.service.to_string()),
+                summary: event_item(e).summary,
+                source: e.source.clone(),
+            });
+        }
+    }
+    for m in &evidence.markers {
+        let what = match m.kind {
+            BootMarkerKind::Boot => "system boot",
+            BootMarkerKind::BootInfo => "system boot (OS version logged)",
+            BootMarkerKind::Shutdown => "system shutdown",
+            BootMarkerKind::ShutdownInitiated => "shutdown or restart initiated",
+            BootMarkerKind::UnexpectedShutdown => "the previous shutdown was unexpected",
+            BootMarkerKind::LogCleared => "event log cleared",
+        };
+        out.push(entry(
+            m.time,
+            TimeRole::EventLogged,
+            ArtifactKind::EventLog,
+            format!("{what} ({})", m.computer),
+            &m.source,
+        ));
+    }
+    for p in &evidence.processes {
+        let what = match p.kind {
+            ProcessEventKind::Created => "process created",
+            ProcessEventKind::Exited => "process exited",
+        };
+        out.push(entry(
+            p.time,
+            TimeRole::EventLogged,
+            ArtifactKind::EventLog,
+            format!(
+                "{what}: {}{}{}",
+                p.image,
+                p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+                p.command_line
+                    .as_ref()
+                    .map(|c| format!(" `{c}`"))
+                    .unwrap_or_default()
+            ),
+            &p.source,
+        ));
+    }
+    for c in &evidence.services {
+        if let Some(t) = c.key_last_written {
+            out.push(TimelineEntry {
+                time: t,
+                role: TimeRole::KeyLastWritten,
+                artifact: ArtifactKind::Hive,
+                service: Some(c.name.clone()),
+                summary: format!("service key {} in {} last written", c.name, c.control_set).into(),
+                source: c.source.clone(),
+            });
+        }
+    }
+    for f in evidence.files.iter().filter(|f| f.in_use && !f.is_dir) {
+        if let Some(si) = &f.si {
+            out.push(entry(
+                si.created,
+                TimeRole::FileCreated,
+                ArtifactKind::Mft,
+                format!("{} created ($SI)", f.path),
+                &f.source,
+            ));
+            if si.modified != si.created {
+                out.push(entry(
+                    si.modified,
+                    TimeRole::FileModified,
+                    ArtifactKind::Mft,
+                    format!("{} modified ($SI)", f.path),
+                    &f.source,
+                ));
+            }
+        }
+        // $FN creation is listed where it tells something $SI does not.
+        if let Some(fname) = f
+            .fn_times
+            .as_ref()
+            .filter(|n| f.si.as_ref().is_none_or(|s| s.created != n.created))
+        {
+            out.push(entry(
+                fname.created,
+                TimeRole::FileNameCreated,
+                ArtifactKind::Mft,
+                format!("{} created ($FN; differs from $SI)", f.path),
+                &f.source,
+            ));
+        }
+    }
+    for pf in &evidence.prefetch {
+        for &t in &pf.last_runs {
+            out.push(entry(
+                t,
+                TimeRole::ProgramRun,
+                ArtifactKind::Prefetch,
+                format!(
+                    "{} ran (Prefetch {}-{}.pf, {} run(s) counted)",
+                    pf.program_path.as_deref().unwrap_or(&pf.executable),
+                    pf.executable,
+                    pf.hash,
+                    pf.run_count
+                ),
+                &pf.source,
+            ));
+        }
+    }
+    for a in &evidence.amcache {
+        if let Some(t) = a.key_last_written {
+            out.push(entry(
+                t,
+                TimeRole::KeyLastWritten,
+                ArtifactKind::Hive,
+                format!(
+                    "Amcache entry for {} last written{}",
+                    a.path,
+                    a.sha1
+                        .as_ref()
+                        .map(|h| format!(" (sha1 {h})"))
+                        .unwrap_or_default()
+                ),
+                &a.source,
+            ));
+        }
+    }
+    out.sort_by_key(|a| a.time);
+    out
+}
+
+fn entry(
+    time: konseki_model::Timestamp,
+    role: TimeRole,
+    artifact: ArtifactKind,
+    summary: String,
+    source: &konseki_model::Provenance,
+) -> TimelineEntry {
+    TimelineEntry {
+        time,
+        role,
+        artifact,
+        service: None,
+        summary: Arc::from(summary),
+        source: source.clone(),
+    }
+}
