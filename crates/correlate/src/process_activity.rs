@@ -16,6 +16,8 @@ const MAX_OTHERS: usize = 20;
 /// Process starts sorted by time, and exits by (computer, pid).
 pub struct ProcessTimeline<'a> {
     created: Vec<&'a ProcessEvent>,
+    /// Starts by the image's lower-cased file name, for finding a program's own processes.
+    created_by_name: HashMap<String, Vec<&'a ProcessEvent>>,
     exits: HashMap<(&'a str, u64), Vec<&'a ProcessEvent>>,
 }
 
@@ -40,11 +42,20 @@ impl<'a> ProcessTimeline<'a> {
                 exits.entry((&*p.computer, pid)).or_default().push(p);
             }
         }
+        let created: Vec<&ProcessEvent> = processes
+            .iter()
+            .filter(|p| p.kind == ProcessEventKind::Created)
+            .collect();
+        let mut created_by_name: HashMap<String, Vec<&ProcessEvent>> = HashMap::new();
+        for p in &created {
+            created_by_name
+                .entry(file_name(&p.image))
+                .or_default()
+                .push(p);
+        }
         ProcessTimeline {
-            created: processes
-                .iter()
-                .filter(|p| p.kind == ProcessEventKind::Created)
-                .collect(),
+            created,
+            created_by_name,
             exits,
         }
     }
@@ -118,7 +129,11 @@ impl<'a> ProcessTimeline<'a> {
             })
         };
         let mut runs: Vec<(&ProcessEvent, Vec<&ProcessEvent>)> = Vec::new();
-        for p in self.created.iter().filter(|p| {
+        let candidates = self
+            .created_by_name
+            .get(&file_name(program))
+            .map_or(&[][..], Vec::as_slice);
+        for p in candidates.iter().filter(|p| {
             same_program(&p.image, program)
                 && (computers.is_empty() || computers.contains(&*p.computer))
                 && !covered(p.time)
@@ -213,8 +228,16 @@ fn item(p: &ProcessEvent, what: &str, end: Timestamp) -> EvidenceItem {
 
 /// Full paths compared case-insensitively; a bare program name matches any path's file name.
 fn same_program(a: &str, b: &str) -> bool {
-    let file = |s: &str| s.rsplit('\\').next().unwrap_or(s).to_ascii_lowercase();
-    a.eq_ignore_ascii_case(b) || ((!a.contains('\\') || !b.contains('\\')) && file(a) == file(b))
+    a.eq_ignore_ascii_case(b)
+        || ((!a.contains('\\') || !b.contains('\\')) && file_name(a) == file_name(b))
+}
+
+/// The lower-cased file name of a Windows path.
+fn file_name(path: &str) -> String {
+    path.rsplit('\\')
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]

@@ -106,19 +106,22 @@ fn check(windows_path: String, services: Vec<String>, file: PathBuf) -> ProgramF
     }
 }
 
-/// Volume trees by drive letter (`C:`), from where the artifacts were found.
+/// Volume trees by drive letter (`C:`), from where the artifacts were found. Each directory
+/// above an artifact is looked at once, however many artifacts lie below it.
 fn volume_roots(artifacts: &[FoundArtifact]) -> BTreeMap<String, Vec<PathBuf>> {
     let mut roots: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    let mut seen: HashMap<PathBuf, Option<(String, PathBuf)>> = HashMap::new();
     for artifact in artifacts {
-        let root = artifact.path.ancestors().skip(1).find_map(|dir| {
-            if let Some(letter) = decoded_file_name(dir).as_deref().and_then(drive_letter) {
-                return Some((letter, dir.to_path_buf()));
+        let mut root = None;
+        for dir in artifact.path.ancestors().skip(1) {
+            let found = seen
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| volume_at(dir));
+            if found.is_some() {
+                root = found.clone();
+                break;
             }
-            let windows = dir.join("Windows");
-            let system32 = lookup(&windows, "System32");
-            (lookup(dir, "Windows").is_some() && system32.is_some())
-                .then(|| ("C:".to_string(), dir.to_path_buf()))
-        });
+        }
         if let Some((letter, dir)) = root {
             let dirs = roots.entry(letter).or_default();
             if !dirs.contains(&dir) {
@@ -127,6 +130,16 @@ fn volume_roots(artifacts: &[FoundArtifact]) -> BTreeMap<String, Vec<PathBuf>> {
         }
     }
     roots
+}
+
+/// `dir` as a volume root: named like a drive, or holding `Windows\System32`.
+fn volume_at(dir: &Path) -> Option<(String, PathBuf)> {
+    if let Some(letter) = decoded_file_name(dir).as_deref().and_then(drive_letter) {
+        return Some((letter, dir.to_path_buf()));
+    }
+    let windows = lookup(dir, "Windows")?;
+    lookup(&windows, "System32")?;
+    Some(("C:".to_string(), dir.to_path_buf()))
 }
 
 /// A directory entry named `name` in any case (Velociraptor's `%XX` escapes decoded).

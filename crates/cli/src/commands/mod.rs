@@ -9,6 +9,14 @@ use std::process::ExitCode;
 
 use crate::args::{Args, Command};
 
+/// Fails, naming the path, when an evidence path does not exist.
+fn require_paths(paths: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    match paths.iter().find(|p| !p.exists()) {
+        Some(p) => anyhow::bail!("{}: no such file or directory", p.display()),
+        None => Ok(()),
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Scan { paths, output, all } => scan::run(&paths, &output, all),

@@ -1,6 +1,6 @@
 //! `konseki scan` and `konseki services`: extract, correlate, render.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -36,11 +36,7 @@ pub fn run(paths: &[PathBuf], output: &OutputArgs, all: bool) -> anyhow::Result<
 
 /// Reads the evidence and correlates it. Fails when nothing readable was found at all.
 pub fn build_report(paths: &[PathBuf], quiet: bool) -> anyhow::Result<ScanReport> {
-    for p in paths {
-        if !Path::new(p).exists() {
-            anyhow::bail!("{}: no such file or directory", p.display());
-        }
-    }
+    super::require_paths(paths)?;
     let bar = Bar::new(quiet);
     let started = std::time::Instant::now();
     let evidence = konseki_extract::extract(paths, &bar);

@@ -15,11 +15,7 @@ pub fn run(
     output: Option<&Path>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
-    for p in paths {
-        if !p.exists() {
-            anyhow::bail!("{}: no such file or directory", p.display());
-        }
-    }
+    super::require_paths(paths)?;
     let evidence = konseki_extract::extract(paths, &Bar::new(quiet));
     let entries = konseki_correlate::timeline::timeline(&evidence);
     if entries.is_empty() && evidence.hives.is_empty() && evidence.logs.is_empty() {
