@@ -66,6 +66,12 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// The autostart location definitions (`data/autostart/*.toml`): check or list them.
+    Defs {
+        /// What to do.
+        #[command(subcommand)]
+        action: DefsAction,
+    },
     /// The narrative for one service, with its evidence chain, as an examiner would write it.
     Explain {
         /// Evidence, as for `scan`.
@@ -112,4 +118,16 @@ pub enum TimelineFormatArg {
     Jsonl,
     /// Comma-separated values.
     Csv,
+}
+
+/// `konseki defs` actions.
+#[derive(Debug, Subcommand)]
+pub enum DefsAction {
+    /// Check definition files (default: the built-in ones); exit 1 with every problem named.
+    Lint {
+        /// TOML files, or directories holding them.
+        paths: Vec<PathBuf>,
+    },
+    /// List the built-in locations: id, hive, technique, title.
+    List,
 }

@@ -192,3 +192,25 @@ fn timeline_merges_events_keys_and_files() {
     assert_eq!(timeout["time"], "2026-01-05T08:00:30Z");
     assert_eq!(timeout["service"], "test");
 }
+
+#[test]
+fn defs_lint_passes_the_builtins_and_rejects_a_malformed_file() {
+    let ok = konseki(&["defs".as_ref(), "lint".as_ref()]);
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    let dir = std::env::temp_dir().join(format!("konseki-defs-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("mine.toml"),
+        "[[location]]\nid = \"x\"\ntitle = \"t\"\nattack = \"T1547.001\"\nreference = \"https://e\"\nhive = \"SOFTWARE\"\nkeys = ['Microsoft\\Run']\nread = \"value:\"\ntimes = \"t\"\n",
+    )
+    .unwrap();
+    let bad = konseki(&["defs".as_ref(), "lint".as_ref(), dir.as_os_str()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("mine.toml: location `x`: read `value:`"),
+        "{err}"
+    );
+}

@@ -83,11 +83,7 @@ pub fn attention(
                 format!("ImagePath `{}` ({})", image.raw, c.control_set),
             )
         };
-        if let Some(place) = USER_WRITABLE
-            .iter()
-            .find(|p| exe.contains(*p))
-            .or(exe.starts_with("c:\\tmp\\").then_some(&"c:\\tmp\\"))
-        {
+        if let Some(place) = user_writable_place(&exe) {
             suspicious_image = true;
             push_once(&mut flags, "user_writable_image", format!(
                 "the program `{}` lies in a user-writable place (`{}`): anyone who can write there controls what runs as {}",
@@ -292,7 +288,16 @@ fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: Evidenc
     }
 }
 
-fn interpreter(command: &str) -> Option<&'static str> {
+/// The user-writable folder a lower-cased path lies in, if any.
+pub(crate) fn user_writable_place(lower: &str) -> Option<&'static str> {
+    USER_WRITABLE
+        .iter()
+        .copied()
+        .find(|p| lower.contains(*p))
+        .or(lower.starts_with("c:\\tmp\\").then_some("c:\\tmp\\"))
+}
+
+pub(crate) fn interpreter(command: &str) -> Option<&'static str> {
     let lower = command.to_ascii_lowercase();
     INTERPRETERS.iter().copied().find(|i| {
         lower.match_indices(i).any(|(at, _)| {

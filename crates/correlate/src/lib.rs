@@ -12,7 +12,8 @@
 //! - [`program_check`]: what the service's program file (PE imports) says about its runs;
 //! - [`prefetch_activity`]: Prefetch run times of the service's program;
 //! - [`amcache_check`]: Amcache's record of the program file (presence, SHA-1);
-//! - [`timeline`]: every dated fact, merged, each with the meaning of its time.
+//! - [`timeline`]: every dated fact, merged, each with the meaning of its time;
+//! - [`autostart`]: Run keys and other autostart entries with their execution evidence.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -20,6 +21,7 @@
 
 pub mod amcache_check;
 pub mod attention;
+pub mod autostart;
 pub mod control_set_diff;
 mod describe;
 pub mod file_activity;

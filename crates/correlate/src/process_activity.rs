@@ -187,6 +187,32 @@ impl<'a> ProcessTimeline<'a> {
     }
 }
 
+impl ProcessTimeline<'_> {
+    /// Every recorded start of `program` (4688 / Sysmon 1), one item each.
+    pub fn starts_of(&self, program: &str) -> Vec<EvidenceItem> {
+        self.created_by_name
+            .get(&file_name(program))
+            .into_iter()
+            .flatten()
+            .filter(|p| same_program(&p.image, program))
+            .map(|p| EvidenceItem {
+                source: p.source.clone(),
+                time: Some(p.time),
+                summary: format!(
+                    "process {}{} created{}",
+                    p.image,
+                    p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+                    p.command_line
+                        .as_ref()
+                        .map(|c| format!(" `{c}`"))
+                        .unwrap_or_default()
+                )
+                .into(),
+            })
+            .collect()
+    }
+}
+
 fn own_item(p: &ProcessEvent, what: &str) -> EvidenceItem {
     EvidenceItem {
         source: p.source.clone(),

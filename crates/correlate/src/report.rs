@@ -11,6 +11,7 @@ use konseki_model::{
 
 use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
 use crate::attention::attention;
+use crate::autostart::autostart_reports;
 use crate::control_set_diff::control_set_diffs;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
@@ -60,6 +61,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
             }),
     };
 
+    let autostarts = autostart_reports(&evidence);
     let control_set_diffs = control_set_diffs(&evidence.services);
     // Configurations and events move into their service's group: no copies of large logs.
     // Events arrive grouped by service key; configurations join their group.
@@ -89,6 +91,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         control_sets: evidence.control_sets,
         boot_markers: evidence.markers,
         services,
+        autostarts,
         warnings: evidence.warnings,
     }
 }

@@ -8,6 +8,7 @@
 //! ```
 
 mod amcache;
+pub mod autostart;
 mod discover;
 mod image_path;
 mod prefetch;

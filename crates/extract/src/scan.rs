@@ -13,6 +13,7 @@ use konseki_model::{
 };
 
 use crate::amcache::read_amcache;
+use crate::autostart;
 use crate::discover::{discover, drive_of};
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
@@ -89,6 +90,22 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
+    let locations = autostart::defs::builtin();
+    for artifact in discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Hive && a.role.as_deref() != Some("AMCACHE.HVE"))
+    {
+        if let Some((mut hive, role)) = autostart::open(&artifact.path, &artifact.logs) {
+            out.autostarts.extend(autostart::read_autostarts(
+                &mut hive,
+                &artifact.path,
+                &role,
+                &locations,
+                &paths,
+            ));
+        }
+    }
     for artifact in discovered
         .artifacts
         .iter()

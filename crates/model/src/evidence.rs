@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::autostart::AutostartEntry;
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
 use crate::program::{AmcacheEntry, PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
@@ -32,6 +33,8 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// Autostart entries other than services (Run keys, Winlogon, IFEO…).
+    pub autostarts: Vec<AutostartEntry>,
     /// Amcache.hve file entries: program files Windows inventoried.
     pub amcache: Vec<AmcacheEntry>,
     /// Prefetch files: programs' recorded runs.

@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod autostart;
 mod events;
 mod evidence;
 mod program;
@@ -21,6 +22,7 @@ mod service;
 mod time;
 mod timeline;
 
+pub use autostart::{AutostartEntry, AutostartReport};
 pub use events::{
     BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,
     ScmEventKind,

@@ -215,6 +215,8 @@ pub struct ScanReport {
     pub boot_markers: Vec<BootMarker>,
     /// Per-service results.
     pub services: Vec<ServiceReport>,
+    /// Other autostart entries (Run keys, Winlogon, IFEO…), each with its execution verdict.
+    pub autostarts: Vec<crate::autostart::AutostartReport>,
     /// Everything that could not be read, and what it means.
     pub warnings: Vec<Warning>,
 }

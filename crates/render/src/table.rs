@@ -92,23 +92,49 @@ pub(crate) fn render(
         }
     )?;
     let rows: Vec<[String; 5]> = shown.iter().map(|s| row(s)).collect();
-    let header = ["SERVICE", "START", "IMAGE", "VERDICT", "ATTENTION"].map(str::to_string);
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            rows.iter()
-                .chain(std::iter::once(&header))
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in std::iter::once(&header).chain(rows.iter()) {
-        let line: Vec<String> = r
+    let header = ["SERVICE", "START", "IMAGE", "VERDICT", "ATTENTION"];
+    write_columns(out, header, &rows)?;
+    if !report.autostarts.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Autostart entries ({}; Run keys, Winlogon, IFEO… from data/autostart)",
+            report.autostarts.len()
+        )?;
+        let rows: Vec<[String; 5]> = report
+            .autostarts
             .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
+            .map(|a| {
+                let e = &a.entry;
+                let state = match e.enabled {
+                    Some(false) => " (disabled)",
+                    _ => "",
+                };
+                [
+                    format!(
+                        "{}{}",
+                        e.location,
+                        e.user
+                            .as_ref()
+                            .map(|u| format!(" [{u}]"))
+                            .unwrap_or_default()
+                    ),
+                    clean(&e.name, 32),
+                    clean(&format!("{}{state}", e.command), 60),
+                    clean(&a.summary, 70),
+                    a.attention
+                        .iter()
+                        .map(|f| f.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ]
+            })
             .collect();
-        writeln!(out, "  {}", line.join("  ").trim_end())?;
+        write_columns(
+            out,
+            ["LOCATION", "NAME", "COMMAND", "VERDICT", "ATTENTION"],
+            &rows,
+        )?;
     }
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;
@@ -141,6 +167,29 @@ pub(crate) fn render(
                 clean(&w.message, 300)
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Left-aligned columns as wide as their widest cell.
+fn write_columns(out: &mut dyn Write, header: [&str; 5], rows: &[[String; 5]]) -> io::Result<()> {
+    let header = header.map(str::to_string);
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            rows.iter()
+                .chain(std::iter::once(&header))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in std::iter::once(&header).chain(rows.iter()) {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        writeln!(out, "  {}", line.join("  ").trim_end())?;
     }
     Ok(())
 }

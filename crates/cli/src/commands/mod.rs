@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+mod defs;
 mod demo;
 mod explain;
 mod scan;
@@ -32,6 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             output,
             quiet,
         } => timeline::run(&paths, format, output.as_deref(), quiet),
+        Command::Defs { action } => defs::run(action),
         Command::Explain {
             path,
             service,

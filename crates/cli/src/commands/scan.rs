@@ -41,14 +41,20 @@ pub fn build_report(paths: &[PathBuf], quiet: bool) -> anyhow::Result<ScanReport
     let started = std::time::Instant::now();
     let evidence = konseki_extract::extract(paths, &bar);
     timing("extract", started);
-    if evidence.hives.is_empty() && evidence.logs.is_empty() {
+    let nothing = evidence.hives.is_empty()
+        && evidence.logs.is_empty()
+        && evidence.autostarts.is_empty()
+        && evidence.prefetch.is_empty()
+        && evidence.amcache.is_empty()
+        && evidence.files.is_empty();
+    if nothing {
         let reasons: Vec<String> = evidence
             .warnings
             .iter()
             .map(|w| format!("{}: {}", w.file.display(), w.message))
             .collect();
         anyhow::bail!(
-            "no readable SYSTEM hive or EVTX log found under {}{}",
+            "no readable evidence (SYSTEM, SOFTWARE or user hive, EVTX log, Prefetch, Amcache, $MFT) found under {}{}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())

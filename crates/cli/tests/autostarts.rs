@@ -1,0 +1,270 @@
+//! Autostart entries beyond services: the corpus's user hives (EXPECTED.md), every location
+//! definition on forged hives, and execution evidence for a Run-key program.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{corpus, scan};
+use konseki_extract::autostart::defs::{builtin, HiveKind, Read};
+use konseki_forge::evtx::{write_evtx, EvtxEvent};
+use konseki_forge::regf::{write_hive, RegData, RegKey};
+use konseki_model::{AutostartReport, Execution, ScanReport};
+
+fn entries<'a>(report: &'a ScanReport, location: &str) -> Vec<&'a AutostartReport> {
+    report
+        .autostarts
+        .iter()
+        .filter(|a| a.entry.location == location)
+        .collect()
+}
+
+fn names(list: &[&AutostartReport]) -> Vec<String> {
+    list.iter().map(|a| a.entry.name.clone()).collect()
+}
+
+#[test]
+fn run_keys_of_the_corpus_user_hives() {
+    let Some(modified) = corpus("hives/NTUSER_modified.DAT") else {
+        return;
+    };
+    let report = scan(&[modified]);
+    let run = entries(&report, "user_run");
+    assert_eq!(names(&run), ["Sidebar", "not_a_malware"]);
+    let odd = run[1];
+    assert_eq!(odd.entry.command, "c:\\temp\\legitimate_binary.exe");
+    let flags: Vec<&str> = odd.attention.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(flags, ["user_writable_program"]);
+    assert!(
+        run[0].attention.is_empty(),
+        "Sidebar is under Program Files"
+    );
+    assert_eq!(odd.execution, Execution::NoEvidence);
+
+    let report = scan(&[corpus("hives/NTUSER-WIN7.DAT").unwrap()]);
+    let run = entries(&report, "user_run");
+    assert_eq!(names(&run), ["Google Update", "Skype"]);
+    assert_eq!(
+        run[0].entry.user.as_deref(),
+        Some("nfury"),
+        "from the hive's own name"
+    );
+    assert_eq!(
+        run[1].entry.program.as_deref(),
+        Some("C:\\Program Files (x86)\\Skype\\Phone\\Skype.exe")
+    );
+
+    // An export rooted at HKCU\Software.
+    let report = scan(&[corpus("hives/ntuser_software_partial").unwrap()]);
+    assert_eq!(names(&entries(&report, "user_run")), ["OneDrive"]);
+    let once = entries(&report, "user_run_once");
+    assert_eq!(once.len(), 4);
+    assert!(once.iter().all(|a| a
+        .entry
+        .command
+        .starts_with("C:\\WINDOWS\\system32\\cmd.exe /q /c")));
+    assert!(once
+        .iter()
+        .all(|a| a.attention.iter().any(|f| f.id == "interpreter_command")));
+}
+
+#[test]
+fn dirty_user_hive_is_read_with_its_lower_case_logs() {
+    let Some(hive) = corpus("hives/transactions_NTUSER.DAT") else {
+        return;
+    };
+    // The whole folder: discovery pairs the hive with `transactions_ntuser.dat.log1/2`.
+    let dir = std::env::temp_dir().join(format!("konseki-dirty-ntuser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in [
+        "transactions_NTUSER.DAT",
+        "transactions_ntuser.dat.log1",
+        "transactions_ntuser.dat.log2",
+    ] {
+        std::fs::copy(hive.with_file_name(name), dir.join(name)).unwrap();
+    }
+    let report = scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    let found = report
+        .inventory
+        .found
+        .iter()
+        .find(|a| a.path.ends_with("transactions_NTUSER.DAT"))
+        .unwrap();
+    assert_eq!(found.logs.len(), 2);
+    let run = entries(&report, "user_run");
+    assert_eq!(names(&run), ["OneDrive"]);
+    assert_eq!(run[0].entry.user.as_deref(), Some("tony"));
+}
+
+/// One forged hive per hive kind holding an entry for every key of every definition: each
+/// definition finds its entries, read the way it says (values, named values, subkeys).
+#[test]
+fn every_definition_finds_its_entries() {
+    let t: konseki_model::Timestamp = "2026-01-05T08:00:00Z".parse().unwrap();
+    let locations = builtin();
+    let mut roots = [
+        (HiveKind::Software, RegKey::new("ROOT", t)),
+        (HiveKind::System, RegKey::new("ROOT", t)),
+        (HiveKind::Ntuser, RegKey::new("ROOT", t)),
+    ];
+    for (kind, root) in &mut roots {
+        match kind {
+            HiveKind::Software => {
+                root.path_mut("Microsoft\\Windows NT\\CurrentVersion", t)
+                    .values
+                    .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+            }
+            HiveKind::System => {
+                root.path_mut("Select", t)
+                    .values
+                    .push(("Current".into(), RegData::Dword(1)));
+                root.path_mut("ControlSet001\\Services", t);
+            }
+            HiveKind::Ntuser => {
+                root.path_mut("Environment", t);
+            }
+        }
+        for l in locations.iter().filter(|l| l.hive == *kind) {
+            for key in &l.keys {
+                let key = key.replace("{ControlSet}", "ControlSet001");
+                let command = RegData::Sz(format!("C:\\forged\\{}.exe", l.id));
+                match &l.read {
+                    Read::Values => root.path_mut(&key, t).values.push((l.id.clone(), command)),
+                    Read::Named(names) => root
+                        .path_mut(&key, t)
+                        .values
+                        .push((names[0].clone(), command)),
+                    Read::SubkeyValue(name) => root
+                        .path_mut(&format!("{key}\\target.exe"), t)
+                        .values
+                        .push((name.clone(), command)),
+                    Read::SubkeyValues => root
+                        .path_mut(&format!("{key}\\0001"), t)
+                        .values
+                        .push(("step".into(), command)),
+                }
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("konseki-defs-{}", std::process::id()));
+    let config = dir.join("C/Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(dir.join("C/Users/eve")).unwrap();
+    for (kind, root) in &roots {
+        let path = match kind {
+            HiveKind::Software => config.join("SOFTWARE"),
+            HiveKind::System => config.join("SYSTEM"),
+            HiveKind::Ntuser => dir.join("C/Users/eve/NTUSER.DAT"),
+        };
+        std::fs::write(path, write_hive(root)).unwrap();
+    }
+    let report = scan(&[PathBuf::from(&dir)]);
+    std::fs::remove_dir_all(&dir).ok();
+    for l in &locations {
+        let found = entries(&report, &l.id);
+        assert_eq!(found.len(), l.keys.len(), "{}: {:?}", l.id, names(&found));
+        for a in &found {
+            assert_eq!(a.entry.command, format!("C:\\forged\\{}.exe", l.id));
+            assert_eq!(a.entry.key_last_written, Some(t));
+            assert_eq!(
+                a.entry.user.is_some(),
+                l.hive == HiveKind::Ntuser,
+                "{}",
+                l.id
+            );
+        }
+    }
+    let user = entries(&report, "user_run");
+    assert_eq!(
+        user[0].entry.user.as_deref(),
+        Some("eve"),
+        "the profile folder"
+    );
+}
+
+/// A Run-key program with Sysmon process starts: executed, with the last start; the
+/// StartupApproved state is read.
+#[test]
+fn run_key_program_with_process_starts_and_startup_state() {
+    let t = |s: &str| s.parse::<konseki_model::Timestamp>().unwrap();
+    let mut root = RegKey::new("ROOT", t("2026-01-01T00:00:00Z"));
+    root.path_mut("Environment", t("2026-01-01T00:00:00Z"));
+    root.path_mut(
+        "Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+        t("2026-01-02T09:00:00Z"),
+    )
+    .values
+    .extend([
+        (
+            "Updater".to_string(),
+            RegData::Sz("\"C:\\Users\\eve\\AppData\\Roaming\\upd.exe\" -q".into()),
+        ),
+        (
+            "Helper".to_string(),
+            RegData::Sz("C:\\Tools\\helper.exe".into()),
+        ),
+    ]);
+    root.path_mut(
+        "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved\\Run",
+        t("2026-01-02T09:00:00Z"),
+    )
+    .values
+    .push((
+        "Helper".into(),
+        RegData::Binary(vec![3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ));
+    let sysmon = |time: &str, pid: &str| {
+        EvtxEvent::new(
+            "Microsoft-Windows-Sysmon",
+            "Microsoft-Windows-Sysmon/Operational",
+            1,
+            t(time),
+            "WS01",
+        )
+        .data("UtcTime", time)
+        .data("ProcessId", pid)
+        .data("Image", "C:\\Users\\eve\\AppData\\Roaming\\upd.exe")
+        .data(
+            "CommandLine",
+            "\"C:\\Users\\eve\\AppData\\Roaming\\upd.exe\" -q",
+        )
+        .data("ParentProcessId", "4000")
+        .data("ParentImage", "C:\\Windows\\explorer.exe")
+    };
+    let dir = std::env::temp_dir().join(format!("konseki-runexec-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("C/Users/eve")).unwrap();
+    std::fs::write(dir.join("C/Users/eve/NTUSER.DAT"), write_hive(&root)).unwrap();
+    std::fs::write(
+        dir.join("Sysmon.evtx"),
+        write_evtx(
+            &[
+                sysmon("2026-01-03T08:01:00Z", "5120"),
+                sysmon("2026-01-04T08:02:00Z", "6144"),
+            ],
+            1,
+        ),
+    )
+    .unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    let run = entries(&report, "user_run");
+    let updater = run.iter().find(|a| a.entry.name == "Updater").unwrap();
+    assert_eq!(updater.execution, Execution::Executed);
+    assert_eq!(
+        updater.summary,
+        "executed: 0 Prefetch run time(s), 2 process start(s), the last at 2026-01-04T08:02:00Z"
+    );
+    let helper = run.iter().find(|a| a.entry.name == "Helper").unwrap();
+    assert_eq!(
+        helper.entry.enabled,
+        Some(false),
+        "StartupApproved first byte 3: disabled"
+    );
+    assert_eq!(helper.execution, Execution::NoEvidence);
+    assert!(
+        helper.summary.contains("2 process start record(s)"),
+        "{}",
+        helper.summary
+    );
+}

@@ -1,0 +1,151 @@
+//! Autostart entries other than services (Run keys, Winlogon, IFEO…) → what the evidence says
+//! about their programs: Prefetch run times and process starts are execution evidence;
+//! Amcache is presence. "No evidence" names the artifacts that were looked at.
+
+use konseki_model::{
+    Attention, AutostartEntry, AutostartReport, Evidence, EvidenceItem, Execution, ProcessEventKind,
+};
+
+use crate::amcache_check::{amcache_items, AmcacheIndex};
+use crate::attention::{interpreter, user_writable_place};
+use crate::prefetch_activity::{run_items, PrefetchIndex};
+use crate::process_activity::ProcessTimeline;
+
+/// Each autostart entry with its verdict.
+pub fn autostart_reports(evidence: &Evidence) -> Vec<AutostartReport> {
+    let prefetch = PrefetchIndex::new(&evidence.prefetch);
+    let amcache = AmcacheIndex::new(&evidence.amcache);
+    let processes = ProcessTimeline::new(&evidence.processes);
+    let present = artifacts_present(evidence);
+    evidence
+        .autostarts
+        .iter()
+        .map(|entry| report(entry, &prefetch, &amcache, &processes, &present))
+        .collect()
+}
+
+fn report(
+    entry: &AutostartEntry,
+    prefetch: &PrefetchIndex<'_>,
+    amcache: &AmcacheIndex<'_>,
+    processes: &ProcessTimeline<'_>,
+    present: &str,
+) -> AutostartReport {
+    let mut evidence = Vec::new();
+    let (mut runs, mut starts) = (Vec::new(), Vec::new());
+    if let Some(program) = entry.program.as_deref() {
+        runs = run_items(&prefetch.of_program(program), &[]);
+        starts = processes.starts_of(program);
+        evidence.extend(runs.iter().cloned());
+        evidence.extend(starts.iter().cloned());
+        evidence.extend(amcache_items(&amcache.of_program(program)));
+    }
+    evidence.sort_by_key(|i| i.time);
+    let executed = !runs.is_empty() || !starts.is_empty();
+    let last = runs.iter().chain(&starts).filter_map(|i| i.time).max();
+    let summary = if executed {
+        format!(
+            "executed: {} Prefetch run time(s), {} process start(s){}",
+            runs.len(),
+            starts.len(),
+            last.map(|t| format!(", the last at {t}"))
+                .unwrap_or_default()
+        )
+    } else if entry.program.is_none() {
+        "no program to look for".to_string()
+    } else if present.is_empty() {
+        "no execution artifacts in the evidence (no Prefetch, process events or Amcache): nothing to tell"
+            .to_string()
+    } else {
+        format!("no evidence of execution in the artifacts present ({present})")
+    };
+    AutostartReport {
+        attention: attention(entry),
+        execution: if executed {
+            Execution::Executed
+        } else {
+            Execution::NoEvidence
+        },
+        summary,
+        evidence,
+        entry: entry.clone(),
+    }
+}
+
+/// What execution artifacts the evidence holds, for "no evidence" to be read against.
+fn artifacts_present(evidence: &Evidence) -> String {
+    let created = evidence
+        .processes
+        .iter()
+        .filter(|p| p.kind == ProcessEventKind::Created)
+        .count();
+    let span = |times: &mut dyn Iterator<Item = konseki_model::Timestamp>| {
+        let times: Vec<_> = times.collect();
+        match (times.iter().min(), times.iter().max()) {
+            (Some(a), Some(b)) => format!(" {a} – {b}"),
+            _ => String::new(),
+        }
+    };
+    let mut parts = Vec::new();
+    if !evidence.prefetch.is_empty() {
+        let mut runs = evidence
+            .prefetch
+            .iter()
+            .flat_map(|p| p.last_runs.iter().copied());
+        parts.push(format!(
+            "{} Prefetch file(s), runs{}",
+            evidence.prefetch.len(),
+            span(&mut runs)
+        ));
+    }
+    if created > 0 {
+        parts.push(format!(
+            "{created} process start record(s){}",
+            span(&mut evidence.processes.iter().map(|p| p.time))
+        ));
+    }
+    if !evidence.amcache.is_empty() {
+        parts.push(format!("{} Amcache file entries", evidence.amcache.len()));
+    }
+    parts.join("; ")
+}
+
+fn attention(entry: &AutostartEntry) -> Vec<Attention> {
+    let item = || EvidenceItem {
+        source: entry.source.clone(),
+        time: entry.key_last_written,
+        summary: format!("{} `{}` = `{}`", entry.location, entry.name, entry.command).into(),
+    };
+    let mut flags = Vec::new();
+    if let Some(program) = &entry.program {
+        if let Some(place) = user_writable_place(&program.to_ascii_lowercase()) {
+            flags.push(Attention {
+                id: "user_writable_program".into(),
+                reason: format!(
+                    "the program `{program}` lies in a user-writable place (`{}`)",
+                    place.trim_matches('\\')
+                ),
+                evidence: vec![item()],
+            });
+        }
+    }
+    if let Some(shell) = interpreter(&entry.command) {
+        let lower = entry.command.to_ascii_lowercase();
+        let encoded = [" -enc ", " -encodedcommand ", " -e "]
+            .iter()
+            .any(|flag| lower.contains(flag));
+        flags.push(Attention {
+            id: "interpreter_command".into(),
+            reason: format!(
+                "the entry runs a command interpreter (`{shell}`){}",
+                if encoded {
+                    " with an encoded command: decode it before trusting it"
+                } else {
+                    ""
+                }
+            ),
+            evidence: vec![item()],
+        });
+    }
+    flags
+}

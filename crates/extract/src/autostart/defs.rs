@@ -1,0 +1,253 @@
+//! Autostart location definitions: data (`data/autostart/*.toml`, embedded in the binary) an
+//! analyst can review, checked by [`lint`] (`konseki defs lint`) and in tests.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+/// The definitions shipped with konseki (file name, TOML text).
+pub const BUILTIN: [(&str, &str); 1] = [(
+    "registry.toml",
+    include_str!("../../../../data/autostart/registry.toml"),
+)];
+
+/// Which hive a location lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum HiveKind {
+    /// HKLM\SOFTWARE.
+    #[serde(rename = "SOFTWARE")]
+    Software,
+    /// HKLM\SYSTEM, every ControlSetNNN.
+    #[serde(rename = "SYSTEM")]
+    System,
+    /// Every user's NTUSER.DAT (HKCU).
+    #[serde(rename = "NTUSER")]
+    Ntuser,
+}
+
+/// How entries are read from a location's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// Every value is an entry.
+    Values,
+    /// The named values are entries.
+    Named(Vec<String>),
+    /// The named value of every subkey is an entry.
+    SubkeyValue(String),
+    /// Every value of every subkey is an entry.
+    SubkeyValues,
+}
+
+/// One autostart location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Unique short name.
+    pub id: String,
+    /// What it is.
+    pub title: String,
+    /// MITRE ATT&CK technique.
+    pub attack: String,
+    /// Where it is documented.
+    pub reference: String,
+    /// The hive.
+    pub hive: HiveKind,
+    /// Key paths in the hive.
+    pub keys: Vec<String>,
+    /// How entries are read.
+    pub read: Read,
+    /// What the key's last-write time means for an entry.
+    pub times: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    location: Vec<RawLocation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocation {
+    id: String,
+    title: String,
+    attack: String,
+    reference: String,
+    hive: HiveKind,
+    keys: Vec<String>,
+    read: String,
+    times: String,
+}
+
+/// Parses and checks definition files (name, text). Every problem is reported, each naming
+/// the file and the location.
+pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut locations = Vec::new();
+    let mut ids = HashSet::new();
+    for (name, text) in files {
+        let file: File = match toml::from_str(text) {
+            Ok(file) => file,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        for raw in file.location {
+            let mut bad =
+                |what: String| problems.push(format!("{name}: location `{}`: {what}", raw.id));
+            if raw.id.is_empty()
+                || !raw
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                bad("id must be lower case letters, digits and `_`".into());
+            }
+            if !ids.insert(raw.id.clone()) {
+                bad("id used twice".into());
+            }
+            if raw.title.trim().is_empty() || raw.times.trim().is_empty() {
+                bad("title and times must say something".into());
+            }
+            if !is_attack_id(&raw.attack) {
+                bad(format!(
+                    "attack `{}` is not a technique id like T1547.001",
+                    raw.attack
+                ));
+            }
+            if !raw.reference.starts_with("https://") {
+                bad(format!("reference `{}` is not an https URL", raw.reference));
+            }
+            if raw.keys.is_empty() {
+                bad("no keys".into());
+            }
+            for key in &raw.keys {
+                if key.is_empty()
+                    || key.starts_with('\\')
+                    || key.ends_with('\\')
+                    || key.contains("\\\\")
+                {
+                    bad(format!("key `{key}` is not a relative key path"));
+                }
+                let control_set = key.contains("{ControlSet}");
+                if control_set != (raw.hive == HiveKind::System) {
+                    bad(format!(
+                        "key `{key}`: `{{ControlSet}}` belongs in SYSTEM keys, and only there"
+                    ));
+                }
+            }
+            let read = match parse_read(&raw.read) {
+                Some(read) => read,
+                None => {
+                    bad(format!(
+                        "read `{}` is not `values`, `value:NAME[,NAME…]`, `subkeys:NAME` or `subkeys:*`",
+                        raw.read
+                    ));
+                    continue;
+                }
+            };
+            locations.push(Location {
+                id: raw.id,
+                title: raw.title,
+                attack: raw.attack,
+                reference: raw.reference,
+                hive: raw.hive,
+                keys: raw.keys,
+                read,
+                times: raw.times,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(locations)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The built-in definitions (checked by a test, so this cannot fail in a release).
+pub fn builtin() -> Vec<Location> {
+    lint(&BUILTIN).unwrap_or_default()
+}
+
+fn parse_read(read: &str) -> Option<Read> {
+    match read.split_once(':') {
+        None if read == "values" => Some(Read::Values),
+        Some(("value", names)) => {
+            let names: Vec<String> = names.split(',').map(|n| n.trim().to_string()).collect();
+            (!names.iter().any(String::is_empty)).then_some(Read::Named(names))
+        }
+        Some(("subkeys", "*")) => Some(Read::SubkeyValues),
+        Some(("subkeys", name)) if !name.trim().is_empty() => {
+            Some(Read::SubkeyValue(name.trim().to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// `T1547` or `T1547.001`.
+fn is_attack_id(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix('T') else {
+        return false;
+    };
+    let (technique, sub) = rest.split_once('.').unwrap_or((rest, "000"));
+    technique.len() == 4
+        && sub.len() == 3
+        && technique
+            .bytes()
+            .chain(sub.bytes())
+            .all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_definitions_pass_lint() {
+        let locations = lint(&BUILTIN).unwrap_or_else(|p| panic!("{}", p.join("\n")));
+        assert!(locations.len() >= 15, "{}", locations.len());
+        assert!(locations.iter().any(|l| l.id == "user_run"));
+    }
+
+    #[test]
+    fn malformed_definitions_are_rejected_with_reasons() {
+        let text = r#"
+[[location]]
+id = "Bad Id"
+title = "x"
+attack = "1547"
+reference = "http://example.com"
+hive = "SYSTEM"
+keys = ['\Software\Run']
+read = "everything"
+times = "t"
+"#;
+        let problems = lint(&[("bad.toml", text)]).unwrap_err();
+        let all = problems.join("\n");
+        for expected in [
+            "id must be",
+            "attack `1547`",
+            "not an https URL",
+            "not a relative key path",
+            "{ControlSet}",
+            "read `everything`",
+        ] {
+            assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+        }
+        assert!(lint(&[("broken.toml", "[[location]\nid=")]).unwrap_err()[0]
+            .starts_with("broken.toml: "));
+        let unknown = "[[location]]\nid = \"a\"\ncolour = \"red\"";
+        assert!(lint(&[("u.toml", unknown)]).is_err());
+        assert!(
+            lint(&[("dup.toml", &format!("{}{}", one("x"), one("x")))]).unwrap_err()[0]
+                .contains("used twice")
+        );
+    }
+
+    fn one(id: &str) -> String {
+        format!(
+            "[[location]]\nid = \"{id}\"\ntitle = \"t\"\nattack = \"T1547.001\"\nreference = \"https://e\"\nhive = \"NTUSER\"\nkeys = ['Software\\Run']\nread = \"values\"\ntimes = \"t\"\n"
+        )
+    }
+}

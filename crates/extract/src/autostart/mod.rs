@@ -1,0 +1,276 @@
+//! Autostart entries in the registry, read by the location definitions ([`defs`]): every
+//! user's NTUSER.DAT, the SOFTWARE hive, every control set of the SYSTEM hive.
+//!
+//! A hive is told by what it holds, not by its file name (collections rename them): SYSTEM has
+//! `Select`; SOFTWARE has `Microsoft\Windows NT\CurrentVersion\SystemRoot`; a user hive has
+//! `Software` beside `Environment` or `Control Panel` — or is an export rooted at its
+//! `Software` key (then the `Software\` of the definitions is dropped).
+
+pub mod defs;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use konseki_model::{AutostartEntry, Provenance};
+use konseki_registry::{Data, Hive, Key};
+
+use crate::image_path::{normalize_image_path, WindowsPaths};
+use defs::{HiveKind, Location, Read};
+
+/// Entries read at most per location key: a crafted hive must not make the report endless.
+const MAX_PER_KEY: usize = 10_000;
+
+/// What a hive is, for autostart purposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HiveRole {
+    /// HKLM\SYSTEM.
+    System,
+    /// HKLM\SOFTWARE.
+    Software,
+    /// A user's NTUSER.DAT; `rooted_at_software` for exports of HKCU\Software only.
+    User {
+        /// The profile name.
+        user: String,
+        /// The hive's root is the user's `Software` key.
+        rooted_at_software: bool,
+    },
+}
+
+/// Tells what the hive at `path` is; `None` for hives with no autostart locations.
+pub fn hive_role(hive: &mut Hive, path: &Path) -> Option<HiveRole> {
+    if hive.key("Select").is_some() {
+        return Some(HiveRole::System);
+    }
+    let system_root = hive
+        .key("Microsoft\\Windows NT\\CurrentVersion")
+        .is_some_and(|k| k.value("SystemRoot").is_some());
+    if system_root {
+        return Some(HiveRole::Software);
+    }
+    let user = || user_of(path);
+    if hive.key("Software").is_some()
+        && (hive.key("Environment").is_some() || hive.key("Control Panel").is_some())
+    {
+        return Some(HiveRole::User {
+            user: user(),
+            rooted_at_software: false,
+        });
+    }
+    if hive.key("Microsoft\\Windows\\CurrentVersion").is_some() && hive.key("Classes").is_none() {
+        return Some(HiveRole::User {
+            user: user(),
+            rooted_at_software: true,
+        });
+    }
+    None
+}
+
+/// The profile a user hive belongs to: the name the hive records for itself
+/// (`\??\C:\Users\nfury\ntuser.dat`), else the folder holding an `NTUSER.DAT`, else the file.
+fn user_of(path: &Path) -> String {
+    let recorded = std::fs::read(path).ok().and_then(|bytes| {
+        let name = bytes.get(0x30..0x70)?;
+        let units: Vec<u16> = name
+            .chunks_exact(2)
+            .map(|u| u16::from_le_bytes([u[0], u[1]]))
+            .take_while(|&u| u != 0)
+            .collect();
+        let text = String::from_utf16_lossy(&units);
+        let lower = text.to_ascii_lowercase();
+        let at = lower
+            .find("\\users\\")
+            .map(|i| i + 7)
+            .or_else(|| lower.find("\\documents and settings\\").map(|i| i + 24))?;
+        text[at..].split('\\').next().map(str::to_string)
+    });
+    recorded.filter(|u| !u.is_empty()).unwrap_or_else(|| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        match (&name, path.parent().and_then(|p| p.file_name())) {
+            (Some(n), Some(dir)) if n.eq_ignore_ascii_case("ntuser.dat") => {
+                dir.to_string_lossy().into_owned()
+            }
+            _ => name.unwrap_or_default(),
+        }
+    })
+}
+
+/// Every entry of `locations` in the hive.
+pub fn read_autostarts(
+    hive: &mut Hive,
+    path: &Path,
+    role: &HiveRole,
+    locations: &[Location],
+    paths: &WindowsPaths,
+) -> Vec<AutostartEntry> {
+    let file: Arc<Path> = Arc::from(path);
+    let control_sets: Vec<String> = match role {
+        HiveRole::System => hive
+            .key("")
+            .map(|root| {
+                hive.subkeys(&root)
+                    .into_iter()
+                    .map(|k| k.name)
+                    .filter(|n| n.to_ascii_lowercase().starts_with("controlset"))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let (kind, user, rooted) = match role {
+        HiveRole::System => (HiveKind::System, None, false),
+        HiveRole::Software => (HiveKind::Software, None, false),
+        HiveRole::User {
+            user,
+            rooted_at_software,
+        } => (HiveKind::Ntuser, Some(user.clone()), *rooted_at_software),
+    };
+    let mut out = Vec::new();
+    for location in locations.iter().filter(|l| l.hive == kind) {
+        for template in &location.keys {
+            let keys: Vec<String> = if template.contains("{ControlSet}") {
+                control_sets
+                    .iter()
+                    .map(|cs| template.replace("{ControlSet}", cs))
+                    .collect()
+            } else if rooted {
+                match template.split_once('\\') {
+                    Some((first, rest)) if first.eq_ignore_ascii_case("Software") => {
+                        vec![rest.to_string()]
+                    }
+                    _ => continue, // outside HKCU\Software: not in this export
+                }
+            } else {
+                vec![template.clone()]
+            };
+            for key_path in keys {
+                let Some(key) = hive.key(&key_path) else {
+                    continue;
+                };
+                for (name, holder, value, command) in entries(hive, &key, &location.read) {
+                    let program = program_of(&command, paths);
+                    out.push(AutostartEntry {
+                        location: location.id.clone(),
+                        title: location.title.clone(),
+                        attack: location.attack.clone(),
+                        user: user.clone(),
+                        name,
+                        program,
+                        enabled: None,
+                        key_last_written: holder.last_written,
+                        times: location.times.clone(),
+                        source: Provenance::RegistryKey {
+                            file: file.clone(),
+                            key: holder.path.clone(),
+                            value: Some(value),
+                        },
+                        command,
+                    });
+                }
+            }
+        }
+    }
+    mark_startup_approved(hive, rooted, &mut out);
+    out
+}
+
+/// (entry name, key holding the value, value name, command) for each entry of a key.
+fn entries(hive: &mut Hive, key: &Key, read: &Read) -> Vec<(String, Key, String, String)> {
+    let text = |data: &Data| match data {
+        Data::MultiSz(items) => Some(items.join(" ")),
+        other => other.as_text(),
+    };
+    let mut out = Vec::new();
+    match read {
+        Read::Values => {
+            for v in key.values.iter().take(MAX_PER_KEY) {
+                if let Some(command) = text(&v.data).filter(|c| !c.trim().is_empty()) {
+                    out.push((v.name.clone(), key.clone(), v.name.clone(), command));
+                }
+            }
+        }
+        Read::Named(names) => {
+            for name in names {
+                if let Some(command) = key
+                    .value(name)
+                    .and_then(text)
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    out.push((name.clone(), key.clone(), name.clone(), command));
+                }
+            }
+        }
+        Read::SubkeyValue(name) => {
+            for sub in hive.subkeys(key).into_iter().take(MAX_PER_KEY) {
+                if let Some(command) = sub
+                    .value(name)
+                    .and_then(text)
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    out.push((sub.name.clone(), sub.clone(), name.clone(), command));
+                }
+            }
+        }
+        Read::SubkeyValues => {
+            for sub in hive.subkeys(key).into_iter().take(MAX_PER_KEY) {
+                for v in sub.values.iter().filter(|v| !v.name.is_empty()) {
+                    if let Some(command) = text(&v.data).filter(|c| !c.trim().is_empty()) {
+                        out.push((
+                            format!("{}\\{}", sub.name, v.name),
+                            sub.clone(),
+                            v.name.clone(),
+                            command,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The program a command starts, expanded with the evidence's folders; `None` when the command
+/// names no program (a bare DLL list, `explorer.exe` without a path is kept as named).
+fn program_of(command: &str, paths: &WindowsPaths) -> Option<String> {
+    let exe = normalize_image_path(command, paths, false, "").executable;
+    (!exe.trim().is_empty()).then_some(exe)
+}
+
+/// Task Manager's startup list records each Run value's state under
+/// `Explorer\StartupApproved\Run` (and `Run32` for the 32-bit view): binary data whose first
+/// byte is even when enabled, odd when disabled.
+fn mark_startup_approved(hive: &mut Hive, rooted: bool, entries: &mut [AutostartEntry]) {
+    let base = if rooted {
+        "Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved"
+    } else {
+        "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved"
+    };
+    let machine = "Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved";
+    for e in entries.iter_mut().filter(|e| e.location.ends_with("run")) {
+        let Provenance::RegistryKey { key, value, .. } = &e.source else {
+            continue;
+        };
+        let list = if key.to_ascii_lowercase().contains("wow6432node") {
+            "Run32"
+        } else {
+            "Run"
+        };
+        let approved = [base, machine]
+            .iter()
+            .find_map(|b| hive.key(&format!("{b}\\{list}")));
+        let state = approved
+            .as_ref()
+            .and_then(|k| k.value(value.as_deref().unwrap_or_default()))
+            .and_then(|d| match d {
+                Data::Binary(b) => b.first().map(|flag| flag % 2 == 0),
+                _ => None,
+            });
+        e.enabled = state;
+    }
+}
+
+/// Opens a hive for autostart reading (logs replayed), with its role.
+pub fn open(path: &Path, logs: &[PathBuf]) -> Option<(Hive, HiveRole)> {
+    let mut hive = Hive::open(path, logs).ok()?;
+    let role = hive_role(&mut hive, path)?;
+    Some((hive, role))
+}
