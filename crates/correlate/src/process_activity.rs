@@ -198,16 +198,7 @@ impl ProcessTimeline<'_> {
             .map(|p| EvidenceItem {
                 source: p.source.clone(),
                 time: Some(p.time),
-                summary: format!(
-                    "process {}{} created{}",
-                    p.image,
-                    p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
-                    p.command_line
-                        .as_ref()
-                        .map(|c| format!(" `{c}`"))
-                        .unwrap_or_default()
-                )
-                .into(),
+                summary: format!("process created: {}", process_text(p)).into(),
             })
             .collect()
     }
@@ -250,6 +241,19 @@ fn item(p: &ProcessEvent, what: &str, end: Timestamp) -> EvidenceItem {
         )
         .into(),
     }
+}
+
+/// `IMAGE (pid N) `COMMAND LINE``: a process as the timeline and the items name it.
+pub(crate) fn process_text(p: &ProcessEvent) -> String {
+    format!(
+        "{}{}{}",
+        p.image,
+        p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+        p.command_line
+            .as_ref()
+            .map(|c| format!(" `{c}`"))
+            .unwrap_or_default()
+    )
 }
 
 /// Full paths compared case-insensitively; a bare program name matches any path's file name.

@@ -10,6 +10,7 @@ use konseki_model::{
 };
 
 use crate::describe::event_item;
+use crate::process_activity::process_text;
 
 /// The timeline of `evidence`.
 pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
@@ -52,15 +53,7 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             p.time,
             TimeRole::EventLogged,
             ArtifactKind::EventLog,
-            format!(
-                "{what}: {}{}{}",
-                p.image,
-                p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
-                p.command_line
-                    .as_ref()
-                    .map(|c| format!(" `{c}`"))
-                    .unwrap_or_default()
-            ),
+            format!("{what}: {}", process_text(p)),
             &p.source,
         ));
     }
