@@ -268,3 +268,107 @@ fn run_key_program_with_process_starts_and_startup_state() {
         helper.summary
     );
 }
+
+#[test]
+fn gameover_task_with_its_creation_and_no_execution() {
+    let (Some(tasks), Some(logs), Some(prefetch), Some(amcache)) = (
+        corpus("tasks/APTSimulatorVM-Win10"),
+        corpus("evtx/APTSimulatorVM-Win10"),
+        corpus("prefetch/APTSimulatorVM-Win10"),
+        corpus("amcache/APTSimulatorVM-Win10"),
+    ) else {
+        return;
+    };
+    let report = scan(&[tasks, logs, prefetch, amcache]);
+    assert_eq!(report.tasks.len(), 202, "task files");
+    let game = report
+        .tasks
+        .iter()
+        .find(|t| t.name == "\\GameOver")
+        .unwrap();
+    let file = game.file.as_ref().unwrap();
+    assert_eq!(
+        file.actions,
+        [konseki_model::TaskAction::Exec {
+            command: "C:\\TMP\\mim.exe".into(),
+            arguments: "sekurlsa::LogonPasswords > C:\\TMP\\o.txt".into(),
+            working_directory: String::new(),
+        }]
+    );
+    assert_eq!(
+        file.triggers,
+        ["TimeTrigger from 2022-03-10T15:59:00 (local), every PT5M"]
+    );
+    assert_eq!(file.date_local.as_deref(), Some("2022-03-10T15:59:03"));
+    // Creation: the schtasks process Sysmon logged at 20:59:03Z.
+    let created = game
+        .evidence
+        .iter()
+        .find(|i| i.summary.starts_with("task created by process"))
+        .expect("creation evidence");
+    assert_eq!(
+        created.time.unwrap().to_string(),
+        "2022-03-10T20:59:03.5163507Z"
+    );
+    assert!(created.summary.contains("/tn GameOver"));
+    // No execution of mim.exe among Prefetch, Sysmon, Security and Amcache.
+    assert_eq!(game.execution, Execution::NoEvidence);
+    assert!(game
+        .attention
+        .iter()
+        .any(|f| f.id == "user_writable_program"));
+}
+
+#[test]
+fn t1053_tasks_persisted_then_removed() {
+    let (Some(scheduler), Some(security)) = (
+        corpus("evtx/TaskScheduler.evtx"),
+        corpus("evtx/SecurityTasks.evtx"),
+    ) else {
+        return;
+    };
+    let report = scan(&[scheduler, security]);
+    let names: Vec<&str> = report.tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "\\T1053_005_OnLogon",
+            "\\T1053_005_OnStartup",
+            "\\T1053_005_powershell"
+        ]
+    );
+    for t in &report.tasks {
+        assert_eq!(t.status, "persisted then removed", "{}", t.name);
+    }
+    let logon = &report.tasks[0];
+    assert!(logon.summary.starts_with(
+        "persisted then removed (registered 2021-01-27T11:40:14.7279671Z, updated 2021-01-27T11:41:30"
+    ), "{}", logon.summary);
+    // Registered by 106 and 4698 (with the actions), updated by 140 and 4702, deleted by 141 and 4699.
+    let said = |prefix: &str| {
+        logon
+            .evidence
+            .iter()
+            .filter(|i| i.summary.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(
+        (
+            said("task registered"),
+            said("task updated"),
+            said("task deleted")
+        ),
+        (2, 2, 2)
+    );
+    assert!(logon.evidence.iter().any(|i| i
+        .summary
+        .starts_with("task registered: \\T1053_005_OnLogon, runs cmd.exe /c calc.exe")));
+    // The TaskScheduler run events (200/129) show it ran.
+    assert_eq!(logon.execution, Execution::Executed);
+    let powershell = &report.tasks[2];
+    assert_eq!(powershell.actions.len(), 1);
+    assert!(powershell
+        .evidence
+        .iter()
+        .any(|i| i.summary.starts_with("task deleted")));
+}

@@ -8,7 +8,7 @@ use konseki_model::{
 
 use crate::amcache_check::{amcache_items, AmcacheIndex};
 use crate::attention::{interpreter, user_writable_place};
-use crate::prefetch_activity::{run_items, PrefetchIndex};
+use crate::prefetch_activity::{is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 
 /// Each autostart entry with its verdict.
@@ -33,7 +33,8 @@ fn report(
 ) -> AutostartReport {
     let mut evidence = Vec::new();
     let (mut runs, mut starts) = (Vec::new(), Vec::new());
-    if let Some(program) = entry.program.as_deref() {
+    let shared_host = entry.program.as_deref().is_some_and(is_shared_host);
+    if let Some(program) = entry.program.as_deref().filter(|_| !shared_host) {
         runs = run_items(&prefetch.of_program(program), &[]);
         starts = processes.starts_of(program);
         evidence.extend(runs.iter().cloned());
@@ -50,6 +51,11 @@ fn report(
             starts.len(),
             last.map(|t| format!(", the last at {t}"))
                 .unwrap_or_default()
+        )
+    } else if shared_host {
+        format!(
+            "its program ({}) runs for many others: its runs do not show this entry ran",
+            entry.program.as_deref().unwrap_or_default()
         )
     } else if entry.program.is_none() {
         "no program to look for".to_string()

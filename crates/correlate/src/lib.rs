@@ -13,7 +13,8 @@
 //! - [`prefetch_activity`]: Prefetch run times of the service's program;
 //! - [`amcache_check`]: Amcache's record of the program file (presence, SHA-1);
 //! - [`timeline`]: every dated fact, merged, each with the meaning of its time;
-//! - [`autostart`]: Run keys and other autostart entries with their execution evidence.
+//! - [`autostart`]: Run keys and other autostart entries with their execution evidence;
+//! - [`tasks`]: scheduled tasks, their life (registered, updated, deleted) and runs.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -30,6 +31,7 @@ pub mod prefetch_activity;
 pub mod process_activity;
 pub mod program_check;
 mod report;
+pub mod tasks;
 pub mod timeline;
 pub mod verdict;
 

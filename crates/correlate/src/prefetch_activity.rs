@@ -113,6 +113,49 @@ pub fn program_path(
     Some(expanded.unwrap_or_else(|| program.to_string()))
 }
 
+/// `%SystemRoot%\x`, `%windir%\x` or `\SystemRoot\x` with the evidence's %SystemRoot%.
+pub fn expand_system_root(path: &str, system_root: &str) -> String {
+    ["%SystemRoot%", "%windir%", "\\SystemRoot"]
+        .iter()
+        .find_map(|var| {
+            path.get(..var.len())
+                .filter(|p| p.eq_ignore_ascii_case(var))
+                .map(|_| format!("{system_root}{}", &path[var.len()..]))
+        })
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// Programs that run on behalf of many others: a run of one says nothing about which task
+/// or Run entry started it.
+const SHARED_HOSTS: [&str; 16] = [
+    "rundll32.exe",
+    "cmd.exe",
+    "powershell.exe",
+    "pwsh.exe",
+    "wscript.exe",
+    "cscript.exe",
+    "mshta.exe",
+    "regsvr32.exe",
+    "svchost.exe",
+    "sc.exe",
+    "dllhost.exe",
+    "taskhostw.exe",
+    "msiexec.exe",
+    "wmic.exe",
+    "reg.exe",
+    "conhost.exe",
+];
+
+/// Whether `path` names a shared host program ([`SHARED_HOSTS`]).
+pub fn is_shared_host(path: &str) -> bool {
+    let name = path
+        .rsplit('\\')
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    SHARED_HOSTS.contains(&name.as_str())
+}
+
 /// One evidence item per kept run time of `entries`, naming the install it follows, if any.
 pub fn run_items(entries: &[&PrefetchEntry], events: &[ScmEvent]) -> Vec<EvidenceItem> {
     let installs: Vec<&ScmEvent> = events

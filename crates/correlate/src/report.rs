@@ -18,6 +18,7 @@ use crate::lifecycle::lifecycle;
 use crate::prefetch_activity::{inside, program_path, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 use crate::program_check::{program_flags, program_item, program_rationale};
+use crate::tasks::task_reports;
 use crate::verdict::{verdict, VerdictContext};
 
 /// Version of the JSON document (`docs/schema.json`); bump on incompatible change.
@@ -62,6 +63,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
     };
 
     let autostarts = autostart_reports(&evidence);
+    let tasks = task_reports(&evidence);
     let control_set_diffs = control_set_diffs(&evidence.services);
     // Configurations and events move into their service's group: no copies of large logs.
     // Events arrive grouped by service key; configurations join their group.
@@ -92,6 +94,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         boot_markers: evidence.markers,
         services,
         autostarts,
+        tasks,
         warnings: evidence.warnings,
     }
 }

@@ -105,6 +105,12 @@ fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
     if head.starts_with(b"ElfFile\0") {
         return Ok(Some(ArtifactKind::EventLog));
     }
+    // Task definitions: XML in UTF-16LE with a byte-order mark (what Task Scheduler writes).
+    if head.starts_with(&[0xff, 0xfe, b'<', 0])
+        || (head.starts_with(b"<?xml") && head.windows(5).any(|w| w == b"<Task"))
+    {
+        return Ok(Some(ArtifactKind::Task));
+    }
     // Prefetch: Windows 10+ compress it (`MAM\x04`); older ones start with the version, `SCCA`.
     if head.starts_with(b"MAM\x04") || head.get(4..8) == Some(b"SCCA") {
         return Ok(Some(ArtifactKind::Prefetch));

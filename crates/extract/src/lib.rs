@@ -19,6 +19,7 @@ mod service_events;
 mod services;
 mod shared_text;
 mod software;
+mod tasks;
 
 pub use amcache::read_amcache;
 pub use discover::{discover, Discovered};
@@ -28,3 +29,4 @@ pub use scan::extract;
 pub use service_events::{resolve_display_names, scm_event_ids};
 pub use services::{read_system_hive, SystemHive};
 pub use software::read_windows_paths;
+pub use tasks::parse_task;

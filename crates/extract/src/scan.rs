@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use konseki_evtx::{read_events, EventIdFilter};
 use konseki_model::{
     ArtifactKind, BootMarker, Evidence as Extracted, FileEntry, LogCoverage, Missing, NtfsTimes,
-    ProcessEvent, Provenance, ScmEvent, Warning,
+    ProcessEvent, Provenance, ScmEvent, TaskEvent, Warning,
 };
 
 use crate::amcache::read_amcache;
@@ -22,6 +22,7 @@ use crate::service_events::{self, classify, resolve_display_names, scm_event_ids
 use crate::services::read_system_hive;
 use crate::shared_text::SharedText;
 use crate::software::read_windows_paths;
+use crate::tasks::read_task_file;
 
 /// Reads all evidence under `roots`.
 pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
@@ -121,6 +122,27 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         }
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
+    let task_files: Vec<_> = discovered
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Task)
+        .collect();
+    for (artifact, result) in task_files
+        .par_iter()
+        .map(|a| (a, read_task_file(&a.path)))
+        .collect::<Vec<_>>()
+    {
+        match result {
+            Ok(Some(task)) => out.tasks.push(task),
+            Ok(None) => {} // XML, but not a task definition
+            Err(message) => out.warnings.push(Warning {
+                file: artifact.path.clone(),
+                offset: None,
+                message: format!("task file skipped: {message}"),
+            }),
+        }
+        progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
+    }
     let prefetch: Vec<_> = discovered
         .artifacts
         .iter()
@@ -160,6 +182,7 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
                 batches.push(log.events);
                 out.markers.extend(log.markers);
                 out.processes.extend(log.processes);
+                out.task_events.extend(log.task_events);
                 out.warnings.extend(log.warnings);
             }
             Err(warning) => out.warnings.push(warning),
@@ -181,6 +204,8 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     out.markers
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.processes
+        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    out.task_events
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.inventory.found = discovered.artifacts;
     out.inventory.missing = missing(&out);
@@ -284,6 +309,7 @@ struct LogResult {
     events: Vec<ScmEvent>,
     markers: Vec<BootMarker>,
     processes: Vec<ProcessEvent>,
+    task_events: Vec<TaskEvent>,
     warnings: Vec<Warning>,
 }
 
@@ -291,6 +317,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
     let mut events = Vec::new();
     let mut markers = Vec::new();
     let mut processes = Vec::new();
+    let mut task_events = Vec::new();
     let file: Arc<Path> = Arc::from(path);
     let mut text = SharedText::default();
     let summary = read_events(path, filter, |event| {
@@ -298,6 +325,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
             Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
             Some(service_events::Extracted::Marker(m)) => markers.push(m),
             Some(service_events::Extracted::Process(p)) => processes.push(p),
+            Some(service_events::Extracted::Task(t)) => task_events.push(t),
             None => {}
         }
     })
@@ -330,6 +358,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
         events,
         markers,
         processes,
+        task_events,
         warnings,
     })
 }

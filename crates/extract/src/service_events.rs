@@ -13,7 +13,7 @@ use crate::shared_text::SharedText;
 use konseki_evtx::Event;
 use konseki_model::{
     BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, ScmEvent,
-    ScmEventKind, ServiceConfig,
+    ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
 };
 
 const SCM_PROVIDER: &str = "Service Control Manager";
@@ -26,6 +26,9 @@ pub fn scm_event_ids() -> impl Iterator<Item = u16> {
         6005, 6006, 6008, 6009, 12, 13, 1074, // boot and shutdown
         104, 1102, // log cleared
         4688, 4689, 1, 5, // process created / exited (Security, Sysmon)
+        4698, 4699, 4700, 4701,
+        4702, // Security: task registered, deleted, enabled, disabled, updated
+        106, 140, 141, 142, 200, 201, 129, // TaskScheduler/Operational: task life and runs
     ]
     .into_iter()
 }
@@ -38,6 +41,8 @@ pub enum Extracted {
     Marker(BootMarker),
     /// A process start or end.
     Process(ProcessEvent),
+    /// A scheduled task's registration, change, deletion or run.
+    Task(TaskEvent),
 }
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
@@ -71,6 +76,10 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         (4688 | 4689, "Microsoft-Windows-Security-Auditing")
         | (1 | 5, "Microsoft-Windows-Sysmon") => {
             return process_event(&event, source).map(Extracted::Process)
+        }
+        (4698..=4702, "Microsoft-Windows-Security-Auditing")
+        | (106 | 140 | 141 | 142 | 200 | 201 | 129, "Microsoft-Windows-TaskScheduler") => {
+            return task_event(&event, source).map(Extracted::Task)
         }
         (4697, "Microsoft-Windows-Security-Auditing") => {}
         (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {}
@@ -203,6 +212,53 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             .map(|(name, value)| (name, text.share(&value)))
             .collect(),
     }))
+}
+
+/// Security 4698-4702 and TaskScheduler 106/140/141/142/200/201/129 (field names as logged:
+/// `TaskName`, `TaskContent` / `TaskContentNew`, `ActionName`, `ResultCode`, `Path`, `ProcessID`).
+fn task_event(event: &Event, source: Provenance) -> Option<TaskEvent> {
+    let field = |name: &str| {
+        event
+            .data(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let task = field("TaskName")?;
+    let kind = match event.event_id {
+        4698 | 106 => TaskEventKind::Registered,
+        4702 | 140 => TaskEventKind::Updated,
+        4699 | 141 => TaskEventKind::Deleted,
+        4700 => TaskEventKind::Enabled,
+        4701 | 142 => TaskEventKind::Disabled,
+        200 => TaskEventKind::ActionStarted,
+        201 => TaskEventKind::ActionCompleted,
+        129 => TaskEventKind::ProcessCreated,
+        _ => return None,
+    };
+    let content = field("TaskContent")
+        .or_else(|| field("TaskContentNew"))
+        .and_then(|xml| crate::tasks::parse_task(&xml, &task, source.clone()));
+    let detail = [
+        ("action", "ActionName"),
+        ("path", "Path"),
+        ("process id", "ProcessID"),
+        ("result", "ResultCode"),
+        ("user", "UserContext"),
+        ("user", "UserName"),
+        ("by", "SubjectUserName"),
+    ]
+    .iter()
+    .filter_map(|(label, name)| field(name).map(|v| format!("{label} {v}")))
+    .collect::<Vec<_>>()
+    .join(", ");
+    Some(TaskEvent {
+        time: event.time,
+        kind,
+        task,
+        content,
+        detail,
+        source,
+    })
 }
 
 /// Security 4688/4689 (ids in hex, `NewProcessName`, `ParentProcessName`) and Sysmon 1/5 (ids in

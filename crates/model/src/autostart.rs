@@ -54,3 +54,126 @@ pub struct AutostartReport {
     /// Reasons to look closer.
     pub attention: Vec<Attention>,
 }
+
+/// What a scheduled task runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskAction {
+    /// A program (`<Exec>`).
+    Exec {
+        /// `<Command>`.
+        command: String,
+        /// `<Arguments>`.
+        #[serde(skip_serializing_if = "String::is_empty")]
+        arguments: String,
+        /// `<WorkingDirectory>`.
+        #[serde(skip_serializing_if = "String::is_empty")]
+        working_directory: String,
+    },
+    /// A COM object (`<ComHandler>`).
+    ComHandler {
+        /// `<ClassId>`.
+        class_id: String,
+        /// `<Data>`.
+        #[serde(skip_serializing_if = "String::is_empty")]
+        data: String,
+    },
+}
+
+/// A scheduled task definition (a file under `Windows\System32\Tasks`, or the XML a 4698/4702
+/// event carries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ScheduledTask {
+    /// Task path (`\GameOver`, `\Microsoft\Windows\…`): `<URI>`, else the file's place.
+    pub name: String,
+    /// `<Author>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `<Date>` as written: **local time** of the machine (no zone is stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_local: Option<String>,
+    /// `<Description>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What it runs.
+    pub actions: Vec<TaskAction>,
+    /// When it runs, one line each (start boundaries are local time, as written).
+    pub triggers: Vec<String>,
+    /// Account (`<UserId>` or `<GroupId>`), logon type and run level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// `<Settings><Hidden>`.
+    pub hidden: bool,
+    /// `<Settings><Enabled>` (true when absent).
+    pub enabled: bool,
+    /// The file or event it was read from.
+    pub source: Provenance,
+}
+
+/// What a task event says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskEventKind {
+    /// 4698, TaskScheduler 106.
+    Registered,
+    /// 4702, TaskScheduler 140.
+    Updated,
+    /// 4699, TaskScheduler 141.
+    Deleted,
+    /// 4700.
+    Enabled,
+    /// 4701.
+    Disabled,
+    /// TaskScheduler 200: an action started.
+    ActionStarted,
+    /// TaskScheduler 201: an action completed.
+    ActionCompleted,
+    /// TaskScheduler 129: the task's process was created.
+    ProcessCreated,
+}
+
+/// A Security or TaskScheduler event about a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TaskEvent {
+    /// When it was logged.
+    pub time: Timestamp,
+    /// What it says.
+    pub kind: TaskEventKind,
+    /// The task path as logged.
+    pub task: String,
+    /// The definition the event carries (4698/4702 `TaskContent`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<ScheduledTask>,
+    /// Other detail (action name, user, process id, result code).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// The record.
+    pub source: Provenance,
+}
+
+/// A scheduled task with its life in the evidence and its execution verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TaskReport {
+    /// Task path.
+    pub name: String,
+    /// The definition on disk, when the file is in the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<ScheduledTask>,
+    /// What it runs (the file's, else the last definition an event carried).
+    pub actions: Vec<TaskAction>,
+    /// `present`, `persisted then removed`, `removed`, or `present (no registration event)`.
+    pub status: String,
+    /// Evidence of execution of its program.
+    pub execution: Execution,
+    /// One line.
+    pub summary: String,
+    /// Events, creation evidence and execution evidence, in time order.
+    pub evidence: Vec<EvidenceItem>,
+    /// Reasons to look closer.
+    pub attention: Vec<Attention>,
+}

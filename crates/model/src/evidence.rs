@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::autostart::AutostartEntry;
+use crate::autostart::{AutostartEntry, ScheduledTask, TaskEvent};
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
 use crate::program::{AmcacheEntry, PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
@@ -33,6 +33,10 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// Scheduled task definitions found on disk.
+    pub tasks: Vec<ScheduledTask>,
+    /// Task events (Security 4698-4702, TaskScheduler 106/140/141/200/201/129), by time.
+    pub task_events: Vec<TaskEvent>,
     /// Autostart entries other than services (Run keys, Winlogon, IFEO…).
     pub autostarts: Vec<AutostartEntry>,
     /// Amcache.hve file entries: program files Windows inventoried.
@@ -115,6 +119,8 @@ pub enum ArtifactKind {
     Mft,
     /// A Prefetch file (`SCCA`, or `MAM` compressed).
     Prefetch,
+    /// A scheduled task definition (XML, UTF-16 with a byte-order mark).
+    Task,
 }
 
 /// An artifact discovered under the scanned path.

@@ -22,7 +22,10 @@ mod service;
 mod time;
 mod timeline;
 
-pub use autostart::{AutostartEntry, AutostartReport};
+pub use autostart::{
+    AutostartEntry, AutostartReport, ScheduledTask, TaskAction, TaskEvent, TaskEventKind,
+    TaskReport,
+};
 pub use events::{
     BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,
     ScmEventKind,

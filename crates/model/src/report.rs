@@ -217,6 +217,8 @@ pub struct ScanReport {
     pub services: Vec<ServiceReport>,
     /// Other autostart entries (Run keys, Winlogon, IFEO…), each with its execution verdict.
     pub autostarts: Vec<crate::autostart::AutostartReport>,
+    /// Scheduled tasks (files and events), each with its life and execution verdict.
+    pub tasks: Vec<crate::autostart::TaskReport>,
     /// Everything that could not be read, and what it means.
     pub warnings: Vec<Warning>,
 }

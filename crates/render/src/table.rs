@@ -20,6 +20,7 @@ pub(crate) fn render(
             ArtifactKind::EventLog => "event log",
             ArtifactKind::Mft => "$MFT",
             ArtifactKind::Prefetch => "prefetch",
+            ArtifactKind::Task => "task",
         };
         writeln!(out, "  {kind:<9} {}", a.path.display())?;
     }
@@ -136,6 +137,45 @@ pub(crate) fn render(
             &rows,
         )?;
     }
+    let tasks: Vec<&konseki_model::TaskReport> = report
+        .tasks
+        .iter()
+        .filter(|t| {
+            selection == Selection::All
+                || !t.name.to_ascii_lowercase().starts_with("\\microsoft\\")
+                || t.status != "present (no registration in the logs)"
+        })
+        .collect();
+    if !tasks.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Scheduled tasks ({} shown of {}; outside \\Microsoft\\ or with task events, --all for every task)",
+            tasks.len(),
+            report.tasks.len()
+        )?;
+        let rows: Vec<[String; 5]> = tasks
+            .iter()
+            .map(|t| {
+                [
+                    clean(&t.name, 40),
+                    clean(&t.status, 30),
+                    clean(&task_actions(&t.actions), 60),
+                    clean(&t.summary, 90),
+                    t.attention
+                        .iter()
+                        .map(|f| f.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ]
+            })
+            .collect();
+        write_columns(
+            out,
+            ["TASK", "STATUS", "RUNS", "VERDICT", "ATTENTION"],
+            &rows,
+        )?;
+    }
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;
         writeln!(out, "Control set differences")?;
@@ -169,6 +209,20 @@ pub(crate) fn render(
         }
     }
     Ok(())
+}
+
+/// A task's actions in one line.
+fn task_actions(actions: &[konseki_model::TaskAction]) -> String {
+    actions
+        .iter()
+        .map(|a| match a {
+            konseki_model::TaskAction::Exec {
+                command, arguments, ..
+            } => format!("{command} {arguments}").trim().to_string(),
+            konseki_model::TaskAction::ComHandler { class_id, .. } => format!("COM {class_id}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Left-aligned columns as wide as their widest cell.

@@ -1,0 +1,303 @@
+//! Scheduled tasks: the definitions found on disk and the task events, grouped by task path,
+//! into each task's life (registered, updated, deleted) and what the evidence says about its
+//! program running: TaskScheduler action and process events, Prefetch, process starts. The
+//! process that created the task (`schtasks /create … /tn NAME`) is attached when logged.
+
+use std::collections::BTreeMap;
+
+use konseki_model::{
+    Attention, Evidence, EvidenceItem, Execution, ProcessEvent, ProcessEventKind, ScheduledTask,
+    TaskAction, TaskEvent, TaskEventKind, TaskReport, Timestamp,
+};
+
+use crate::attention::{interpreter, user_writable_place};
+use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, PrefetchIndex};
+use crate::process_activity::{process_text, ProcessTimeline};
+
+/// Every task with its life and verdict, by task path.
+pub fn task_reports(evidence: &Evidence) -> Vec<TaskReport> {
+    let mut groups: BTreeMap<String, (Option<&ScheduledTask>, Vec<&TaskEvent>)> = BTreeMap::new();
+    for t in &evidence.tasks {
+        groups.entry(key(&t.name)).or_default().0.get_or_insert(t);
+    }
+    for e in &evidence.task_events {
+        groups.entry(key(&e.task)).or_default().1.push(e);
+    }
+    let prefetch = PrefetchIndex::new(&evidence.prefetch);
+    let processes = ProcessTimeline::new(&evidence.processes);
+    let system_root = evidence
+        .standard_roots
+        .first()
+        .map_or("C:\\Windows".to_string(), |r| {
+            r.trim_end_matches('\\').to_string()
+        });
+    groups
+        .into_values()
+        .map(|(file, events)| report(file, &events, evidence, &prefetch, &processes, &system_root))
+        .collect()
+}
+
+/// `\GameOver` and `GameOver` are the same task; names compare without case.
+fn key(name: &str) -> String {
+    format!("\\{}", name.trim_start_matches('\\')).to_lowercase()
+}
+
+fn report(
+    file: Option<&ScheduledTask>,
+    events: &[&TaskEvent],
+    evidence: &Evidence,
+    prefetch: &PrefetchIndex<'_>,
+    processes: &ProcessTimeline<'_>,
+    system_root: &str,
+) -> TaskReport {
+    let name = file
+        .map(|f| f.name.clone())
+        .or_else(|| events.first().map(|e| e.task.clone()))
+        .unwrap_or_default();
+    let actions: Vec<TaskAction> = file
+        .map(|f| f.actions.clone())
+        .filter(|a| !a.is_empty())
+        .or_else(|| {
+            events
+                .iter()
+                .rev()
+                .find_map(|e| e.content.as_ref().map(|c| c.actions.clone()))
+        })
+        .unwrap_or_default();
+    let first = |kind: TaskEventKind| events.iter().find(|e| e.kind == kind).map(|e| e.time);
+    let last = |kind: TaskEventKind| events.iter().rev().find(|e| e.kind == kind).map(|e| e.time);
+    let (registered, deleted) = (
+        first(TaskEventKind::Registered),
+        last(TaskEventKind::Deleted),
+    );
+    let status = match (file.is_some(), registered, deleted) {
+        (false, Some(r), Some(d)) if d >= r => "persisted then removed",
+        (false, None, Some(_)) => "removed",
+        (true, Some(_), _) => "present",
+        (true, None, _) => "present (no registration in the logs)",
+        _ => "registered (its file is not in the evidence)",
+    }
+    .to_string();
+
+    let mut evidence_items: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
+    evidence_items.extend(creation_items(&name, &evidence.processes));
+    let ran_events = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                TaskEventKind::ActionStarted | TaskEventKind::ProcessCreated
+            )
+        })
+        .count();
+    let mut program_runs = 0;
+    let mut hosts = Vec::new();
+    for action in &actions {
+        if let TaskAction::Exec { command, .. } = action {
+            let command = expand_system_root(command.trim_matches('"'), system_root);
+            if is_shared_host(&command) {
+                hosts.push(command);
+                continue;
+            }
+            let runs = run_items(&prefetch.of_program(&command), &[]);
+            let starts = processes.starts_of(&command);
+            program_runs += runs.len() + starts.len();
+            evidence_items.extend(runs);
+            evidence_items.extend(starts);
+        }
+    }
+    evidence_items.sort_by_key(|i| i.time);
+    let executed = ran_events > 0 || program_runs > 0;
+    let times = [
+        ("registered", registered),
+        ("updated", last(TaskEventKind::Updated)),
+        ("deleted", deleted),
+    ]
+    .iter()
+    .filter_map(|(what, t)| t.map(|t| format!("{what} {t}")))
+    .collect::<Vec<_>>();
+    let mut summary = status.clone();
+    if !times.is_empty() {
+        summary.push_str(&format!(" ({})", times.join(", ")));
+    }
+    summary.push_str(&if executed {
+        format!(
+            "; executed: {ran_events} task run event(s), {program_runs} Prefetch run time(s) or process start(s) of its program"
+        )
+    } else if !hosts.is_empty() {
+        format!(
+            "; no task run event, and its program ({}) runs for many others: its runs do not show this task ran",
+            hosts.join(", ")
+        )
+    } else {
+        "; no evidence of execution of its program in the artifacts present".to_string()
+    });
+    TaskReport {
+        attention: attention(
+            file,
+            &actions,
+            events
+                .iter()
+                .rev()
+                .find(|e| e.content.is_some())
+                .map(|e| event_item(e)),
+        ),
+        name,
+        file: file.cloned(),
+        actions,
+        status,
+        execution: if executed {
+            Execution::Executed
+        } else {
+            Execution::NoEvidence
+        },
+        summary,
+        evidence: evidence_items,
+    }
+}
+
+fn event_item(e: &TaskEvent) -> EvidenceItem {
+    let what = match e.kind {
+        TaskEventKind::Registered => "task registered",
+        TaskEventKind::Updated => "task updated",
+        TaskEventKind::Deleted => "task deleted",
+        TaskEventKind::Enabled => "task enabled",
+        TaskEventKind::Disabled => "task disabled",
+        TaskEventKind::ActionStarted => "task action started",
+        TaskEventKind::ActionCompleted => "task action completed",
+        TaskEventKind::ProcessCreated => "task process created",
+    };
+    let actions = e
+        .content
+        .as_ref()
+        .map(|c| format!(", runs {}", describe_actions(&c.actions)))
+        .unwrap_or_default();
+    let detail = if e.detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", e.detail)
+    };
+    EvidenceItem {
+        source: e.source.clone(),
+        time: Some(e.time),
+        summary: format!("{what}: {}{actions}{detail}", e.task).into(),
+    }
+}
+
+/// `C:\TMP\mim.exe sekurlsa::LogonPasswords > C:\TMP\o.txt; {CLSID}`.
+pub(crate) fn describe_actions(actions: &[TaskAction]) -> String {
+    actions
+        .iter()
+        .map(|a| match a {
+            TaskAction::Exec {
+                command, arguments, ..
+            } => format!("{command} {arguments}").trim().to_string(),
+            TaskAction::ComHandler { class_id, .. } => format!("COM handler {class_id}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Processes that created the task: `schtasks /create … /tn NAME` (Security 4688, Sysmon 1).
+fn creation_items(name: &str, processes: &[ProcessEvent]) -> Vec<EvidenceItem> {
+    let short = name.trim_start_matches('\\').to_lowercase();
+    if short.is_empty() {
+        return Vec::new();
+    }
+    processes
+        .iter()
+        .filter(|p| p.kind == ProcessEventKind::Created)
+        .filter(|p| {
+            let Some(line) = p.command_line.as_deref() else {
+                return false;
+            };
+            let line = line.to_lowercase();
+            line.contains("schtasks") && line.contains("/create") && names_task(&line, &short)
+        })
+        .map(|p| EvidenceItem {
+            source: p.source.clone(),
+            time: Some(p.time),
+            summary: format!("task created by process {}", process_text(p)).into(),
+        })
+        .collect()
+}
+
+/// The command line's `/tn` argument is the task (quoted or not, with or without `\`).
+fn names_task(line: &str, short: &str) -> bool {
+    let Some(at) = line.find("/tn ") else {
+        return false;
+    };
+    let rest = line[at + 4..].trim_start();
+    let value = match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next().unwrap_or(""),
+        None => rest.split_whitespace().next().unwrap_or(""),
+    };
+    value.trim_start_matches('\\') == short
+}
+
+/// Flags on the task's definition; `defined_by` cites the event carrying it when no file does.
+fn attention(
+    file: Option<&ScheduledTask>,
+    actions: &[TaskAction],
+    defined_by: Option<EvidenceItem>,
+) -> Vec<Attention> {
+    let mut flags = Vec::new();
+    if let Some(f) = file.filter(|f| f.hidden) {
+        flags.push(Attention {
+            id: "hidden_task".into(),
+            reason: "the task is marked hidden (<Settings><Hidden>true): the Task Scheduler console does not show it".into(),
+            evidence: vec![file_item(f)],
+        });
+    }
+    for action in actions {
+        let TaskAction::Exec {
+            command, arguments, ..
+        } = action
+        else {
+            continue;
+        };
+        let item = || file.map(file_item).or_else(|| defined_by.clone());
+        if let Some(place) = user_writable_place(&command.to_ascii_lowercase()) {
+            flags.push(Attention {
+                id: "user_writable_program".into(),
+                reason: format!(
+                    "the task runs `{command}`, in a user-writable place (`{}`)",
+                    place.trim_matches('\\')
+                ),
+                evidence: item().into_iter().collect(),
+            });
+        }
+        if let Some(shell) = interpreter(&format!("{command} {arguments}")) {
+            flags.push(Attention {
+                id: "interpreter_command".into(),
+                reason: format!("the task runs a command interpreter (`{shell}`)"),
+                evidence: item().into_iter().collect(),
+            });
+        }
+    }
+    flags
+}
+
+fn file_item(f: &ScheduledTask) -> EvidenceItem {
+    EvidenceItem {
+        source: f.source.clone(),
+        time: None,
+        summary: format!(
+            "task file {}: runs {}; triggers: {}; registered (local time, as written) {}",
+            f.name,
+            describe_actions(&f.actions),
+            if f.triggers.is_empty() {
+                "none".to_string()
+            } else {
+                f.triggers.join("; ")
+            },
+            f.date_local.as_deref().unwrap_or("?")
+        )
+        .into(),
+    }
+}
+
+/// The earliest time among items, for sorting reports in tables.
+pub fn first_time(report: &TaskReport) -> Option<Timestamp> {
+    report.evidence.iter().filter_map(|i| i.time).min()
+}
