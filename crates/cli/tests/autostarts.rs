@@ -372,3 +372,52 @@ fn t1053_tasks_persisted_then_removed() {
         .iter()
         .any(|i| i.summary.starts_with("task deleted")));
 }
+
+/// Sysmon 13 changes to autostart locations, with no hive in the evidence: each is an entry
+/// of its location, naming the process that made it.
+#[test]
+fn sysmon_registry_changes_are_autostart_entries() {
+    let (Some(hidden), Some(startup), Some(shell)) = (
+        corpus("evtx/evasion_persis_hidden_run_keyvalue_sysmon_13.evtx"),
+        corpus("evtx/persistence_startup_UserShellStartup_Folder_Changed_sysmon_13.evtx"),
+        corpus("evtx/sysmon_13_1_persistence_via_winlogon_shell.evtx"),
+    ) else {
+        return;
+    };
+    let report = scan(&[hidden]);
+    let run = entries(&report, "run");
+    assert_eq!(run.len(), 1);
+    let e = &run[0].entry;
+    assert_eq!(e.command, "\"c:\\windows\\tasks\\taskhost.exe\"");
+    assert_eq!(e.name, "", "a NUL-prefixed name, as Sysmon logs it");
+    assert_eq!(
+        e.changed_by.as_deref(),
+        Some("SetValue by C:\\Users\\Public\\tools\\evasion\\a.exe (pid 3728)")
+    );
+    let flags: Vec<&str> = run[0].attention.iter().map(|f| f.id.as_str()).collect();
+    assert!(
+        flags.contains(&"hidden_value_name") && flags.contains(&"changed_by_user_writable_process"),
+        "{flags:?}"
+    );
+
+    let report = scan(&[startup]);
+    let moved = entries(&report, "startup_folder_location");
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        moved[0].entry.command,
+        "c:\\programdata\\StartupNewHomeAddress"
+    );
+    assert_eq!(
+        moved[0].entry.user.as_deref(),
+        Some("S-1-5-21-3583694148-1414552638-2922671848-1000")
+    );
+
+    let report = scan(&[shell]);
+    let shells = entries(&report, "user_winlogon_shell");
+    assert_eq!(shells.len(), 1);
+    assert!(shells[0].entry.command.starts_with(
+        "\"C:\\Users\\IEUser\\AppData\\Roaming\\9QxTsAU9w8gyPj4w\\BRE6BgE2JubB.exe\""
+    ));
+    // The same log holds the new shell's own process starts (Sysmon 1).
+    assert_eq!(shells[0].execution, Execution::Executed);
+}

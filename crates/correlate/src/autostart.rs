@@ -17,11 +17,54 @@ pub fn autostart_reports(evidence: &Evidence) -> Vec<AutostartReport> {
     let amcache = AmcacheIndex::new(&evidence.amcache);
     let processes = ProcessTimeline::new(&evidence.processes);
     let present = artifacts_present(evidence);
-    evidence
+    // Entries read from hives first; a logged change to the same entry joins it as evidence,
+    // one with no entry in the hives stands alone (the hive is absent, or the value was
+    // removed since).
+    let (read, changed): (Vec<&AutostartEntry>, Vec<&AutostartEntry>) = evidence
         .autostarts
         .iter()
+        .partition(|e| e.changed_by.is_none());
+    let mut reports: Vec<AutostartReport> = read
+        .into_iter()
         .map(|entry| report(entry, &prefetch, &amcache, &processes, &present))
-        .collect()
+        .collect();
+    for change in changed {
+        let item = change_item(change);
+        let same = reports.iter_mut().find(|r| {
+            r.entry.location == change.location
+                && r.entry.name.eq_ignore_ascii_case(&change.name)
+                && r.entry.command == change.command
+        });
+        match same {
+            Some(r) => {
+                r.evidence.push(item);
+                r.evidence.sort_by_key(|i| i.time);
+            }
+            None => {
+                let mut r = report(change, &prefetch, &amcache, &processes, &present);
+                r.evidence.push(item);
+                r.evidence.sort_by_key(|i| i.time);
+                reports.push(r);
+            }
+        }
+    }
+    reports
+}
+
+/// The logged change as an evidence item.
+fn change_item(change: &AutostartEntry) -> EvidenceItem {
+    EvidenceItem {
+        source: change.source.clone(),
+        time: change.changed_at,
+        summary: format!(
+            "{}: `{}` = `{}` ({})",
+            change.location,
+            change.name,
+            change.command,
+            change.changed_by.as_deref().unwrap_or("changed")
+        )
+        .into(),
+    }
 }
 
 fn report(
@@ -129,6 +172,26 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
                 id: "user_writable_program".into(),
                 reason: format!(
                     "the program `{program}` lies in a user-writable place (`{}`)",
+                    place.trim_matches('\\')
+                ),
+                evidence: vec![item()],
+            });
+        }
+    }
+    if entry.changed_by.is_some() && entry.name.is_empty() {
+        flags.push(Attention {
+            id: "hidden_value_name".into(),
+            reason: "the value name is empty as logged: a name starting with a NUL character hides the value from regedit and most tools (a known evasion), unless this is the key's default value".into(),
+            evidence: vec![item()],
+        });
+    }
+    if let Some(setter) = entry.changed_by.as_deref() {
+        let program = setter.split_once(" by ").map_or(setter, |(_, p)| p);
+        if let Some(place) = user_writable_place(&program.to_ascii_lowercase()) {
+            flags.push(Attention {
+                id: "changed_by_user_writable_process".into(),
+                reason: format!(
+                    "the change was made by a program in a user-writable place (`{}`): {setter}",
                     place.trim_matches('\\')
                 ),
                 evidence: vec![item()],

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use konseki_evtx::{read_events, EventIdFilter};
 use konseki_model::{
     ArtifactKind, BootMarker, Evidence as Extracted, FileEntry, LogCoverage, Missing, NtfsTimes,
-    ProcessEvent, Provenance, ScmEvent, TaskEvent, Warning,
+    ProcessEvent, Provenance, RegistryEvent, ScmEvent, TaskEvent, Warning,
 };
 
 use crate::amcache::read_amcache;
@@ -183,11 +183,18 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
                 out.markers.extend(log.markers);
                 out.processes.extend(log.processes);
                 out.task_events.extend(log.task_events);
+                out.registry_events.extend(log.registry_events);
                 out.warnings.extend(log.warnings);
             }
             Err(warning) => out.warnings.push(warning),
         }
     }
+    out.autostarts
+        .extend(autostart::changes::entries_from_changes(
+            &out.registry_events,
+            &locations,
+            &paths,
+        ));
     resolve_display_names(&mut batches, &out.services);
     out.events = group_by_service(batches);
 
@@ -206,6 +213,8 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     out.processes
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.task_events
+        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    out.registry_events
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.inventory.found = discovered.artifacts;
     out.inventory.missing = missing(&out);
@@ -310,6 +319,7 @@ struct LogResult {
     markers: Vec<BootMarker>,
     processes: Vec<ProcessEvent>,
     task_events: Vec<TaskEvent>,
+    registry_events: Vec<RegistryEvent>,
     warnings: Vec<Warning>,
 }
 
@@ -318,6 +328,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
     let mut markers = Vec::new();
     let mut processes = Vec::new();
     let mut task_events = Vec::new();
+    let mut registry_events = Vec::new();
     let file: Arc<Path> = Arc::from(path);
     let mut text = SharedText::default();
     let summary = read_events(path, filter, |event| {
@@ -326,6 +337,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
             Some(service_events::Extracted::Marker(m)) => markers.push(m),
             Some(service_events::Extracted::Process(p)) => processes.push(p),
             Some(service_events::Extracted::Task(t)) => task_events.push(t),
+            Some(service_events::Extracted::Registry(r)) => registry_events.push(r),
             None => {}
         }
     })
@@ -359,6 +371,7 @@ fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
         markers,
         processes,
         task_events,
+        registry_events,
         warnings,
     })
 }

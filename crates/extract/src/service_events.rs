@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::shared_text::SharedText;
 use konseki_evtx::Event;
 use konseki_model::{
-    BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, ScmEvent,
-    ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
+    BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, RegistryEvent,
+    ScmEvent, ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
 };
 
 const SCM_PROVIDER: &str = "Service Control Manager";
@@ -29,6 +29,7 @@ pub fn scm_event_ids() -> impl Iterator<Item = u16> {
         4698, 4699, 4700, 4701,
         4702, // Security: task registered, deleted, enabled, disabled, updated
         106, 140, 141, 142, 200, 201, 129, // TaskScheduler/Operational: task life and runs
+        14,  // Sysmon: registry renamed (12 and 13, listed above, are Sysmon's too)
     ]
     .into_iter()
 }
@@ -43,6 +44,8 @@ pub enum Extracted {
     Process(ProcessEvent),
     /// A scheduled task's registration, change, deletion or run.
     Task(TaskEvent),
+    /// A registry change (Sysmon 12/13/14).
+    Registry(RegistryEvent),
 }
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
@@ -76,6 +79,23 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         (4688 | 4689, "Microsoft-Windows-Security-Auditing")
         | (1 | 5, "Microsoft-Windows-Sysmon") => {
             return process_event(&event, source).map(Extracted::Process)
+        }
+        (12..=14, "Microsoft-Windows-Sysmon") => {
+            let field = |name: &str| {
+                event
+                    .data(name)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            };
+            return Some(Extracted::Registry(RegistryEvent {
+                time: event.time,
+                event_type: field("EventType").unwrap_or_default(),
+                target: field("TargetObject")?,
+                details: field("Details").or_else(|| field("NewName")),
+                image: field("Image").unwrap_or_default(),
+                pid: field("ProcessId").and_then(|p| p.trim().parse().ok()),
+                source,
+            }));
         }
         (4698..=4702, "Microsoft-Windows-Security-Auditing")
         | (106 | 140 | 141 | 142 | 200 | 201 | 129, "Microsoft-Windows-TaskScheduler") => {

@@ -35,7 +35,14 @@ pub struct AutostartEntry {
     pub key_last_written: Option<Timestamp>,
     /// What that time means for this entry.
     pub times: String,
-    /// The key and value.
+    /// For an entry seen in a registry change event (Sysmon 12/13/14): the change
+    /// (`SetValue`…) and the process that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<String>,
+    /// When that change was logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<Timestamp>,
+    /// The key and value (or the event that logged the change).
     pub source: Provenance,
 }
 
@@ -176,4 +183,28 @@ pub struct TaskReport {
     pub evidence: Vec<EvidenceItem>,
     /// Reasons to look closer.
     pub attention: Vec<Attention>,
+}
+
+/// A registry change logged by Sysmon (12 key/value created or deleted, 13 value set, 14
+/// renamed): who wrote an autostart location, and when, even when the hive is not in the
+/// evidence or the value was removed later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RegistryEvent {
+    /// When it was logged.
+    pub time: Timestamp,
+    /// Sysmon's `EventType` (`SetValue`, `CreateKey`, `DeleteValue`, `RenameKey`…).
+    pub event_type: String,
+    /// `TargetObject` as logged (`HKLM\SOFTWARE\…\Run\name`, `HKU\<SID>\…`).
+    pub target: String,
+    /// `Details` (the data set), when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// The process that made the change (`Image`).
+    pub image: String,
+    /// Its process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u64>,
+    /// The record.
+    pub source: Provenance,
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::autostart::{AutostartEntry, ScheduledTask, TaskEvent};
+use crate::autostart::{AutostartEntry, RegistryEvent, ScheduledTask, TaskEvent};
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
 use crate::program::{AmcacheEntry, PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
@@ -33,6 +33,8 @@ pub struct Evidence {
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.
     pub processes: Vec<ProcessEvent>,
+    /// Registry changes logged by Sysmon (12/13/14), by time.
+    pub registry_events: Vec<RegistryEvent>,
     /// Scheduled task definitions found on disk.
     pub tasks: Vec<ScheduledTask>,
     /// Task events (Security 4698-4702, TaskScheduler 106/140/141/200/201/129), by time.

@@ -23,8 +23,8 @@ mod time;
 mod timeline;
 
 pub use autostart::{
-    AutostartEntry, AutostartReport, ScheduledTask, TaskAction, TaskEvent, TaskEventKind,
-    TaskReport,
+    AutostartEntry, AutostartReport, RegistryEvent, ScheduledTask, TaskAction, TaskEvent,
+    TaskEventKind, TaskReport,
 };
 pub use events::{
     BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,

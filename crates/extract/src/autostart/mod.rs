@@ -6,6 +6,7 @@
 //! `Software` beside `Environment` or `Control Panel` — or is an export rooted at its
 //! `Software` key (then the `Software\` of the definitions is dropped).
 
+pub mod changes;
 pub mod defs;
 
 use std::path::{Path, PathBuf};
@@ -158,6 +159,8 @@ pub fn read_autostarts(
                         enabled: None,
                         key_last_written: holder.last_written,
                         times: location.times.clone(),
+                        changed_by: None,
+                        changed_at: None,
                         source: Provenance::RegistryKey {
                             file: file.clone(),
                             key: holder.path.clone(),
@@ -230,7 +233,7 @@ fn entries(hive: &mut Hive, key: &Key, read: &Read) -> Vec<(String, Key, String,
 
 /// The program a command starts, expanded with the evidence's folders; `None` when the command
 /// names no program (a bare DLL list, `explorer.exe` without a path is kept as named).
-fn program_of(command: &str, paths: &WindowsPaths) -> Option<String> {
+pub(crate) fn program_of(command: &str, paths: &WindowsPaths) -> Option<String> {
     let exe = normalize_image_path(command, paths, false, "").executable;
     (!exe.trim().is_empty()).then_some(exe)
 }
