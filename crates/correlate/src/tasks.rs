@@ -11,6 +11,7 @@ use konseki_model::{
 };
 
 use crate::attention::{interpreter, user_writable_place};
+use crate::describe::shared;
 use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::{process_text, ProcessTimeline};
 
@@ -25,6 +26,16 @@ pub fn task_reports(evidence: &Evidence) -> Vec<TaskReport> {
     }
     let prefetch = PrefetchIndex::new(&evidence.prefetch);
     let processes = ProcessTimeline::new(&evidence.processes);
+    // Task-creating processes, found once: a case holds a few among hundreds of thousands.
+    let creators: Vec<(&ProcessEvent, String)> = evidence
+        .processes
+        .iter()
+        .filter(|p| p.kind == ProcessEventKind::Created)
+        .filter_map(|p| {
+            let line = p.command_line.as_deref()?.to_lowercase();
+            (line.contains("schtasks") && line.contains("/create")).then_some((p, line))
+        })
+        .collect();
     let system_root = evidence
         .standard_roots
         .first()
@@ -33,7 +44,16 @@ pub fn task_reports(evidence: &Evidence) -> Vec<TaskReport> {
         });
     groups
         .into_values()
-        .map(|(file, events)| report(file, &events, evidence, &prefetch, &processes, &system_root))
+        .map(|(file, events)| {
+            report(
+                file,
+                &events,
+                &creators,
+                &prefetch,
+                &processes,
+                &system_root,
+            )
+        })
         .collect()
 }
 
@@ -45,14 +65,14 @@ fn key(name: &str) -> String {
 fn report(
     file: Option<&ScheduledTask>,
     events: &[&TaskEvent],
-    evidence: &Evidence,
+    creators: &[(&ProcessEvent, String)],
     prefetch: &PrefetchIndex<'_>,
     processes: &ProcessTimeline<'_>,
     system_root: &str,
 ) -> TaskReport {
     let name = file
         .map(|f| f.name.clone())
-        .or_else(|| events.first().map(|e| e.task.clone()))
+        .or_else(|| events.first().map(|e| e.task.to_string()))
         .unwrap_or_default();
     let actions: Vec<TaskAction> = file
         .map(|f| f.actions.clone())
@@ -80,7 +100,7 @@ fn report(
     .to_string();
 
     let mut evidence_items: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
-    evidence_items.extend(creation_items(&name, &evidence.processes));
+    evidence_items.extend(creation_items(&name, creators));
     let ran_events = events
         .iter()
         .filter(|e| {
@@ -180,7 +200,7 @@ fn event_item(e: &TaskEvent) -> EvidenceItem {
     EvidenceItem {
         source: e.source.clone(),
         time: Some(e.time),
-        summary: format!("{what}: {}{actions}{detail}", e.task).into(),
+        summary: shared(format!("{what}: {}{actions}{detail}", e.task)),
     }
 }
 
@@ -198,23 +218,17 @@ pub(crate) fn describe_actions(actions: &[TaskAction]) -> String {
         .join("; ")
 }
 
-/// Processes that created the task: `schtasks /create … /tn NAME` (Security 4688, Sysmon 1).
-fn creation_items(name: &str, processes: &[ProcessEvent]) -> Vec<EvidenceItem> {
+/// Processes that created the task: `schtasks /create … /tn NAME` (Security 4688, Sysmon 1);
+/// `creators` are the task-creating processes with their lower-cased command lines.
+fn creation_items(name: &str, creators: &[(&ProcessEvent, String)]) -> Vec<EvidenceItem> {
     let short = name.trim_start_matches('\\').to_lowercase();
     if short.is_empty() {
         return Vec::new();
     }
-    processes
+    creators
         .iter()
-        .filter(|p| p.kind == ProcessEventKind::Created)
-        .filter(|p| {
-            let Some(line) = p.command_line.as_deref() else {
-                return false;
-            };
-            let line = line.to_lowercase();
-            line.contains("schtasks") && line.contains("/create") && names_task(&line, &short)
-        })
-        .map(|p| EvidenceItem {
+        .filter(|(_, line)| names_task(line, &short))
+        .map(|(p, _)| EvidenceItem {
             source: p.source.clone(),
             time: Some(p.time),
             summary: format!("task created by process {}", process_text(p)).into(),

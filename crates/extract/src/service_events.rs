@@ -99,7 +99,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         }
         (4698..=4702, "Microsoft-Windows-Security-Auditing")
         | (106 | 140 | 141 | 142 | 200 | 201 | 129, "Microsoft-Windows-TaskScheduler") => {
-            return task_event(&event, source).map(Extracted::Task)
+            return task_event(&event, source, text).map(Extracted::Task)
         }
         (4697, "Microsoft-Windows-Security-Auditing") => {}
         (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {}
@@ -236,7 +236,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
 
 /// Security 4698-4702 and TaskScheduler 106/140/141/142/200/201/129 (field names as logged:
 /// `TaskName`, `TaskContent` / `TaskContentNew`, `ActionName`, `ResultCode`, `Path`, `ProcessID`).
-fn task_event(event: &Event, source: Provenance) -> Option<TaskEvent> {
+fn task_event(event: &Event, source: Provenance, shared: &mut SharedText) -> Option<TaskEvent> {
     let field = |name: &str| {
         event
             .data(name)
@@ -257,7 +257,8 @@ fn task_event(event: &Event, source: Provenance) -> Option<TaskEvent> {
     };
     let content = field("TaskContent")
         .or_else(|| field("TaskContentNew"))
-        .and_then(|xml| crate::tasks::parse_task(&xml, &task, source.clone()));
+        .and_then(|xml| crate::tasks::parse_task(&xml, &task, source.clone()))
+        .map(Box::new);
     let detail = [
         ("action", "ActionName"),
         ("path", "Path"),
@@ -274,9 +275,9 @@ fn task_event(event: &Event, source: Provenance) -> Option<TaskEvent> {
     Some(TaskEvent {
         time: event.time,
         kind,
-        task,
+        task: shared.share(&task),
         content,
-        detail,
+        detail: shared.share(&detail),
         source,
     })
 }

@@ -150,14 +150,15 @@ pub struct TaskEvent {
     pub time: Timestamp,
     /// What it says.
     pub kind: TaskEventKind,
-    /// The task path as logged.
-    pub task: String,
-    /// The definition the event carries (4698/4702 `TaskContent`), when it does.
+    /// The task path as logged (shared: a log repeats the same few task names).
+    pub task: std::sync::Arc<str>,
+    /// The definition the event carries (4698/4702 `TaskContent`), when it does (boxed: most
+    /// task events carry none, and a case holds hundreds of thousands).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<ScheduledTask>,
-    /// Other detail (action name, user, process id, result code).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub detail: String,
+    pub content: Option<Box<ScheduledTask>>,
+    /// Other detail (action name, user, process id, result code), shared likewise.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub detail: std::sync::Arc<str>,
     /// The record.
     pub source: Provenance,
 }
