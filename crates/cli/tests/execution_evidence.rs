@@ -217,3 +217,52 @@ fn psexec_runs_from_its_own_process_events() {
         .iter()
         .all(|a| !a.summary.contains("PSEXESVC.EXE (pid 6220)")));
 }
+
+/// Shared hosts (svchost.exe, cmd.exe for `%COMSPEC% /c …` services) run for many services:
+/// their processes are never a service's own runs, nor its children.
+#[test]
+fn shared_host_processes_are_not_attributed_to_services() {
+    let Some(logs) = corpus("evtx") else { return };
+    let report = scan(&[logs]);
+    for s in &report.services {
+        let own_runs = s
+            .runs
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    konseki_model::RunOutcome::ProcessExited
+                        | konseki_model::RunOutcome::EndNotRecorded
+                )
+            })
+            .count();
+        if own_runs == 0 {
+            continue;
+        }
+        let image = s
+            .events
+            .iter()
+            .find_map(|e| match &e.what {
+                konseki_model::ScmEventKind::Installed { image_path, .. } => {
+                    Some(image_path.to_lowercase())
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        assert!(
+            !["svchost.exe", "cmd.exe", "%comspec%", "powershell"]
+                .iter()
+                .any(|h| image.contains(h)),
+            "{}: {own_runs} process runs credited through a shared host ({image})",
+            s.name
+        );
+    }
+    assert_eq!(
+        report
+            .services
+            .iter()
+            .find(|s| s.name == "PsExec")
+            .map(|s| s.runs.len()),
+        Some(7)
+    );
+}

@@ -15,7 +15,7 @@ use crate::autostart::autostart_reports;
 use crate::control_set_diff::control_set_diffs;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
-use crate::prefetch_activity::{inside, program_path, run_items, PrefetchIndex};
+use crate::prefetch_activity::{inside, is_shared_host, program_path, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 use crate::program_check::{program_flags, program_item, program_rationale};
 use crate::tasks::task_reports;
@@ -180,8 +180,10 @@ fn service_report(
         .iter()
         .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
     let program_file = program_path(program.as_deref(), &events, system_root);
-    let prefetch_runs = program_file
-        .as_deref()
+    // svchost.exe, cmd.exe (`%COMSPEC% /c …`) and other shared hosts run for many services:
+    // their Prefetch runs and processes are not this service's.
+    let own_program = program_file.as_deref().filter(|p| !is_shared_host(p));
+    let prefetch_runs = own_program
         .map(|path| run_items(&prefetch.of_program(path), &events))
         .unwrap_or_default();
     let recorded = program_file
@@ -189,7 +191,7 @@ fn service_report(
         .map(|path| amcache.of_program(path))
         .unwrap_or_default();
     // The program's own processes outside the SCM's runs are runs too (exact start and end).
-    if let Some(path) = &program_file {
+    if let Some(path) = own_program {
         let own = processes.program_runs(path, &computers, &life.runs);
         if !own.is_empty() {
             life.runs.extend(own);
@@ -200,7 +202,7 @@ fn service_report(
     let mut survivors = Vec::new();
     for run in &mut life.runs {
         run.activity = timeline.inside(run);
-        let window = processes.inside(run, program_file.as_deref(), &computers);
+        let window = processes.inside(run, own_program, &computers);
         run.activity.extend(window.items);
         survivors.extend(window.survivors);
         let (from, to) = (run.start.earliest(), run.end.latest());
