@@ -193,3 +193,36 @@ fn scm_events_are_tied_to_their_install() {
     let everything = service(&report, "Everything");
     assert!(everything.events.iter().any(|e| e.event_id == 7045));
 }
+
+/// plaso_System.evtx's boot and shutdown markers (checked with evtx_dump): sessions per
+/// computer name (the host was renamed twice), merged markers, and the 6008 at the 13:41:19 boot.
+#[test]
+fn boot_sessions_of_plaso_system() {
+    let Some(path) = corpus("evtx/plaso_System.evtx") else {
+        return;
+    };
+    let report = scan(&[path]);
+    let dc: Vec<_> = report
+        .boot_sessions
+        .iter()
+        .filter(|b| b.computer == "DC1.internal.greendale.edu")
+        .collect();
+    assert_eq!(dc.len(), 6);
+    let t = |b: &konseki_model::BootSession| b.start.map(|t| t.to_string());
+    // 12 at 09:39:33 and 6005/6009 at 09:39:54 are one boot; 6006 ends it.
+    assert_eq!(t(dc[1]).as_deref(), Some("2015-08-08T09:39:33.609375Z"));
+    assert_eq!(
+        dc[1].end.map(|t| t.to_string()).as_deref(),
+        Some("2015-08-25T13:04:37Z")
+    );
+    assert_eq!(dc[1].ended_by, "shutdown");
+    // The 6008 logged at the next boot makes the 13:19:44 session's end unexpected.
+    assert_eq!(t(dc[2]).as_deref(), Some("2015-08-25T13:19:44Z"));
+    assert_eq!(dc[2].ended_by, "unexpected shutdown");
+    assert_eq!(
+        dc[2].ended_before.map(|t| t.to_string()).as_deref(),
+        Some("2015-08-25T13:41:19Z")
+    );
+    assert_eq!(dc[3].ended_by, "no shutdown logged before the next boot");
+    assert_eq!(report.boot_sessions.len(), 14);
+}

@@ -14,7 +14,8 @@
 //! - [`amcache_check`]: Amcache's record of the program file (presence, SHA-1);
 //! - [`timeline`]: every dated fact, merged, each with the meaning of its time;
 //! - [`autostart`]: Run keys and other autostart entries with their execution evidence;
-//! - [`tasks`]: scheduled tasks, their life (registered, updated, deleted) and runs.
+//! - [`tasks`]: scheduled tasks, their life (registered, updated, deleted) and runs;
+//! - [`boot_sessions`]: boot markers → each computer's boot sessions.
 //!
 //! The central rule: a 7009 ("timeout waiting for the service to connect") means the SCM
 //! *created the process* and gave up on it; the program ran until then. "It timed out, so it did
@@ -23,6 +24,7 @@
 pub mod amcache_check;
 pub mod attention;
 pub mod autostart;
+pub mod boot_sessions;
 pub mod control_set_diff;
 mod describe;
 pub mod file_activity;

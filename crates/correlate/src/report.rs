@@ -12,6 +12,7 @@ use konseki_model::{
 use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
 use crate::attention::attention;
 use crate::autostart::autostart_reports;
+use crate::boot_sessions::boot_sessions;
 use crate::control_set_diff::control_set_diffs;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
@@ -64,6 +65,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
 
     let autostarts = autostart_reports(&evidence);
     let tasks = task_reports(&evidence);
+    let sessions = boot_sessions(&evidence.markers);
     let control_set_diffs = control_set_diffs(&evidence.services);
     // Configurations and events move into their service's group: no copies of large logs.
     // Events arrive grouped by service key; configurations join their group.
@@ -92,6 +94,7 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
         logs: evidence.logs,
         control_sets: evidence.control_sets,
         boot_markers: evidence.markers,
+        boot_sessions: sessions,
         services,
         autostarts,
         tasks,

@@ -36,8 +36,8 @@ pub use evidence::{
 };
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{
-    Attention, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome, RunWindow,
-    ScanReport, ServiceReport, Verdict,
+    Attention, BootSession, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome,
+    RunWindow, ScanReport, ServiceReport, Verdict,
 };
 pub use service::{
     ControlSet, FailureAction, FailureActionType, FailureActions, ImagePath, ServiceConfig,

@@ -213,6 +213,8 @@ pub struct ScanReport {
     pub control_set_diffs: Vec<ControlSetDiff>,
     /// Boot, shutdown and log-cleared markers.
     pub boot_markers: Vec<BootMarker>,
+    /// Boot sessions per computer, from those markers.
+    pub boot_sessions: Vec<BootSession>,
     /// Per-service results.
     pub services: Vec<ServiceReport>,
     /// Other autostart entries (Run keys, Winlogon, IFEO…), each with its execution verdict.
@@ -221,4 +223,28 @@ pub struct ScanReport {
     pub tasks: Vec<crate::autostart::TaskReport>,
     /// Everything that could not be read, and what it means.
     pub warnings: Vec<Warning>,
+}
+
+/// One boot session of a computer: from a boot to its shutdown, as the markers in the System
+/// logs show it (6005/6009/Kernel-General 12 at boot; 6006/Kernel-General 13 at shutdown;
+/// 6008 at the next boot when the shutdown was unexpected).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BootSession {
+    /// The computer.
+    pub computer: String,
+    /// The boot (first marker of it); absent when the logs begin inside the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<crate::Timestamp>,
+    /// The clean shutdown, when one is logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<crate::Timestamp>,
+    /// How it ended: `shutdown`, `unexpected shutdown`, `no shutdown logged before the next
+    /// boot`, or `still running at the end of the logs`.
+    pub ended_by: String,
+    /// The next boot, when the session has no logged shutdown: it ended before then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_before: Option<crate::Timestamp>,
+    /// The markers.
+    pub evidence: Vec<EvidenceItem>,
 }

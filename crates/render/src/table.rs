@@ -176,6 +176,35 @@ pub(crate) fn render(
             &rows,
         )?;
     }
+    if !report.boot_sessions.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Boot sessions ({}; from 6005/6009/12 boot and 6006/13 shutdown markers, 6008 unexpected)", report.boot_sessions.len())?;
+        let rows: Vec<[String; 5]> = report
+            .boot_sessions
+            .iter()
+            .map(|b| {
+                let time = |t: Option<konseki_model::Timestamp>| {
+                    t.map_or("?".to_string(), |t| t.to_string())
+                };
+                [
+                    clean(&b.computer, 32),
+                    time(b.start),
+                    match (b.end, b.ended_before) {
+                        (Some(end), _) => end.to_string(),
+                        (None, Some(next)) => format!("before {next}"),
+                        _ => "-".into(),
+                    },
+                    b.ended_by.clone(),
+                    b.evidence.len().to_string(),
+                ]
+            })
+            .collect();
+        write_columns(
+            out,
+            ["COMPUTER", "BOOT", "END", "ENDED BY", "MARKERS"],
+            &rows,
+        )?;
+    }
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;
         writeln!(out, "Control set differences")?;
