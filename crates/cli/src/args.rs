@@ -12,6 +12,10 @@ pub struct Args {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+    /// Autostart location definitions to use instead of the built-in ones: a TOML file, or a
+    /// directory of them (checked as `konseki defs lint` does).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub defs: Option<PathBuf>,
 }
 
 /// The commands.

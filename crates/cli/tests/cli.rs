@@ -214,3 +214,53 @@ fn defs_lint_passes_the_builtins_and_rejects_a_malformed_file() {
         "{err}"
     );
 }
+
+/// `--defs` replaces the built-in locations with the analyst's own.
+#[test]
+fn scan_with_own_definitions() {
+    let Some(hive) = corpus("hives/NTUSER-WIN7.DAT") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("konseki-own-defs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let defs = dir.join("mine.toml");
+    std::fs::write(
+        &defs,
+        "[[location]]\nid = \"my_run\"\ntitle = \"mine\"\nattack = \"T1547.001\"\nreference = \"https://example.org\"\nhive = \"NTUSER\"\nkeys = ['Software\\Microsoft\\Windows\\CurrentVersion\\Run']\nread = \"value:Skype\"\ntimes = \"t\"\n",
+    )
+    .unwrap();
+    let out = konseki(&[
+        "scan".as_ref(),
+        hive.as_os_str(),
+        "-q".as_ref(),
+        "-f".as_ref(),
+        "json".as_ref(),
+        "--defs".as_ref(),
+        defs.as_os_str(),
+    ]);
+    std::fs::write(&defs, "[[location]]\nid = \"broken\"").unwrap();
+    let bad = konseki(&[
+        "scan".as_ref(),
+        hive.as_os_str(),
+        "-q".as_ref(),
+        "--defs".as_ref(),
+        defs.as_os_str(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let autostarts = doc["autostarts"].as_array().unwrap();
+    assert_eq!(
+        autostarts.len(),
+        1,
+        "only the analyst's location, only Skype"
+    );
+    assert_eq!(autostarts[0]["entry"]["location"], "my_run");
+    assert_eq!(autostarts[0]["entry"]["name"], "Skype");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("mine.toml"));
+}

@@ -25,7 +25,7 @@ pub use amcache::read_amcache;
 pub use discover::{discover, Discovered};
 pub use image_path::{normalize_image_path, WindowsPaths};
 pub use progress::{NoProgress, Progress};
-pub use scan::extract;
+pub use scan::{extract, extract_with};
 pub use service_events::{resolve_display_names, scm_event_ids};
 pub use services::{read_system_hive, SystemHive};
 pub use software::read_windows_paths;

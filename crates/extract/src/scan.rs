@@ -26,6 +26,16 @@ use crate::tasks::read_task_file;
 
 /// Reads all evidence under `roots`.
 pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
+    extract_with(roots, progress, &autostart::defs::builtin())
+}
+
+/// Reads all evidence under `roots`, looking for autostart entries in `locations` (the
+/// built-in definitions, or an analyst's own: `konseki scan --defs`).
+pub fn extract_with(
+    roots: &[PathBuf],
+    progress: &dyn Progress,
+    locations: &[autostart::defs::Location],
+) -> Extracted {
     let discovered = discover(roots);
     let mut out = Extracted {
         warnings: discovered.warnings,
@@ -91,7 +101,6 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
-    let locations = autostart::defs::builtin();
     for artifact in discovered
         .artifacts
         .iter()
@@ -102,7 +111,7 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
                 &mut hive,
                 &artifact.path,
                 &role,
-                &locations,
+                locations,
                 &paths,
             ));
         }
@@ -192,7 +201,7 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     out.autostarts
         .extend(autostart::changes::entries_from_changes(
             &out.registry_events,
-            &locations,
+            locations,
             &paths,
         ));
     resolve_display_names(&mut batches, &out.services);

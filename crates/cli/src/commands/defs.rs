@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use konseki_extract::autostart::defs::{lint, BUILTIN};
+use konseki_extract::autostart::defs::{builtin, lint, Location, BUILTIN};
 
 use crate::args::DefsAction;
 
@@ -53,6 +53,23 @@ pub fn run(action: DefsAction) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// The locations to scan for: the analyst's files when given (any problem stops the run, each
+/// named), else the built-in ones.
+pub fn locations(defs: Option<&Path>) -> anyhow::Result<Vec<Location>> {
+    let Some(path) = defs else {
+        return Ok(builtin());
+    };
+    let files = read_files(&[path.to_path_buf()])?;
+    if files.is_empty() {
+        anyhow::bail!("{}: no .toml definition files", path.display());
+    }
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    lint(&borrowed).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))
 }
 
 /// The `.toml` files of `paths` (files as given, directories' direct children).

@@ -38,7 +38,8 @@ pub fn run(dir: Option<PathBuf>, name: &str, list: bool) -> anyhow::Result<ExitC
         writeln!(out, "  {}", f.display())?;
     }
     writeln!(out)?;
-    let report = super::scan::build_report(std::slice::from_ref(&dir), true)?;
+    let builtin = konseki_extract::autostart::defs::builtin();
+    let report = super::scan::build_report(std::slice::from_ref(&dir), true, &builtin)?;
     render(&report, Format::Table, Selection::Notable, &mut out)?;
     for expectation in &scenario.expect {
         if let Some(text) = explain(&report, &expectation.service) {

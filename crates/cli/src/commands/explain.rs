@@ -7,8 +7,13 @@ use std::process::ExitCode;
 /// Exit code when the named service is not in the evidence.
 const EXIT_SERVICE_NOT_FOUND: u8 = 3;
 
-pub fn run(path: &Path, service: &str, quiet: bool) -> anyhow::Result<ExitCode> {
-    let report = super::scan::build_report(&[path.to_path_buf()], quiet)?;
+pub fn run(
+    path: &Path,
+    service: &str,
+    quiet: bool,
+    locations: &[konseki_extract::autostart::defs::Location],
+) -> anyhow::Result<ExitCode> {
+    let report = super::scan::build_report(&[path.to_path_buf()], quiet, locations)?;
     match konseki_render::explain(&report, service) {
         Some(text) => {
             let mut out = std::io::stdout().lock();

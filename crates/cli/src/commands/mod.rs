@@ -19,9 +19,11 @@ fn require_paths(paths: &[std::path::PathBuf]) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let locations = defs::locations(args.defs.as_deref())?;
+    let locations = &locations;
     match args.command {
-        Command::Scan { paths, output, all } => scan::run(&paths, &output, all),
-        Command::Services { paths, output } => scan::run(&paths, &output, true),
+        Command::Scan { paths, output, all } => scan::run(&paths, &output, all, locations),
+        Command::Services { paths, output } => scan::run(&paths, &output, true, locations),
         Command::Demo {
             dir,
             scenario,
@@ -32,12 +34,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             format,
             output,
             quiet,
-        } => timeline::run(&paths, format, output.as_deref(), quiet),
+        } => timeline::run(&paths, format, output.as_deref(), quiet, locations),
         Command::Defs { action } => defs::run(action),
         Command::Explain {
             path,
             service,
             quiet,
-        } => explain::run(&path, &service, quiet),
+        } => explain::run(&path, &service, quiet, locations),
     }
 }

@@ -4,14 +4,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use konseki_extract::autostart::defs::Location;
 use konseki_model::ScanReport;
 use konseki_render::{render, Format, Selection};
 
 use crate::args::{FormatArg, OutputArgs};
 use crate::progress::Bar;
 
-pub fn run(paths: &[PathBuf], output: &OutputArgs, all: bool) -> anyhow::Result<ExitCode> {
-    let report = build_report(paths, output.quiet)?;
+pub fn run(
+    paths: &[PathBuf],
+    output: &OutputArgs,
+    all: bool,
+    locations: &[Location],
+) -> anyhow::Result<ExitCode> {
+    let report = build_report(paths, output.quiet, locations)?;
     let format = match output.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
@@ -35,11 +41,15 @@ pub fn run(paths: &[PathBuf], output: &OutputArgs, all: bool) -> anyhow::Result<
 }
 
 /// Reads the evidence and correlates it. Fails when nothing readable was found at all.
-pub fn build_report(paths: &[PathBuf], quiet: bool) -> anyhow::Result<ScanReport> {
+pub fn build_report(
+    paths: &[PathBuf],
+    quiet: bool,
+    locations: &[Location],
+) -> anyhow::Result<ScanReport> {
     super::require_paths(paths)?;
     let bar = Bar::new(quiet);
     let started = std::time::Instant::now();
-    let evidence = konseki_extract::extract(paths, &bar);
+    let evidence = konseki_extract::extract_with(paths, &bar, locations);
     timing("extract", started);
     let nothing = evidence.hives.is_empty()
         && evidence.logs.is_empty()

@@ -14,9 +14,10 @@ pub fn run(
     format: TimelineFormatArg,
     output: Option<&Path>,
     quiet: bool,
+    locations: &[konseki_extract::autostart::defs::Location],
 ) -> anyhow::Result<ExitCode> {
     super::require_paths(paths)?;
-    let evidence = konseki_extract::extract(paths, &Bar::new(quiet));
+    let evidence = konseki_extract::extract_with(paths, &Bar::new(quiet), locations);
     let entries = konseki_correlate::timeline::timeline(&evidence);
     if entries.is_empty() && evidence.hives.is_empty() && evidence.logs.is_empty() {
         anyhow::bail!(
