@@ -12,10 +12,12 @@ use crate::prefetch_activity::{is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 
 /// Each autostart entry with its verdict.
-pub fn autostart_reports(evidence: &Evidence) -> Vec<AutostartReport> {
-    let prefetch = PrefetchIndex::new(&evidence.prefetch);
-    let amcache = AmcacheIndex::new(&evidence.amcache);
-    let processes = ProcessTimeline::new(&evidence.processes);
+pub fn autostart_reports(
+    evidence: &Evidence,
+    prefetch: &PrefetchIndex<'_>,
+    amcache: &AmcacheIndex<'_>,
+    processes: &ProcessTimeline<'_>,
+) -> Vec<AutostartReport> {
     let present = artifacts_present(evidence);
     // Entries read from hives first; a logged change to the same entry joins it as evidence,
     // one with no entry in the hives stands alone (the hive is absent, or the value was
@@ -26,7 +28,7 @@ pub fn autostart_reports(evidence: &Evidence) -> Vec<AutostartReport> {
         .partition(|e| e.changed_by.is_none());
     let mut reports: Vec<AutostartReport> = read
         .into_iter()
-        .map(|entry| report(entry, &prefetch, &amcache, &processes, &present))
+        .map(|entry| report(entry, prefetch, amcache, processes, &present))
         .collect();
     for change in changed {
         let item = change_item(change);
@@ -41,7 +43,7 @@ pub fn autostart_reports(evidence: &Evidence) -> Vec<AutostartReport> {
                 r.evidence.sort_by_key(|i| i.time);
             }
             None => {
-                let mut r = report(change, &prefetch, &amcache, &processes, &present);
+                let mut r = report(change, prefetch, amcache, processes, &present);
                 r.evidence.push(item);
                 r.evidence.sort_by_key(|i| i.time);
                 reports.push(r);

@@ -63,8 +63,18 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
             }),
     };
 
-    let autostarts = autostart_reports(&evidence);
-    let tasks = task_reports(&evidence);
+    let autostarts = autostart_reports(
+        &evidence,
+        &shared.prefetch,
+        &shared.amcache,
+        &shared.processes,
+    );
+    let tasks = task_reports(
+        &evidence,
+        &shared.prefetch,
+        &shared.processes,
+        &shared.system_root,
+    );
     let sessions = boot_sessions(&evidence.markers);
     let control_set_diffs = control_set_diffs(&evidence.services);
     // Configurations and events move into their service's group: no copies of large logs.

@@ -16,7 +16,13 @@ use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, Pr
 use crate::process_activity::{process_text, ProcessTimeline};
 
 /// Every task with its life and verdict, by task path.
-pub fn task_reports(evidence: &Evidence) -> Vec<TaskReport> {
+/// `system_root` is the evidence's %SystemRoot% (`C:\Windows`), for `%windir%` commands.
+pub fn task_reports(
+    evidence: &Evidence,
+    prefetch: &PrefetchIndex<'_>,
+    processes: &ProcessTimeline<'_>,
+    system_root: &str,
+) -> Vec<TaskReport> {
     let mut groups: BTreeMap<String, (Option<&ScheduledTask>, Vec<&TaskEvent>)> = BTreeMap::new();
     for t in &evidence.tasks {
         groups.entry(key(&t.name)).or_default().0.get_or_insert(t);
@@ -24,8 +30,6 @@ pub fn task_reports(evidence: &Evidence) -> Vec<TaskReport> {
     for e in &evidence.task_events {
         groups.entry(key(&e.task)).or_default().1.push(e);
     }
-    let prefetch = PrefetchIndex::new(&evidence.prefetch);
-    let processes = ProcessTimeline::new(&evidence.processes);
     // Task-creating processes, found once: a case holds a few among hundreds of thousands.
     let creators: Vec<(&ProcessEvent, String)> = evidence
         .processes
@@ -36,24 +40,9 @@ pub fn task_reports(evidence: &Evidence) -> Vec<TaskReport> {
             (line.contains("schtasks") && line.contains("/create")).then_some((p, line))
         })
         .collect();
-    let system_root = evidence
-        .standard_roots
-        .first()
-        .map_or("C:\\Windows".to_string(), |r| {
-            r.trim_end_matches('\\').to_string()
-        });
     groups
         .into_values()
-        .map(|(file, events)| {
-            report(
-                file,
-                &events,
-                &creators,
-                &prefetch,
-                &processes,
-                &system_root,
-            )
-        })
+        .map(|(file, events)| report(file, &events, &creators, prefetch, processes, system_root))
         .collect()
 }
 
