@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use jiff::SignedDuration;
 use konseki_model::{BootMarker, BootMarkerKind, BootSession, EvidenceItem};
 
+use crate::describe::marker_text;
+
 /// Markers of one boot (or one shutdown) lie within this of each other.
 const SAME_MOMENT: SignedDuration = SignedDuration::from_secs(120);
 
@@ -114,17 +116,9 @@ fn session(
 }
 
 fn item(m: &BootMarker) -> EvidenceItem {
-    let what = match m.kind {
-        BootMarkerKind::Boot => "boot",
-        BootMarkerKind::BootInfo => "boot (OS version logged)",
-        BootMarkerKind::Shutdown => "shutdown",
-        BootMarkerKind::ShutdownInitiated => "shutdown or restart initiated",
-        BootMarkerKind::UnexpectedShutdown => "the previous shutdown was unexpected",
-        BootMarkerKind::LogCleared => "event log cleared",
-    };
     EvidenceItem {
         source: m.source.clone(),
         time: Some(m.time),
-        summary: what.into(),
+        summary: marker_text(m.kind).into(),
     }
 }

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use konseki_model::{EvidenceItem, ScmEvent, ScmEventKind};
+use konseki_model::{BootMarkerKind, EvidenceItem, ScmEvent, ScmEventKind};
 
 /// The evidence item for an SCM event.
 pub(crate) fn event_item(event: &ScmEvent) -> EvidenceItem {
@@ -145,5 +145,17 @@ mod tests {
         assert_eq!(win32_error_text("%%9999"), "%%9999");
         assert!(error_means_not_executed("%%2"));
         assert!(!error_means_not_executed("%%1053"));
+    }
+}
+
+/// What a boot marker says, for the timeline and the boot sessions.
+pub(crate) fn marker_text(kind: BootMarkerKind) -> &'static str {
+    match kind {
+        BootMarkerKind::Boot => "system boot",
+        BootMarkerKind::BootInfo => "system boot (OS version logged)",
+        BootMarkerKind::Shutdown => "system shutdown",
+        BootMarkerKind::ShutdownInitiated => "shutdown or restart initiated",
+        BootMarkerKind::UnexpectedShutdown => "the previous shutdown was unexpected",
+        BootMarkerKind::LogCleared => "event log cleared",
     }
 }

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use konseki_model::{
-    Attention, Evidence, EvidenceItem, Execution, ProcessEvent, ProcessEventKind, ScheduledTask,
-    TaskAction, TaskEvent, TaskEventKind, TaskReport, Timestamp,
+    actions_line, Attention, Evidence, EvidenceItem, Execution, ProcessEvent, ProcessEventKind,
+    ScheduledTask, TaskAction, TaskEvent, TaskEventKind, TaskReport, Timestamp,
 };
 
 use crate::attention::{interpreter, user_writable_place};
@@ -179,7 +179,7 @@ fn event_item(e: &TaskEvent) -> EvidenceItem {
     let actions = e
         .content
         .as_ref()
-        .map(|c| format!(", runs {}", describe_actions(&c.actions)))
+        .map(|c| format!(", runs {}", actions_line(&c.actions)))
         .unwrap_or_default();
     let detail = if e.detail.is_empty() {
         String::new()
@@ -191,20 +191,6 @@ fn event_item(e: &TaskEvent) -> EvidenceItem {
         time: Some(e.time),
         summary: shared(format!("{what}: {}{actions}{detail}", e.task)),
     }
-}
-
-/// `C:\TMP\mim.exe sekurlsa::LogonPasswords > C:\TMP\o.txt; {CLSID}`.
-pub(crate) fn describe_actions(actions: &[TaskAction]) -> String {
-    actions
-        .iter()
-        .map(|a| match a {
-            TaskAction::Exec {
-                command, arguments, ..
-            } => format!("{command} {arguments}").trim().to_string(),
-            TaskAction::ComHandler { class_id, .. } => format!("COM handler {class_id}"),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Processes that created the task: `schtasks /create … /tn NAME` (Security 4688, Sysmon 1);
@@ -288,7 +274,7 @@ fn file_item(f: &ScheduledTask) -> EvidenceItem {
         summary: format!(
             "task file {}: runs {}; triggers: {}; registered (local time, as written) {}",
             f.name,
-            describe_actions(&f.actions),
+            actions_line(&f.actions),
             if f.triggers.is_empty() {
                 "none".to_string()
             } else {

@@ -5,11 +5,9 @@
 
 use std::sync::Arc;
 
-use konseki_model::{
-    ArtifactKind, BootMarkerKind, Evidence, ProcessEventKind, TimeRole, TimelineEntry,
-};
+use konseki_model::{ArtifactKind, Evidence, ProcessEventKind, TimeRole, TimelineEntry};
 
-use crate::describe::event_item;
+use crate::describe::{event_item, marker_text};
 use crate::process_activity::process_text;
 
 /// The timeline of `evidence`.
@@ -28,14 +26,7 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
         }
     }
     for m in &evidence.markers {
-        let what = match m.kind {
-            BootMarkerKind::Boot => "system boot",
-            BootMarkerKind::BootInfo => "system boot (OS version logged)",
-            BootMarkerKind::Shutdown => "system shutdown",
-            BootMarkerKind::ShutdownInitiated => "shutdown or restart initiated",
-            BootMarkerKind::UnexpectedShutdown => "the previous shutdown was unexpected",
-            BootMarkerKind::LogCleared => "event log cleared",
-        };
+        let what = marker_text(m.kind);
         out.push(entry(
             m.time,
             TimeRole::EventLogged,

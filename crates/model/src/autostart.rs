@@ -88,6 +88,20 @@ pub enum TaskAction {
     },
 }
 
+/// A task's actions on one line: `C:\TMP\mim.exe sekurlsa::… ; COM handler {CLSID}`.
+pub fn actions_line(actions: &[TaskAction]) -> String {
+    actions
+        .iter()
+        .map(|a| match a {
+            TaskAction::Exec {
+                command, arguments, ..
+            } => format!("{command} {arguments}").trim().to_string(),
+            TaskAction::ComHandler { class_id, .. } => format!("COM handler {class_id}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A scheduled task definition (a file under `Windows\System32\Tasks`, or the XML a 4698/4702
 /// event carries).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

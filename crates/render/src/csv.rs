@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use konseki_model::{ScanReport, ServiceReport};
 
+use crate::text::flag_ids;
 use crate::Selection;
 
 const HEADER: [&str; 12] = [
@@ -66,11 +67,7 @@ fn row(s: &ServiceReport) -> Vec<String> {
             .unwrap_or_default(),
         s.verdict.runs.to_string(),
         s.verdict.summary.clone(),
-        s.attention
-            .iter()
-            .map(|a| a.id.as_str())
-            .collect::<Vec<_>>()
-            .join(";"),
+        flag_ids(&s.attention, ";"),
         s.events
             .first()
             .map(|e| e.time.to_string())

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use konseki_model::{ArtifactKind, ScanReport, ServiceReport};
 
-use crate::text::clean;
+use crate::text::{clean, flag_ids};
 use crate::Selection;
 
 pub(crate) fn render(
@@ -123,11 +123,7 @@ pub(crate) fn render(
                     clean(&e.name, 32),
                     clean(&format!("{}{state}", e.command), 60),
                     clean(&a.summary, 70),
-                    a.attention
-                        .iter()
-                        .map(|f| f.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    flag_ids(&a.attention, ","),
                 ]
             })
             .collect();
@@ -160,13 +156,9 @@ pub(crate) fn render(
                 [
                     clean(&t.name, 40),
                     clean(&t.status, 30),
-                    clean(&task_actions(&t.actions), 60),
+                    clean(&konseki_model::actions_line(&t.actions), 60),
                     clean(&t.summary, 90),
-                    t.attention
-                        .iter()
-                        .map(|f| f.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    flag_ids(&t.attention, ","),
                 ]
             })
             .collect();
@@ -240,20 +232,6 @@ pub(crate) fn render(
     Ok(())
 }
 
-/// A task's actions in one line.
-fn task_actions(actions: &[konseki_model::TaskAction]) -> String {
-    actions
-        .iter()
-        .map(|a| match a {
-            konseki_model::TaskAction::Exec {
-                command, arguments, ..
-            } => format!("{command} {arguments}").trim().to_string(),
-            konseki_model::TaskAction::ComHandler { class_id, .. } => format!("COM {class_id}"),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// Left-aligned columns as wide as their widest cell.
 fn write_columns(out: &mut dyn Write, header: [&str; 5], rows: &[[String; 5]]) -> io::Result<()> {
     let header = header.map(str::to_string);
@@ -298,10 +276,6 @@ fn row(s: &ServiceReport) -> [String; 5] {
             .unwrap_or_else(|| "-".into()),
         clean(&image, 48),
         clean(&s.verdict.summary, 70),
-        s.attention
-            .iter()
-            .map(|a| a.id.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        flag_ids(&s.attention, ","),
     ]
 }

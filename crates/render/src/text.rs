@@ -26,3 +26,12 @@ mod tests {
         assert_eq!(clean("abcdef", 4), "abc…");
     }
 }
+
+/// The ids of attention flags, joined by `sep`.
+pub(crate) fn flag_ids(flags: &[konseki_model::Attention], sep: &str) -> String {
+    flags
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
