@@ -96,31 +96,20 @@ pub fn program_path(
         .find(".exe")
         .map_or(line.len(), |i| i + 4);
     let program = &line[..end];
-    let expanded = ["%SystemRoot%", "%windir%"]
-        .iter()
-        .find_map(|var| {
-            program
-                .get(..var.len())
-                .filter(|p| p.eq_ignore_ascii_case(var))
-                .map(|_| format!("{system_root}{}", &program[var.len()..]))
-        })
-        .or_else(|| {
-            program
-                .get(..12)
-                .filter(|p| p.eq_ignore_ascii_case("\\SystemRoot\\"))
-                .map(|_| format!("{system_root}\\{}", &program[12..]))
-        });
-    Some(expanded.unwrap_or_else(|| program.to_string()))
+    Some(expand_system_root(program, system_root))
 }
 
 /// `%SystemRoot%\x`, `%windir%\x` or `\SystemRoot\x` with the evidence's %SystemRoot%.
 pub fn expand_system_root(path: &str, system_root: &str) -> String {
-    ["%SystemRoot%", "%windir%", "\\SystemRoot"]
+    // `\SystemRoot\` keeps its separator in the match, so `\SystemRootX` is left alone.
+    ["%SystemRoot%", "%windir%", "\\SystemRoot\\"]
         .iter()
         .find_map(|var| {
+            let rest = path.get(var.len()..)?;
+            let separator = if var.ends_with('\\') { "\\" } else { "" };
             path.get(..var.len())
                 .filter(|p| p.eq_ignore_ascii_case(var))
-                .map(|_| format!("{system_root}{}", &path[var.len()..]))
+                .map(|_| format!("{system_root}{separator}{rest}"))
         })
         .unwrap_or_else(|| path.to_string())
 }
