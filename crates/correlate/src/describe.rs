@@ -125,6 +125,18 @@ pub fn format_duration_at_most(ms: u64) -> String {
     }
 }
 
+/// What a boot marker says, for the timeline and the boot sessions.
+pub(crate) fn marker_text(kind: BootMarkerKind) -> &'static str {
+    match kind {
+        BootMarkerKind::Boot => "system boot",
+        BootMarkerKind::BootInfo => "system boot (OS version logged)",
+        BootMarkerKind::Shutdown => "system shutdown",
+        BootMarkerKind::ShutdownInitiated => "shutdown or restart initiated",
+        BootMarkerKind::UnexpectedShutdown => "the previous shutdown was unexpected",
+        BootMarkerKind::LogCleared => "event log cleared",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,17 +157,5 @@ mod tests {
         assert_eq!(win32_error_text("%%9999"), "%%9999");
         assert!(error_means_not_executed("%%2"));
         assert!(!error_means_not_executed("%%1053"));
-    }
-}
-
-/// What a boot marker says, for the timeline and the boot sessions.
-pub(crate) fn marker_text(kind: BootMarkerKind) -> &'static str {
-    match kind {
-        BootMarkerKind::Boot => "system boot",
-        BootMarkerKind::BootInfo => "system boot (OS version logged)",
-        BootMarkerKind::Shutdown => "system shutdown",
-        BootMarkerKind::ShutdownInitiated => "shutdown or restart initiated",
-        BootMarkerKind::UnexpectedShutdown => "the previous shutdown was unexpected",
-        BootMarkerKind::LogCleared => "event log cleared",
     }
 }

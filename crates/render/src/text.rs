@@ -16,6 +16,15 @@ pub(crate) fn clean(text: &str, max: usize) -> String {
     }
 }
 
+/// The ids of attention flags, joined by `sep`.
+pub(crate) fn flag_ids(flags: &[konseki_model::Attention], sep: &str) -> String {
+    flags
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,13 +34,4 @@ mod tests {
         assert_eq!(clean("a\x1b[31mb", 20), "a [31mb");
         assert_eq!(clean("abcdef", 4), "abc…");
     }
-}
-
-/// The ids of attention flags, joined by `sep`.
-pub(crate) fn flag_ids(flags: &[konseki_model::Attention], sep: &str) -> String {
-    flags
-        .iter()
-        .map(|f| f.id.as_str())
-        .collect::<Vec<_>>()
-        .join(sep)
 }
