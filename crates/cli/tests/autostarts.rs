@@ -5,9 +5,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{corpus, scan};
+use common::{corpus, scan, sysmon_start};
 use konseki_extract::autostart::defs::{builtin, HiveKind, Read};
-use konseki_forge::evtx::{write_evtx, EvtxEvent};
+use konseki_forge::evtx::write_evtx;
 use konseki_forge::regf::{write_hive, RegData, RegKey};
 use konseki_model::{AutostartReport, Execution, ScanReport};
 
@@ -107,6 +107,7 @@ fn every_definition_finds_its_entries() {
         (HiveKind::Software, RegKey::new("ROOT", t)),
         (HiveKind::System, RegKey::new("ROOT", t)),
         (HiveKind::Ntuser, RegKey::new("ROOT", t)),
+        (HiveKind::UsrClass, RegKey::new("ROOT", t)),
     ];
     for (kind, root) in &mut roots {
         match kind {
@@ -124,6 +125,11 @@ fn every_definition_finds_its_entries() {
             HiveKind::Ntuser => {
                 root.path_mut("Environment", t);
             }
+            HiveKind::UsrClass => {
+                root.path_mut("Local Settings", t);
+                root.path_mut("CLSID", t);
+            }
+            HiveKind::Volume => unreachable!("files, not a hive"),
         }
         for l in locations.iter().filter(|l| l.hive == *kind) {
             for key in &l.keys {
@@ -143,6 +149,11 @@ fn every_definition_finds_its_entries() {
                         .path_mut(&format!("{key}\\0001"), t)
                         .values
                         .push(("step".into(), command)),
+                    Read::SubkeyPathValue(path, name) => root
+                        .path_mut(&format!("{key}\\{{0000-forged}}\\{path}"), t)
+                        .values
+                        .push((name.clone(), command)),
+                    Read::Files => unreachable!("VOLUME locations are not in hives"),
                 }
             }
         }
@@ -151,13 +162,28 @@ fn every_definition_finds_its_entries() {
     let config = dir.join("C/Windows/System32/config");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::create_dir_all(dir.join("C/Users/eve")).unwrap();
+    let classes = dir.join("C/Users/eve/AppData/Local/Microsoft/Windows");
+    std::fs::create_dir_all(&classes).unwrap();
     for (kind, root) in &roots {
         let path = match kind {
             HiveKind::Software => config.join("SOFTWARE"),
             HiveKind::System => config.join("SYSTEM"),
             HiveKind::Ntuser => dir.join("C/Users/eve/NTUSER.DAT"),
+            HiveKind::UsrClass => classes.join("UsrClass.dat"),
+            HiveKind::Volume => unreachable!(),
         };
         std::fs::write(path, write_hive(root)).unwrap();
+    }
+    // VOLUME locations: a file in each folder, the profile `*` being eve.
+    for l in locations.iter().filter(|l| l.hive == HiveKind::Volume) {
+        for folder in &l.keys {
+            let folder = dir
+                .join("C")
+                .join(folder.replace('*', "eve").replace('\\', "/"));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join(format!("{}.exe", l.id)), b"MZ").unwrap();
+            std::fs::write(folder.join("desktop.ini"), b"[.ShellClassInfo]").unwrap();
+        }
     }
     let report = scan(&[PathBuf::from(&dir)]);
     std::fs::remove_dir_all(&dir).ok();
@@ -165,14 +191,24 @@ fn every_definition_finds_its_entries() {
         let found = entries(&report, &l.id);
         assert_eq!(found.len(), l.keys.len(), "{}: {:?}", l.id, names(&found));
         for a in &found {
-            assert_eq!(a.entry.command, format!("C:\\forged\\{}.exe", l.id));
-            assert_eq!(a.entry.key_last_written, Some(t));
-            assert_eq!(
-                a.entry.user.is_some(),
-                l.hive == HiveKind::Ntuser,
-                "{}",
-                l.id
-            );
+            if l.hive == HiveKind::Volume {
+                assert!(
+                    a.entry.command.ends_with(&format!("\\{}.exe", l.id)),
+                    "{}",
+                    a.entry.command
+                );
+                assert!(a.entry.command.starts_with("C:\\"), "{}", a.entry.command);
+                assert_eq!(a.entry.key_last_written, None);
+            } else {
+                assert_eq!(a.entry.command, format!("C:\\forged\\{}.exe", l.id));
+                assert_eq!(a.entry.key_last_written, Some(t));
+            }
+            let per_user =
+                matches!(l.hive, HiveKind::Ntuser | HiveKind::UsrClass) || l.id == "startup_folder";
+            assert_eq!(a.entry.user.is_some(), per_user, "{}", l.id);
+            if per_user {
+                assert_eq!(a.entry.user.as_deref(), Some("eve"), "{}", l.id);
+            }
         }
     }
     let user = entries(&report, "user_run");
@@ -215,22 +251,12 @@ fn run_key_program_with_process_starts_and_startup_state() {
         RegData::Binary(vec![3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     ));
     let sysmon = |time: &str, pid: &str| {
-        EvtxEvent::new(
-            "Microsoft-Windows-Sysmon",
-            "Microsoft-Windows-Sysmon/Operational",
-            1,
-            t(time),
-            "WS01",
-        )
-        .data("UtcTime", time)
-        .data("ProcessId", pid)
-        .data("Image", "C:\\Users\\eve\\AppData\\Roaming\\upd.exe")
-        .data(
-            "CommandLine",
+        sysmon_start(
+            time,
+            pid,
+            "C:\\Users\\eve\\AppData\\Roaming\\upd.exe",
             "\"C:\\Users\\eve\\AppData\\Roaming\\upd.exe\" -q",
         )
-        .data("ParentProcessId", "4000")
-        .data("ParentImage", "C:\\Windows\\explorer.exe")
     };
     let dir = std::env::temp_dir().join(format!("konseki-runexec-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("C/Users/eve")).unwrap();

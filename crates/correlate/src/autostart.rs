@@ -8,6 +8,7 @@ use konseki_model::{
 
 use crate::amcache_check::{amcache_items, AmcacheIndex};
 use crate::attention::{interpreter, user_writable_place};
+use crate::autostart_files::{differing_between_users, file_items, flags as own_flags};
 use crate::prefetch_activity::{is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 
@@ -26,9 +27,18 @@ pub fn autostart_reports(
         .autostarts
         .iter()
         .partition(|e| e.changed_by.is_none());
+    let mut differing = differing_between_users(&read);
     let mut reports: Vec<AutostartReport> = read
         .into_iter()
-        .map(|entry| report(entry, prefetch, amcache, processes, &present))
+        .enumerate()
+        .map(|(i, entry)| {
+            let mut r = report(entry, prefetch, amcache, processes, &present);
+            if let Some(mut flag) = differing.remove(&i) {
+                flag.evidence.push(entry_item(entry));
+                r.attention.push(flag);
+            }
+            r
+        })
         .collect();
     for change in changed {
         let item = change_item(change);
@@ -86,6 +96,7 @@ fn report(
         evidence.extend(starts.iter().cloned());
         evidence.extend(amcache_items(&amcache.of_program(program)));
     }
+    evidence.extend(file_items(entry));
     evidence.sort_by_key(|i| i.time);
     let executed = !runs.is_empty() || !starts.is_empty();
     let last = runs.iter().chain(&starts).filter_map(|i| i.time).max();
@@ -161,15 +172,29 @@ fn artifacts_present(evidence: &Evidence) -> String {
     parts.join("; ")
 }
 
-fn attention(entry: &AutostartEntry) -> Vec<Attention> {
-    let item = || EvidenceItem {
+/// The entry itself as evidence: its key (or file) and value.
+fn entry_item(entry: &AutostartEntry) -> EvidenceItem {
+    EvidenceItem {
         source: entry.source.clone(),
         time: entry.key_last_written,
         summary: format!("{} `{}` = `{}`", entry.location, entry.name, entry.command).into(),
-    };
-    let mut flags = Vec::new();
+    }
+}
+
+fn attention(entry: &AutostartEntry) -> Vec<Attention> {
+    let item = || entry_item(entry);
+    let mut flags = own_flags(entry, &item);
     if let Some(program) = &entry.program {
-        if let Some(place) = user_writable_place(&program.to_ascii_lowercase()) {
+        let lower = program.to_ascii_lowercase();
+        if in_own_profile(entry.user.as_deref(), &lower) {
+            flags.push(Attention {
+                id: "program_in_profile".into(),
+                reason: format!(
+                    "the program `{program}` lies in the user's own profile: per-user installs (OneDrive, Teams, updaters) live there, and so does malware that needs no administrator rights: check it is what it claims"
+                ),
+                evidence: vec![item()],
+            });
+        } else if let Some(place) = user_writable_place(&lower) {
             flags.push(Attention {
                 id: "user_writable_program".into(),
                 reason: format!(
@@ -219,4 +244,17 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
         });
     }
     flags
+}
+
+/// A per-user entry's program in that user's own profile (`…\Users\eve\AppData\Local\…`),
+/// outside its temporary and download folders (which stay `user_writable_program`).
+fn in_own_profile(user: Option<&str>, lower_program: &str) -> bool {
+    let Some(user) = user else {
+        return false;
+    };
+    let profile = format!("\\users\\{}\\appdata\\", user.to_ascii_lowercase());
+    lower_program.contains(&profile)
+        && !["\\temp\\", "\\tmp\\", "\\downloads\\", "\\inetcache\\"]
+            .iter()
+            .any(|p| lower_program.contains(p))
 }

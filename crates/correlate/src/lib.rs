@@ -24,6 +24,7 @@
 pub mod amcache_check;
 pub mod attention;
 pub mod autostart;
+mod autostart_files;
 pub mod boot_sessions;
 pub mod control_set_diff;
 mod describe;

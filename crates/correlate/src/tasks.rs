@@ -115,8 +115,20 @@ fn report(
             evidence_items.extend(starts);
         }
     }
+    // A `.job` records its last run itself (local time, no zone: not placed on the timeline).
+    let job_run = file.and_then(|f| Some((f, f.last_run_local.as_deref()?)));
+    if let Some((f, at)) = job_run {
+        evidence_items.push(EvidenceItem {
+            source: f.source.clone(),
+            time: None,
+            summary: format!(
+                "the .job records its last run at {at} (local time, as written): the Task Scheduler started it then"
+            )
+            .into(),
+        });
+    }
     evidence_items.sort_by_key(|i| i.time);
-    let executed = ran_events > 0 || program_runs > 0;
+    let executed = ran_events > 0 || program_runs > 0 || job_run.is_some();
     let times = [
         ("registered", registered),
         ("updated", last(TaskEventKind::Updated)),
@@ -129,9 +141,14 @@ fn report(
     if !times.is_empty() {
         summary.push_str(&format!(" ({})", times.join(", ")));
     }
-    summary.push_str(&if executed {
+    summary.push_str(&if let (Some((_, at)), 0, 0) = (job_run, ran_events, program_runs) {
+        format!("; executed: the .job records its last run at {at} (local time)")
+    } else if executed {
         format!(
-            "; executed: {ran_events} task run event(s), {program_runs} Prefetch run time(s) or process start(s) of its program"
+            "; executed: {ran_events} task run event(s), {program_runs} Prefetch run time(s) or process start(s) of its program{}",
+            job_run
+                .map(|(_, at)| format!(", the .job's last run at {at} (local time)"))
+                .unwrap_or_default()
         )
     } else if !hosts.is_empty() {
         format!(

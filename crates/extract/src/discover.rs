@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use konseki_model::{ArtifactKind, FoundArtifact, Warning};
 use konseki_registry::BaseBlock;
 
+use crate::autostart::folders::in_autostart_folder;
+
 /// Directory depth limit: a collection is never deeper; a symlink loop or a hostile tree must not
 /// make the walk endless.
 const MAX_DEPTH: usize = 32;
@@ -20,12 +22,16 @@ const MAX_DEPTH: usize = 32;
 pub struct Discovered {
     /// Recognised artifacts.
     pub artifacts: Vec<FoundArtifact>,
+    /// Files in autostart folders (Startup), whatever their content.
+    pub folder_files: Vec<PathBuf>,
     /// Paths that could not be read.
     pub warnings: Vec<Warning>,
 }
 
-/// Walks `roots` and recognises artifacts. Paths that do not exist or cannot be read are warnings.
-pub fn discover(roots: &[PathBuf]) -> Discovered {
+/// Walks `roots` and recognises artifacts; files in the folders `autostart_folders` (from
+/// [`crate::autostart::folders::folder_patterns`]) are kept whatever they hold. Paths that do
+/// not exist or cannot be read are warnings.
+pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discovered {
     let mut files = Vec::new();
     let mut found = Discovered::default();
     for root in roots {
@@ -34,6 +40,9 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
     files.sort();
     let mut logs = Vec::new();
     for path in files {
+        if in_autostart_folder(&path, autostart_folders) {
+            found.folder_files.push(path.clone());
+        }
         match sniff(&path) {
             Ok(Some(ArtifactKind::HiveLog)) => logs.push(path),
             Ok(Some(kind)) => found.artifacts.push(FoundArtifact {
@@ -109,6 +118,10 @@ fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
     if head.starts_with(&[0xff, 0xfe, b'<', 0])
         || (head.starts_with(b"<?xml") && head.windows(5).any(|w| w == b"<Task"))
     {
+        return Ok(Some(ArtifactKind::Task));
+    }
+    // Task Scheduler 1.0 `.job`: product version, format version 1, name offset 0x46.
+    if konseki_job::is_job(&head) {
         return Ok(Some(ArtifactKind::Task));
     }
     // Prefetch: Windows 10+ compress it (`MAM\x04`); older ones start with the version, `SCCA`.

@@ -36,7 +36,7 @@ pub fn extract_with(
     progress: &dyn Progress,
     locations: &[autostart::defs::Location],
 ) -> Extracted {
-    let discovered = discover(roots);
+    let discovered = discover(roots, &autostart::folders::folder_patterns(locations));
     let mut out = Extracted {
         warnings: discovered.warnings,
         ..Extracted::default()
@@ -115,6 +115,22 @@ pub fn extract_with(
                 &paths,
             ));
         }
+    }
+    let has_classes = out
+        .autostarts
+        .iter()
+        .any(|e| e.location.starts_with("user_com_"));
+    let software_hive = discovered
+        .artifacts
+        .iter()
+        .filter(|a| has_classes && a.kind == ArtifactKind::Hive)
+        .filter(|a| matches!(a.role.as_deref(), Some("SOFTWARE") | None))
+        .find_map(|a| match autostart::open(&a.path, &a.logs) {
+            Some((hive, autostart::HiveRole::Software)) => Some(hive),
+            _ => None,
+        });
+    if let Some(mut hive) = software_hive {
+        autostart::mark_shadowed_classes(&mut hive, &mut out.autostarts);
     }
     for artifact in discovered
         .artifacts
@@ -216,6 +232,14 @@ pub fn extract_with(
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     progress.end();
+    let folder_entries = autostart::folders::read_folder_entries(
+        &discovered.folder_files,
+        &out.files,
+        locations,
+        &paths,
+        &mut out.warnings,
+    );
+    out.autostarts.extend(folder_entries);
 
     out.markers
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));

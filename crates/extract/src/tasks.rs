@@ -1,6 +1,6 @@
 //! Scheduled task definitions (Task Scheduler 2.0 XML, MS-TSCH §2.5): the files under
 //! `Windows\System32\Tasks` (UTF-16LE with a byte-order mark) and the `TaskContent` that
-//! Security 4698/4702 events carry. `<Date>` and trigger boundaries are the machine's **local**
+//! Security 4698/4702 events carry; and Task Scheduler 1.0 `.job` files (`Windows\Tasks`). `<Date>` and trigger boundaries are the machine's **local**
 //! time with no zone: they are kept as written and labelled so, never shifted.
 
 use std::path::Path;
@@ -18,6 +18,13 @@ pub fn read_task_file(path: &Path) -> Result<Option<ScheduledTask>, String> {
         return Err(format!("{size} bytes: too large for a task definition"));
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    if konseki_job::is_job(&bytes) {
+        let source = Provenance::File {
+            file: Arc::from(path),
+        };
+        let job = konseki_job::parse(&bytes).map_err(|e| e.to_string())?;
+        return Ok(Some(from_job(job, path, source)));
+    }
     let text = decode(&bytes);
     let name = name_from_path(path);
     let source = Provenance::File {
@@ -95,8 +102,36 @@ pub fn parse_task(xml: &str, name: &str, source: Provenance) -> Option<Scheduled
         principal,
         hidden: flag("Hidden", false),
         enabled: flag("Enabled", true),
+        legacy_job: false,
+        last_run_local: None,
         source,
     })
+}
+
+/// A Task Scheduler 1.0 `.job` as a task: `Windows\Tasks\NAME.job` is `\NAME`.
+fn from_job(job: konseki_job::Job, path: &Path, source: Provenance) -> ScheduledTask {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ScheduledTask {
+        name: format!("\\{stem}"),
+        author: Some(job.author.clone()).filter(|a| !a.is_empty()),
+        date_local: None,
+        description: Some(job.comment.clone()).filter(|c| !c.is_empty()),
+        actions: vec![TaskAction::Exec {
+            command: job.application.clone(),
+            arguments: job.parameters.clone(),
+            working_directory: job.working_directory.clone(),
+        }],
+        hidden: job.hidden(),
+        enabled: job.enabled(),
+        legacy_job: true,
+        last_run_local: job.last_run_local.clone(),
+        triggers: job.triggers,
+        principal: None,
+        source,
+    }
 }
 
 type Node<'a, 'i> = roxmltree::Node<'a, 'i>;

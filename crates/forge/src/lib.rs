@@ -17,6 +17,7 @@
 //! ```
 
 pub mod evtx;
+pub mod lnk;
 pub mod mft;
 pub mod pe;
 pub mod regf;

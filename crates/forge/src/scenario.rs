@@ -335,6 +335,7 @@ impl Scenario {
                     fn_times: FileTimes::all(created),
                     content: f.content.clone().unwrap_or_default().into_bytes(),
                     dir: false,
+                    deleted: false,
                 }
             })
             .collect();

@@ -142,6 +142,7 @@ fn random_files_round_trip() {
                     fn_times: FileTimes::all(rng.time()),
                     content,
                     dir: false,
+                    deleted: false,
                 }
             })
             .collect();

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::evidence::Provenance;
+use crate::evidence::{NtfsTimes, Provenance};
 use crate::report::{Attention, EvidenceItem, Execution};
 use crate::time::Timestamp;
 
@@ -42,8 +42,83 @@ pub struct AutostartEntry {
     /// When that change was logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_at: Option<Timestamp>,
-    /// The key and value (or the event that logged the change).
+    /// For a file in an autostart folder: the file (times, shortcut contents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<AutostartFile>,
+    /// For a per-user entry that shadows a machine-wide one (a per-user COM class): the
+    /// machine's value it replaces, when the SOFTWARE hive has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shadows: Option<String>,
+    /// The key and value, the file (or the event that logged the change).
     pub source: Provenance,
+}
+
+/// A file in an autostart folder, from the collected tree and/or the $MFT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AutostartFile {
+    /// Its Windows path (`C:\Users\bob\…\Startup\upd.lnk`).
+    pub path: String,
+    /// The collected copy, when the collection holds one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected: Option<std::path::PathBuf>,
+    /// Size in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// `false` when its $MFT entry is no longer in use: the file was deleted (the entry is
+    /// what remains of it).
+    pub in_use: bool,
+    /// $STANDARD_INFORMATION times from the $MFT (UTC; settable from user mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub si: Option<NtfsTimes>,
+    /// $FILE_NAME times from the $MFT (UTC; set by the kernel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fn_times: Option<NtfsTimes>,
+    /// The shortcut's contents, for a `.lnk` whose bytes are in the collection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortcut: Option<ShortcutInfo>,
+}
+
+/// What a shortcut (`.lnk`) starts, and what it recorded about its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ShortcutInfo {
+    /// The target path, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Where the target came from: `LinkInfo`, `environment block` (unexpanded) or
+    /// `relative path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_from: Option<String>,
+    /// Command-line arguments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
+    /// Working directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    /// Description (tooltip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Icon location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon_location: Option<String>,
+    /// The target's creation time when the shortcut was made (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_created: Option<Timestamp>,
+    /// The target's last write time when the shortcut was made (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_modified: Option<Timestamp>,
+    /// The target's last access time when the shortcut was made (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_accessed: Option<Timestamp>,
+    /// The target's size when the shortcut was made.
+    pub target_size: u32,
+    /// NetBIOS name of the machine the shortcut was made on (link tracker block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine_id: Option<String>,
+    /// Serial number of the target's volume (`1234-ABCD`), when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_serial: Option<String>,
 }
 
 /// An autostart entry with what the evidence says about its program.
@@ -129,6 +204,12 @@ pub struct ScheduledTask {
     pub hidden: bool,
     /// `<Settings><Enabled>` (true when absent).
     pub enabled: bool,
+    /// A Task Scheduler 1.0 `.job` file (`Windows\Tasks`), rather than 2.0 XML.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_job: bool,
+    /// The last run's start as a `.job` records it: **local time**, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_run_local: Option<String>,
     /// The file or event it was read from.
     pub source: Provenance,
 }

@@ -121,7 +121,7 @@ pub enum ArtifactKind {
     Mft,
     /// A Prefetch file (`SCCA`, or `MAM` compressed).
     Prefetch,
-    /// A scheduled task definition (XML, UTF-16 with a byte-order mark).
+    /// A scheduled task definition (XML, UTF-16 with a byte-order mark, or a legacy `.job`).
     Task,
 }
 

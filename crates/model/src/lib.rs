@@ -23,8 +23,8 @@ mod time;
 mod timeline;
 
 pub use autostart::{
-    actions_line, AutostartEntry, AutostartReport, RegistryEvent, ScheduledTask, TaskAction,
-    TaskEvent, TaskEventKind, TaskReport,
+    actions_line, AutostartEntry, AutostartFile, AutostartReport, RegistryEvent, ScheduledTask,
+    ShortcutInfo, TaskAction, TaskEvent, TaskEventKind, TaskReport,
 };
 pub use events::{
     BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,

@@ -56,6 +56,7 @@ pub fn build_report(
         && evidence.autostarts.is_empty()
         && evidence.prefetch.is_empty()
         && evidence.amcache.is_empty()
+        && evidence.tasks.is_empty()
         && evidence.files.is_empty();
     if nothing {
         let reasons: Vec<String> = evidence
@@ -64,7 +65,7 @@ pub fn build_report(
             .map(|w| format!("{}: {}", w.file.display(), w.message))
             .collect();
         anyhow::bail!(
-            "no readable evidence (SYSTEM, SOFTWARE or user hive, EVTX log, Prefetch, Amcache, $MFT) found under {}{}",
+            "no readable evidence (SYSTEM, SOFTWARE or user hive, EVTX log, Prefetch, Amcache, $MFT, task file, Startup folder) found under {}{}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())

@@ -34,3 +34,25 @@ pub fn cited_records(s: &ServiceReport) -> Vec<u64> {
         })
         .collect()
 }
+
+/// A Sysmon 1 (process created) event on WS01, started by explorer.exe (pid 4000).
+pub fn sysmon_start(
+    time: &str,
+    pid: &str,
+    image: &str,
+    command_line: &str,
+) -> konseki_forge::evtx::EvtxEvent {
+    konseki_forge::evtx::EvtxEvent::new(
+        "Microsoft-Windows-Sysmon",
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        time.parse().expect("an RFC 3339 time"),
+        "WS01",
+    )
+    .data("UtcTime", time)
+    .data("ProcessId", pid)
+    .data("Image", image)
+    .data("CommandLine", command_line)
+    .data("ParentProcessId", "4000")
+    .data("ParentImage", "C:\\Windows\\explorer.exe")
+}

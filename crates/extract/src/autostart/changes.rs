@@ -53,6 +53,8 @@ pub fn entries_from_changes(
                     e.pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
                 )),
                 changed_at: Some(e.time),
+                file: None,
+                shadows: None,
                 source: e.source.clone(),
             });
         }
@@ -73,12 +75,24 @@ fn split_target(target: &str) -> Option<(HiveKind, Option<String>, String, Strin
         (HiveKind::Ntuser, None, rest.to_string())
     } else if let Some(rest) = strip(&upper, target, "HKU\\") {
         let (sid, tail) = rest.split_once('\\')?;
-        if sid.to_ascii_uppercase().ends_with("_CLASSES") {
-            return None;
+        match sid.to_ascii_uppercase().strip_suffix("_CLASSES") {
+            Some(_) => (
+                HiveKind::UsrClass,
+                Some(sid[..sid.len() - 8].to_string()),
+                tail.to_string(),
+            ),
+            None => (HiveKind::Ntuser, Some(sid.to_string()), tail.to_string()),
         }
-        (HiveKind::Ntuser, Some(sid.to_string()), tail.to_string())
     } else {
         return None;
+    };
+    // HKCU\Software\Classes is the user's UsrClass.dat.
+    let (hive, rest) = match (
+        hive,
+        strip(&rest.to_ascii_uppercase(), &rest, "SOFTWARE\\CLASSES\\"),
+    ) {
+        (HiveKind::Ntuser, Some(classes)) => (HiveKind::UsrClass, classes.to_string()),
+        (hive, _) => (hive, rest),
     };
     let (key, value) = rest.rsplit_once('\\')?;
     Some((hive, user, key.to_string(), value.to_string()))
@@ -105,6 +119,17 @@ fn entry_name(template: &str, read: &Read, key: &str, value: &str) -> Option<Str
         Read::SubkeyValues => {
             let (holder, subkey) = parent?;
             same(holder, template).then(|| format!("{subkey}\\{value}"))
+        }
+        Read::SubkeyPathValue(path, name)
+            if same(value, name) || (name.is_empty() && same(value, "(Default)")) =>
+        {
+            let cut = key.len().checked_sub(path.len())?;
+            let (below, tail) = (key.get(..cut)?, key.get(cut..)?);
+            if !same(tail, path) {
+                return None;
+            }
+            let (holder, subkey) = below.strip_suffix('\\')?.rsplit_once('\\')?;
+            same(holder, template).then(|| format!("{subkey}\\{path}"))
         }
         _ => None,
     }
@@ -145,6 +170,28 @@ mod tests {
                 .map(|t| t.2),
             Some("{ControlSet}\\Control\\Session Manager".into())
         );
-        assert_eq!(split_target("HKU\\S-1-5-21-1_Classes\\x\\y"), None);
+        assert_eq!(
+            split_target("HKU\\S-1-5-21-1_Classes\\CLSID\\{x}\\InprocServer32\\(Default)"),
+            Some((
+                HiveKind::UsrClass,
+                Some("S-1-5-21-1".into()),
+                "CLSID\\{x}\\InprocServer32".into(),
+                "(Default)".into()
+            ))
+        );
+        assert_eq!(
+            split_target("HKCU\\Software\\Classes\\CLSID\\{x}\\LocalServer32\\(Default)")
+                .map(|t| (t.0, t.2)),
+            Some((HiveKind::UsrClass, "CLSID\\{x}\\LocalServer32".into()))
+        );
+        assert_eq!(
+            entry_name(
+                "CLSID",
+                &Read::SubkeyPathValue("InprocServer32".into(), String::new()),
+                "CLSID\\{x}\\InProcServer32",
+                "(Default)"
+            ),
+            Some("{x}\\InprocServer32".into())
+        );
     }
 }

@@ -6,10 +6,16 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 /// The definitions shipped with konseki (file name, TOML text).
-pub const BUILTIN: [(&str, &str); 1] = [(
-    "registry.toml",
-    include_str!("../../../../data/autostart/registry.toml"),
-)];
+pub const BUILTIN: [(&str, &str); 2] = [
+    (
+        "registry.toml",
+        include_str!("../../../../data/autostart/registry.toml"),
+    ),
+    (
+        "folders.toml",
+        include_str!("../../../../data/autostart/folders.toml"),
+    ),
+];
 
 /// Which hive a location lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -23,6 +29,12 @@ pub enum HiveKind {
     /// Every user's NTUSER.DAT (HKCU).
     #[serde(rename = "NTUSER")]
     Ntuser,
+    /// Every user's UsrClass.dat (HKCU\Software\Classes).
+    #[serde(rename = "USRCLASS")]
+    UsrClass,
+    /// Folders of the file system (`folders`, not `keys`): every file in them is an entry.
+    #[serde(rename = "VOLUME")]
+    Volume,
 }
 
 /// How entries are read from a location's key.
@@ -36,6 +48,11 @@ pub enum Read {
     SubkeyValue(String),
     /// Every value of every subkey is an entry.
     SubkeyValues,
+    /// The named value of a key below every subkey (`subkeys:InprocServer32\(default)`):
+    /// (path below the subkey, value name; `(default)` is the unnamed value).
+    SubkeyPathValue(String, String),
+    /// Every file in the folder (VOLUME locations).
+    Files,
 }
 
 /// One autostart location.
@@ -51,7 +68,8 @@ pub struct Location {
     pub reference: String,
     /// The hive.
     pub hive: HiveKind,
-    /// Key paths in the hive.
+    /// Key paths in the hive; for VOLUME locations, folder paths from the volume's root, where
+    /// `*` stands for one user profile folder.
     pub keys: Vec<String>,
     /// How entries are read.
     pub read: Read,
@@ -73,7 +91,10 @@ struct RawLocation {
     attack: String,
     reference: String,
     hive: HiveKind,
+    #[serde(default)]
     keys: Vec<String>,
+    #[serde(default)]
+    folders: Vec<String>,
     read: String,
     times: String,
 }
@@ -118,8 +139,33 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
             if !raw.reference.starts_with("https://") {
                 bad(format!("reference `{}` is not an https URL", raw.reference));
             }
-            if raw.keys.is_empty() {
-                bad("no keys".into());
+            let volume = raw.hive == HiveKind::Volume;
+            if volume && (raw.folders.is_empty() || !raw.keys.is_empty()) {
+                bad("a VOLUME location lists `folders`, not `keys`".into());
+            }
+            if !volume && (raw.keys.is_empty() || !raw.folders.is_empty()) {
+                bad("a registry location lists `keys`, not `folders`".into());
+            }
+            if volume && raw.read != "files" {
+                bad(format!(
+                    "read `{}`: a VOLUME location reads `files`",
+                    raw.read
+                ));
+            }
+            if !volume && raw.read == "files" {
+                bad("read `files` belongs to VOLUME locations".into());
+            }
+            for folder in &raw.folders {
+                if folder.is_empty()
+                    || folder.starts_with('\\')
+                    || folder.ends_with('\\')
+                    || folder.contains(':')
+                    || folder.contains("\\\\")
+                {
+                    bad(format!(
+                        "folder `{folder}` is not a folder path from the volume's root (no drive)"
+                    ));
+                }
             }
             for key in &raw.keys {
                 if key.is_empty()
@@ -140,7 +186,7 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                 Some(read) => read,
                 None => {
                     bad(format!(
-                        "read `{}` is not `values`, `value:NAME[,NAME…]`, `subkeys:NAME` or `subkeys:*`",
+                        "read `{}` is not `values`, `value:NAME[,NAME…]`, `subkeys:NAME`, `subkeys:PATH\\NAME`, `subkeys:*` or `files`",
                         raw.read
                     ));
                     continue;
@@ -152,7 +198,7 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                 attack: raw.attack,
                 reference: raw.reference,
                 hive: raw.hive,
-                keys: raw.keys,
+                keys: if volume { raw.folders } else { raw.keys },
                 read,
                 times: raw.times,
             });
@@ -173,11 +219,17 @@ pub fn builtin() -> Vec<Location> {
 fn parse_read(read: &str) -> Option<Read> {
     match read.split_once(':') {
         None if read == "values" => Some(Read::Values),
+        None if read == "files" => Some(Read::Files),
         Some(("value", names)) => {
             let names: Vec<String> = names.split(',').map(|n| n.trim().to_string()).collect();
             (!names.iter().any(String::is_empty)).then_some(Read::Named(names))
         }
         Some(("subkeys", "*")) => Some(Read::SubkeyValues),
+        Some(("subkeys", spec)) if spec.contains('\\') => {
+            let (path, name) = spec.rsplit_once('\\')?;
+            let name = if name == "(default)" { "" } else { name };
+            (!path.trim().is_empty()).then(|| Read::SubkeyPathValue(path.into(), name.into()))
+        }
         Some(("subkeys", name)) if !name.trim().is_empty() => {
             Some(Read::SubkeyValue(name.trim().to_string()))
         }

@@ -8,6 +8,7 @@
 
 pub mod changes;
 pub mod defs;
+pub mod folders;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,6 +36,11 @@ pub enum HiveRole {
         /// The hive's root is the user's `Software` key.
         rooted_at_software: bool,
     },
+    /// A user's UsrClass.dat (HKCU\Software\Classes).
+    UserClasses {
+        /// The profile name.
+        user: String,
+    },
 }
 
 /// Tells what the hive at `path` is; `None` for hives with no autostart locations.
@@ -56,6 +62,11 @@ pub fn hive_role(hive: &mut Hive, path: &Path) -> Option<HiveRole> {
             user: user(),
             rooted_at_software: false,
         });
+    }
+    // UsrClass.dat: classes at the root, with the user's `Local Settings` (SOFTWARE keeps its
+    // classes under `Classes`, not at the root).
+    if hive.key("CLSID").is_some() && hive.key("Local Settings").is_some() {
+        return Some(HiveRole::UserClasses { user: user() });
     }
     if hive.key("Microsoft\\Windows\\CurrentVersion").is_some() && hive.key("Classes").is_none() {
         return Some(HiveRole::User {
@@ -85,9 +96,21 @@ fn user_of(path: &Path) -> String {
         text[at..].split('\\').next().map(str::to_string)
     });
     recorded.filter(|u| !u.is_empty()).unwrap_or_else(|| {
+        // The profile folder the hive was collected from (`Users\eve\…\UsrClass.dat`).
+        let names: Vec<String> = path
+            .ancestors()
+            .skip(1)
+            .filter_map(|a| a.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        let profile = names.windows(2).find_map(|w| {
+            let parent = w[1].to_ascii_lowercase();
+            (parent == "users" || parent == "documents and settings").then(|| w[0].clone())
+        });
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        match (&name, path.parent().and_then(|p| p.file_name())) {
-            (Some(n), Some(dir)) if n.eq_ignore_ascii_case("ntuser.dat") => {
+        match (profile, &name, path.parent().and_then(|p| p.file_name())) {
+            (Some(profile), _, _) => profile,
+            (None, Some(n), Some(dir)) if n.eq_ignore_ascii_case("ntuser.dat") => {
                 dir.to_string_lossy().into_owned()
             }
             _ => name.unwrap_or_default(),
@@ -124,6 +147,7 @@ pub fn read_autostarts(
             user,
             rooted_at_software,
         } => (HiveKind::Ntuser, Some(user.clone()), *rooted_at_software),
+        HiveRole::UserClasses { user } => (HiveKind::UsrClass, Some(user.clone()), false),
     };
     let mut out = Vec::new();
     for location in locations.iter().filter(|l| l.hive == kind) {
@@ -161,6 +185,8 @@ pub fn read_autostarts(
                         times: location.times.clone(),
                         changed_by: None,
                         changed_at: None,
+                        file: None,
+                        shadows: None,
                         source: Provenance::RegistryKey {
                             file: file.clone(),
                             key: holder.path.clone(),
@@ -213,6 +239,26 @@ fn entries(hive: &mut Hive, key: &Key, read: &Read) -> Vec<(String, Key, String,
                 }
             }
         }
+        Read::SubkeyPathValue(path, name) => {
+            for sub in hive.subkeys(key).into_iter().take(MAX_PER_KEY) {
+                let Some(holder) = hive.key(&format!("{}\\{path}", sub.path)) else {
+                    continue;
+                };
+                if let Some(command) = holder
+                    .value(name)
+                    .and_then(text)
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    out.push((
+                        format!("{}\\{path}", sub.name),
+                        holder,
+                        name.clone(),
+                        command,
+                    ));
+                }
+            }
+        }
+        Read::Files => {} // folders of the file system: see `folders`
         Read::SubkeyValues => {
             for sub in hive.subkeys(key).into_iter().take(MAX_PER_KEY) {
                 for v in sub.values.iter().filter(|v| !v.name.is_empty()) {
@@ -276,4 +322,22 @@ pub fn open(path: &Path, logs: &[PathBuf]) -> Option<(Hive, HiveRole)> {
     let mut hive = Hive::open(path, logs).ok()?;
     let role = hive_role(&mut hive, path)?;
     Some((hive, role))
+}
+
+/// Per-user COM classes (UsrClass.dat) that the machine also registers: the machine's server
+/// is recorded in `shadows`, since Windows loads the user's in its place.
+pub fn mark_shadowed_classes(software: &mut Hive, entries: &mut [AutostartEntry]) {
+    for e in entries.iter_mut() {
+        let Provenance::RegistryKey { key, value, .. } = &e.source else {
+            continue;
+        };
+        if !e.location.starts_with("user_com_") {
+            continue;
+        }
+        let machine = software.key(&format!("Classes\\{key}")).and_then(|k| {
+            k.value(value.as_deref().unwrap_or_default())
+                .and_then(Data::as_text)
+        });
+        e.shadows = machine.filter(|m| !m.trim().is_empty());
+    }
 }

@@ -8,7 +8,7 @@
 
 mod binxml;
 mod event;
-mod file;
+pub(crate) mod file;
 
 pub use event::EvtxEvent;
 pub(crate) use file::filetime;

@@ -51,6 +51,8 @@ pub struct MftFile {
     pub content: Vec<u8>,
     /// A directory.
     pub dir: bool,
+    /// Deleted: the record is written with its in-use flag cleared.
+    pub deleted: bool,
 }
 
 impl MftFile {
@@ -62,6 +64,7 @@ impl MftFile {
             fn_times: FileTimes::all(t),
             content: content.to_vec(),
             dir: false,
+            deleted: false,
         }
     }
 }

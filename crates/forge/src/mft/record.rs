@@ -67,7 +67,7 @@ impl MftWriter {
             let parent = w.directory(parent_path, file.si.created.min(file.fn_times.created));
             let entry = w.next;
             w.next += 1;
-            let record = w.record(
+            let mut record = w.record(
                 entry,
                 parent,
                 name,
@@ -76,6 +76,9 @@ impl MftWriter {
                 &file.content,
                 file.dir,
             );
+            if file.deleted {
+                record[22] &= !0x1; // the entry is free: what deletion leaves
+            }
             w.records.insert(entry, record);
             if file.dir {
                 w.dirs.insert(path.to_ascii_lowercase(), entry);

@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::bytes::{u16_at, u32_at, u64_at, utf16_until_nul};
 use crate::event::Event;
 use crate::template::{Field, Shape, Slot};
+use konseki_bytes::{filetime, u16_at, u32_at, u64_at, utf16_until_nul};
 
 /// What reading one log keeps between records: the template shapes of the current chunk, by
 /// definition offset (`None`: not of the accepted shape), and the `System` strings seen in the
@@ -390,10 +390,4 @@ fn filetime_text(raw: u64) -> Option<String> {
     let time = filetime(raw)?;
     let seconds = time.strftime("%Y-%m-%dT%H:%M:%S").to_string();
     (seconds.len() == 19).then(|| format!("{seconds}.{:07}Z", raw % 10_000_000))
-}
-
-/// A FILETIME as a timestamp; `None` outside the representable range.
-pub(crate) fn filetime(raw: u64) -> Option<Timestamp> {
-    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
-    Timestamp::from_nanosecond((i128::from(raw) - UNIX_EPOCH_AS_FILETIME) * 100).ok()
 }

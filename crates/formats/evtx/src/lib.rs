@@ -26,7 +26,6 @@
 //! ```
 #![deny(missing_docs)]
 
-mod bytes;
 mod direct;
 #[cfg(test)]
 mod direct_vs_rendered;

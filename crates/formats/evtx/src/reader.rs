@@ -8,9 +8,10 @@ use evtx::err::EvtxError as RawError;
 use evtx::{EvtxParser, ParserSettings};
 use jiff::Timestamp;
 
-use crate::direct::{filetime, read_record, Cache};
+use crate::direct::{read_record, Cache};
 use crate::event::Event;
 use crate::scan::scan_chunk;
+use konseki_bytes::filetime;
 
 /// Size of the EVTX file header and of each chunk (MS-EVEN6 / libevtx documentation).
 const FILE_HEADER_SIZE: u64 = 0x1000;

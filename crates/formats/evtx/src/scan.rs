@@ -10,7 +10,7 @@
 //! points just past itself; then u32 value count, `count × {u16 size, u8 type, u8 0}`, values.
 //! In Windows' System template the EventID is value 3, a UInt16 (CRATES.md).
 
-use crate::bytes::{u16_at, u32_at, u64_at};
+use konseki_bytes::{u16_at, u32_at, u64_at};
 
 /// What the scan learned about one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use crate::bytes::{u16_at, u32_at, utf16_until_nul};
+use konseki_bytes::{u16_at, u32_at, utf16_until_nul};
 
 /// Where a field's text comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
+use konseki_bytes::{filetime, u32_at, u64_at, utf16_until_nul};
 
 /// Prefetch files are a few kB to ~2 MB; larger input is not a prefetch file.
 pub const MAX_SIZE: u64 = 16 * 1024 * 1024;
@@ -193,32 +194,4 @@ fn volumes(d: &[u8], version: u32) -> Vec<Volume> {
             })
         })
         .collect()
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
-
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(
-        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
-}
-
-fn utf16_until_nul(bytes: &[u8]) -> String {
-    let units = bytes
-        .chunks_exact(2)
-        .map(|u| u16::from_le_bytes([u[0], u[1]]))
-        .take_while(|&u| u != 0);
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
-}
-
-/// A FILETIME as a timestamp; `None` outside the representable range.
-fn filetime(raw: u64) -> Option<Timestamp> {
-    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
-    Timestamp::from_nanosecond((i128::from(raw) - UNIX_EPOCH_AS_FILETIME) * 100).ok()
 }

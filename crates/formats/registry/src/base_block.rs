@@ -5,6 +5,8 @@
 //! "Base block" and "Transaction log files" (new format: log entries with signature `HvLE`
 //! from offset 512; old format: a dirty vector `DIRT` at offset 512).
 
+use konseki_bytes::u32_at;
+
 /// The fields of a base block konseki needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BaseBlock {
@@ -56,11 +58,6 @@ pub fn sniff_log(bytes: &[u8]) -> LogFormat {
         Some(b"DIRT") => LogFormat::Old,
         _ => LogFormat::Unusable,
     }
-}
-
-fn u32_at(bytes: &[u8], offset: usize) -> Option<u32> {
-    let raw = bytes.get(offset..offset + 4)?;
-    Some(u32::from_le_bytes(raw.try_into().ok()?))
 }
 
 #[cfg(test)]

@@ -119,15 +119,7 @@ fn convert_value(value: CellKeyValue) -> Value {
     Value { name, data }
 }
 
-/// FILETIME (100 ns intervals since 1601-01-01) to a timestamp; zero means "not set".
-pub(crate) fn filetime(raw: u64) -> Option<Timestamp> {
-    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
-    if raw == 0 {
-        return None;
-    }
-    let nanos = (i128::from(raw) - UNIX_EPOCH_AS_FILETIME) * 100;
-    Timestamp::from_nanosecond(nanos).ok()
-}
+pub(crate) use konseki_bytes::filetime_set as filetime;
 
 #[cfg(test)]
 mod tests {
