@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use konseki_model::{
     actions_line, Attention, Evidence, EvidenceItem, Execution, ProcessEvent, ProcessEventKind,
-    ScheduledTask, TaskAction, TaskEvent, TaskEventKind, TaskReport, Timestamp,
+    ScheduledTask, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport, Timestamp,
 };
 
 use crate::attention::{interpreter, user_writable_place};
@@ -23,13 +23,28 @@ pub fn task_reports(
     processes: &ProcessTimeline<'_>,
     system_root: &str,
 ) -> Vec<TaskReport> {
-    let mut groups: BTreeMap<String, (Option<&ScheduledTask>, Vec<&TaskEvent>)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Sources<'_>> = BTreeMap::new();
     for t in &evidence.tasks {
-        groups.entry(key(&t.name)).or_default().0.get_or_insert(t);
+        groups
+            .entry(key(&t.name))
+            .or_default()
+            .file
+            .get_or_insert(t);
+    }
+    for c in &evidence.task_cache {
+        groups
+            .entry(key(&c.path))
+            .or_default()
+            .cache
+            .get_or_insert(c);
     }
     for e in &evidence.task_events {
-        groups.entry(key(&e.task)).or_default().1.push(e);
+        groups.entry(key(&e.task)).or_default().events.push(e);
     }
+    let collected = Collected {
+        task_files: !evidence.tasks.is_empty(),
+        task_cache: !evidence.task_cache.is_empty(),
+    };
     // Task-creating processes, found once: a case holds a few among hundreds of thousands.
     let creators: Vec<(&ProcessEvent, String)> = evidence
         .processes
@@ -42,8 +57,24 @@ pub fn task_reports(
         .collect();
     groups
         .into_values()
-        .map(|(file, events)| report(file, &events, &creators, prefetch, processes, system_root))
+        .map(|g| report(&g, collected, &creators, prefetch, processes, system_root))
         .collect()
+}
+
+/// What the evidence holds about one task.
+#[derive(Default)]
+struct Sources<'a> {
+    file: Option<&'a ScheduledTask>,
+    cache: Option<&'a TaskCacheEntry>,
+    events: Vec<&'a TaskEvent>,
+}
+
+/// Which task stores the evidence holds at all: a task missing from one is only telling when
+/// the store was collected.
+#[derive(Clone, Copy)]
+struct Collected {
+    task_files: bool,
+    task_cache: bool,
 }
 
 /// `\GameOver` and `GameOver` are the same task; names compare without case.
@@ -52,20 +83,23 @@ fn key(name: &str) -> String {
 }
 
 fn report(
-    file: Option<&ScheduledTask>,
-    events: &[&TaskEvent],
+    sources: &Sources<'_>,
+    collected: Collected,
     creators: &[(&ProcessEvent, String)],
     prefetch: &PrefetchIndex<'_>,
     processes: &ProcessTimeline<'_>,
     system_root: &str,
 ) -> TaskReport {
+    let (file, cache, events) = (sources.file, sources.cache, &sources.events[..]);
     let name = file
         .map(|f| f.name.clone())
+        .or_else(|| cache.map(|c| c.path.clone()))
         .or_else(|| events.first().map(|e| e.task.to_string()))
         .unwrap_or_default();
     let actions: Vec<TaskAction> = file
         .map(|f| f.actions.clone())
         .filter(|a| !a.is_empty())
+        .or_else(|| cache.map(|c| c.actions.clone()).filter(|a| !a.is_empty()))
         .or_else(|| {
             events
                 .iter()
@@ -79,7 +113,7 @@ fn report(
         first(TaskEventKind::Registered),
         last(TaskEventKind::Deleted),
     );
-    let status = match (file.is_some(), registered, deleted) {
+    let status = match (file.is_some() || cache.is_some(), registered, deleted) {
         (false, Some(r), Some(d)) if d >= r => "persisted then removed",
         (false, None, Some(_)) => "removed",
         (true, Some(_), _) => "present",
@@ -89,6 +123,19 @@ fn report(
     .to_string();
 
     let mut evidence_items: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
+    evidence_items.extend(cache.map(cache_item));
+    let launched = cache.and_then(|c| Some((c, c.last_launched?)));
+    if let Some((c, at)) = launched {
+        evidence_items.push(EvidenceItem {
+            source: c.source.clone(),
+            time: Some(at),
+            summary: format!(
+                "TaskCache DynamicInfo: the Task Scheduler last launched {} at {at}",
+                c.path
+            )
+            .into(),
+        });
+    }
     evidence_items.extend(creation_items(&name, creators));
     let ran_events = events
         .iter()
@@ -128,7 +175,7 @@ fn report(
         });
     }
     evidence_items.sort_by_key(|i| i.time);
-    let executed = ran_events > 0 || program_runs > 0 || job_run.is_some();
+    let executed = ran_events > 0 || program_runs > 0 || job_run.is_some() || launched.is_some();
     let times = [
         ("registered", registered),
         ("updated", last(TaskEventKind::Updated)),
@@ -143,6 +190,8 @@ fn report(
     }
     summary.push_str(&if let (Some((_, at)), 0, 0) = (job_run, ran_events, program_runs) {
         format!("; executed: the .job records its last run at {at} (local time)")
+    } else if let (Some((_, at)), 0, 0) = (launched, ran_events, program_runs) {
+        format!("; executed: the TaskCache records its last launch at {at}")
     } else if executed {
         format!(
             "; executed: {ran_events} task run event(s), {program_runs} Prefetch run time(s) or process start(s) of its program{}",
@@ -159,17 +208,22 @@ fn report(
         "; no evidence of execution of its program in the artifacts present".to_string()
     });
     TaskReport {
-        attention: attention(
-            file,
-            &actions,
-            events
-                .iter()
-                .rev()
-                .find(|e| e.content.is_some())
-                .map(|e| event_item(e)),
-        ),
+        attention: {
+            let mut flags = attention(
+                file,
+                &actions,
+                events
+                    .iter()
+                    .rev()
+                    .find(|e| e.content.is_some())
+                    .map(|e| event_item(e)),
+            );
+            flags.extend(store_flags(file, cache, collected));
+            flags
+        },
         name,
         file: file.cloned(),
+        cache: cache.cloned(),
         actions,
         status,
         execution: if executed {
@@ -280,6 +334,78 @@ fn attention(
                 evidence: item().into_iter().collect(),
             });
         }
+    }
+    flags
+}
+
+/// The task's registration in the TaskCache, as evidence.
+fn cache_item(c: &TaskCacheEntry) -> EvidenceItem {
+    EvidenceItem {
+        source: c.source.clone(),
+        time: c.registered,
+        summary: format!(
+            "TaskCache registration {}{}: runs {}{}",
+            c.path,
+            c.id.as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default(),
+            if c.actions.is_empty() {
+                "?".to_string()
+            } else {
+                actions_line(&c.actions)
+            },
+            if c.has_security_descriptor {
+                ""
+            } else {
+                "; no SD value"
+            }
+        )
+        .into(),
+    }
+}
+
+/// Flags from comparing the two task stores: the TaskCache (what the service runs) and the
+/// files under `System32\Tasks` (what most tools list).
+fn store_flags(
+    file: Option<&ScheduledTask>,
+    cache: Option<&TaskCacheEntry>,
+    collected: Collected,
+) -> Vec<Attention> {
+    let mut flags = Vec::new();
+    if let Some(c) = cache {
+        if !c.has_security_descriptor {
+            flags.push(Attention {
+                id: "task_security_descriptor_removed".into(),
+                reason: "the TaskCache Tree key has no SD value: the task is hidden from schtasks and the Task Scheduler console, yet still runs (the \"Tarrask\" technique)".into(),
+                evidence: vec![cache_item(c)],
+            });
+        }
+        if file.is_none() && collected.task_files {
+            flags.push(Attention {
+                id: "task_file_missing".into(),
+                reason: "registered in the TaskCache, but its file under System32\\Tasks is not among the task files collected: deleted to hide the task (it still runs while registered), or not collected".into(),
+                evidence: vec![cache_item(c)],
+            });
+        }
+        if let Some(f) = file.filter(|f| !f.legacy_job && !c.actions.is_empty()) {
+            if actions_line(&f.actions) != actions_line(&c.actions) {
+                flags.push(Attention {
+                    id: "task_actions_differ".into(),
+                    reason: format!(
+                        "the TaskCache runs `{}`, the task file says `{}`: the Task Scheduler runs what its cache holds",
+                        actions_line(&c.actions),
+                        actions_line(&f.actions)
+                    ),
+                    evidence: vec![cache_item(c), file_item(f)],
+                });
+            }
+        }
+    } else if let Some(f) = file.filter(|f| !f.legacy_job && collected.task_cache) {
+        flags.push(Attention {
+            id: "task_not_registered".into(),
+            reason: "its file is under System32\\Tasks but the TaskCache does not register it: placed on disk without the Task Scheduler (it does not run until registered), or its registration was removed".into(),
+            evidence: vec![file_item(f)],
+        });
     }
     flags
 }

@@ -19,6 +19,7 @@ mod service_events;
 mod services;
 mod shared_text;
 mod software;
+mod task_cache;
 mod tasks;
 
 pub use amcache::read_amcache;

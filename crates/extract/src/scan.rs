@@ -22,6 +22,7 @@ use crate::service_events::{self, classify, resolve_display_names, scm_event_ids
 use crate::services::read_system_hive;
 use crate::shared_text::SharedText;
 use crate::software::read_windows_paths;
+use crate::task_cache::read_task_cache;
 use crate::tasks::read_task_file;
 
 /// Reads all evidence under `roots`.
@@ -116,21 +117,19 @@ pub fn extract_with(
             ));
         }
     }
-    let has_classes = out
-        .autostarts
-        .iter()
-        .any(|e| e.location.starts_with("user_com_"));
+    // The SOFTWARE hive again: the machine's COM classes and the Task Scheduler's cache.
     let software_hive = discovered
         .artifacts
         .iter()
-        .filter(|a| has_classes && a.kind == ArtifactKind::Hive)
+        .filter(|a| a.kind == ArtifactKind::Hive)
         .filter(|a| matches!(a.role.as_deref(), Some("SOFTWARE") | None))
         .find_map(|a| match autostart::open(&a.path, &a.logs) {
-            Some((hive, autostart::HiveRole::Software)) => Some(hive),
+            Some((hive, autostart::HiveRole::Software)) => Some((hive, &a.path)),
             _ => None,
         });
-    if let Some(mut hive) = software_hive {
+    if let Some((mut hive, path)) = software_hive {
         autostart::mark_shadowed_classes(&mut hive, &mut out.autostarts);
+        out.task_cache = read_task_cache(&mut hive, path);
     }
     for artifact in discovered
         .artifacts

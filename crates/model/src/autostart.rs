@@ -214,6 +214,42 @@ pub struct ScheduledTask {
     pub source: Provenance,
 }
 
+/// A task as the Task Scheduler registers it in the SOFTWARE hive
+/// (`Microsoft\Windows NT\CurrentVersion\Schedule\TaskCache`): the `Tree` key naming it and the
+/// `Tasks\{GUID}` key describing it. This is what the service runs from: a task whose file was
+/// deleted still runs while it is registered here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TaskCacheEntry {
+    /// Task path (`\GameOver`), from the `Tree` key's place.
+    pub path: String,
+    /// `Id`: the task's GUID, its key under `Tasks`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `Tree` key has its `SD` (security descriptor) value. Without it, the task is hidden
+    /// from `schtasks /query` and the Task Scheduler console, yet still runs (the "Tarrask"
+    /// technique).
+    pub has_security_descriptor: bool,
+    /// The `Tree` key's last-write time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_key_written: Option<Timestamp>,
+    /// What it runs, decoded from the `Tasks\{GUID}\Actions` value.
+    pub actions: Vec<TaskAction>,
+    /// `Author`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `DynamicInfo`: when the task was (last) registered (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered: Option<Timestamp>,
+    /// `DynamicInfo`: when the Task Scheduler last launched it (UTC); absent when never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_launched: Option<Timestamp>,
+    /// `Tasks\{GUID}` is missing although `Tree` names it.
+    pub definition_missing: bool,
+    /// The `Tree` key.
+    pub source: Provenance,
+}
+
 /// What a task event says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -267,6 +303,9 @@ pub struct TaskReport {
     /// The definition on disk, when the file is in the evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<ScheduledTask>,
+    /// The registration in the SOFTWARE hive's TaskCache, when the hive is in the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<TaskCacheEntry>,
     /// What it runs (the file's, else the last definition an event carried).
     pub actions: Vec<TaskAction>,
     /// `present`, `persisted then removed`, `removed`, or `present (no registration event)`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::autostart::{AutostartEntry, RegistryEvent, ScheduledTask, TaskEvent};
+use crate::autostart::{AutostartEntry, RegistryEvent, ScheduledTask, TaskCacheEntry, TaskEvent};
 use crate::events::{BootMarker, ProcessEvent, ScmEvent};
 use crate::program::{AmcacheEntry, PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
@@ -37,6 +37,8 @@ pub struct Evidence {
     pub registry_events: Vec<RegistryEvent>,
     /// Scheduled task definitions found on disk.
     pub tasks: Vec<ScheduledTask>,
+    /// Tasks registered in the SOFTWARE hive's `Schedule\TaskCache`.
+    pub task_cache: Vec<TaskCacheEntry>,
     /// Task events (Security 4698-4702, TaskScheduler 106/140/141/200/201/129), by time.
     pub task_events: Vec<TaskEvent>,
     /// Autostart entries other than services (Run keys, Winlogon, IFEO…).

@@ -24,7 +24,7 @@ mod timeline;
 
 pub use autostart::{
     actions_line, AutostartEntry, AutostartFile, AutostartReport, RegistryEvent, ScheduledTask,
-    ShortcutInfo, TaskAction, TaskEvent, TaskEventKind, TaskReport,
+    ShortcutInfo, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport,
 };
 pub use events::{
     BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,
