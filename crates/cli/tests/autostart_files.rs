@@ -326,3 +326,64 @@ fn legacy_job_is_a_task_with_its_last_run() {
         task.summary
     );
 }
+
+/// The SYSTEM hive's time zone turns task local times into UTC: the corpus SYSTEM (Eastern,
+/// daylight from the second Sunday of March) with the GameOver task, whose `<Date>`
+/// 2022-03-10T15:59:03 becomes 20:59:03Z (the minute Sysmon logged its `schtasks /create` on
+/// the APTSimulator VM, itself an Eastern-time machine); and with the `.job`'s last run
+/// (2013-08-24, daylight time: UTC-4). SYSTEM_2 is Pacific.
+#[test]
+fn task_local_times_in_utc_with_the_system_hive_zone() {
+    let (Some(system), Some(system_2), Some(game_over), Some(job)) = (
+        corpus("hives/SYSTEM"),
+        corpus("hives/SYSTEM_2"),
+        corpus("tasks/APTSimulatorVM-Win10/GameOver"),
+        corpus("tasks/legacy/wintask.job"),
+    ) else {
+        return;
+    };
+    let report = scan(&[system, game_over, job]);
+    let zone = report.control_sets[0].time_zone.as_ref().unwrap();
+    assert_eq!(
+        (
+            zone.name.as_str(),
+            zone.bias_minutes,
+            zone.daylight_bias_minutes
+        ),
+        ("Eastern Standard Time", 300, -60)
+    );
+    let daylight = zone.daylight_start.unwrap();
+    assert_eq!(
+        (
+            daylight.month,
+            daylight.week,
+            daylight.weekday,
+            daylight.hour
+        ),
+        (3, 2, 0, 2)
+    );
+    let task = |name: &str| {
+        report
+            .tasks
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .file
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(
+        task("\\GameOver").date_utc.unwrap().to_string(),
+        "2022-03-10T20:59:03Z"
+    );
+    assert_eq!(
+        task("\\wintask").last_run_utc.unwrap().to_string(),
+        "2013-08-24T16:42:00.112Z"
+    );
+    let pacific = scan(&[system_2]);
+    let zone = pacific.control_sets[0].time_zone.as_ref().unwrap();
+    assert_eq!(
+        (zone.name.as_str(), zone.bias_minutes),
+        ("Pacific Standard Time", 480)
+    );
+}

@@ -167,9 +167,12 @@ fn report(
     if let Some((f, at)) = job_run {
         evidence_items.push(EvidenceItem {
             source: f.source.clone(),
-            time: None,
+            time: f.last_run_utc,
             summary: format!(
-                "the .job records its last run at {at} (local time, as written): the Task Scheduler started it then"
+                "the .job records its last run at {at} (local time, as written{}): the Task Scheduler started it then",
+                f.last_run_utc
+                    .map(|t| format!("; {t} with the SYSTEM hive's time zone"))
+                    .unwrap_or_default()
             )
             .into(),
         });
@@ -415,7 +418,7 @@ fn file_item(f: &ScheduledTask) -> EvidenceItem {
         source: f.source.clone(),
         time: None,
         summary: format!(
-            "task file {}: runs {}; triggers: {}; registered (local time, as written) {}",
+            "task file {}: runs {}; triggers: {}; registered (local time, as written) {}{}",
             f.name,
             actions_line(&f.actions),
             if f.triggers.is_empty() {
@@ -423,7 +426,10 @@ fn file_item(f: &ScheduledTask) -> EvidenceItem {
             } else {
                 f.triggers.join("; ")
             },
-            f.date_local.as_deref().unwrap_or("?")
+            f.date_local.as_deref().unwrap_or("?"),
+            f.date_utc
+                .map(|t| format!(" = {t} (the SYSTEM hive's time zone)"))
+                .unwrap_or_default()
         )
         .into(),
     }

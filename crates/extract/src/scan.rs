@@ -23,7 +23,7 @@ use crate::services::read_system_hive;
 use crate::shared_text::SharedText;
 use crate::software::read_windows_paths;
 use crate::task_cache::read_task_cache;
-use crate::tasks::read_task_file;
+use crate::tasks::{convert_local_times, read_task_file};
 
 /// Reads all evidence under `roots`.
 pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
@@ -211,6 +211,25 @@ pub fn extract_with(
                 out.warnings.extend(log.warnings);
             }
             Err(warning) => out.warnings.push(warning),
+        }
+    }
+    // Task times are the machine's local time: UTC once the SYSTEM hive says the zone.
+    let zone = out
+        .control_sets
+        .iter()
+        .filter(|c| c.time_zone.is_some())
+        .max_by_key(|c| c.roles.iter().any(|r| r == "current"))
+        .and_then(|c| c.time_zone.clone());
+    if let Some(zone) = &zone {
+        for task in &mut out.tasks {
+            convert_local_times(task, zone);
+        }
+        for content in out
+            .task_events
+            .iter_mut()
+            .filter_map(|e| e.content.as_mut())
+        {
+            convert_local_times(content, zone);
         }
     }
     out.autostarts

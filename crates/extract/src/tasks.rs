@@ -96,6 +96,7 @@ pub fn parse_task(xml: &str, name: &str, source: Provenance) -> Option<Scheduled
         ),
         author: text(info, "Author"),
         date_local: text(info, "Date"),
+        date_utc: None,
         description: text(info, "Description"),
         actions,
         triggers,
@@ -104,6 +105,7 @@ pub fn parse_task(xml: &str, name: &str, source: Provenance) -> Option<Scheduled
         enabled: flag("Enabled", true),
         legacy_job: false,
         last_run_local: None,
+        last_run_utc: None,
         source,
     })
 }
@@ -118,6 +120,7 @@ fn from_job(job: konseki_job::Job, path: &Path, source: Provenance) -> Scheduled
         name: format!("\\{stem}"),
         author: Some(job.author.clone()).filter(|a| !a.is_empty()),
         date_local: None,
+        date_utc: None,
         description: Some(job.comment.clone()).filter(|c| !c.is_empty()),
         actions: vec![TaskAction::Exec {
             command: job.application.clone(),
@@ -128,6 +131,7 @@ fn from_job(job: konseki_job::Job, path: &Path, source: Provenance) -> Scheduled
         enabled: job.enabled(),
         legacy_job: true,
         last_run_local: job.last_run_local.clone(),
+        last_run_utc: None,
         triggers: job.triggers,
         principal: None,
         source,
@@ -197,6 +201,12 @@ fn name_from_path(path: &Path) -> String {
         Some(i) if i + 1 < parts.len() => format!("\\{}", parts[i + 1..].join("\\")),
         _ => format!("\\{}", parts.last().cloned().unwrap_or_default()),
     }
+}
+
+/// Local times of tasks in UTC, with the machine's time zone.
+pub fn convert_local_times(task: &mut ScheduledTask, zone: &konseki_model::TimeZone) {
+    task.date_utc = task.date_local.as_deref().and_then(|d| zone.to_utc(d));
+    task.last_run_utc = task.last_run_local.as_deref().and_then(|d| zone.to_utc(d));
 }
 
 #[cfg(test)]

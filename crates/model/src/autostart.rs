@@ -190,6 +190,10 @@ pub struct ScheduledTask {
     /// `<Date>` as written: **local time** of the machine (no zone is stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_local: Option<String>,
+    /// `<Date>` in UTC, converted with the SYSTEM hive's time zone (current control set) when
+    /// the hive is in the evidence; see `time_zone` in the control sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_utc: Option<Timestamp>,
     /// `<Description>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -210,6 +214,9 @@ pub struct ScheduledTask {
     /// The last run's start as a `.job` records it: **local time**, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_run_local: Option<String>,
+    /// That last run in UTC, converted like `date_utc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_run_utc: Option<Timestamp>,
     /// The file or event it was read from.
     pub source: Provenance,
 }

@@ -20,6 +20,7 @@ mod program;
 mod report;
 mod service;
 mod time;
+mod time_zone;
 mod timeline;
 
 pub use autostart::{
@@ -44,4 +45,5 @@ pub use service::{
     StartType,
 };
 pub use time::{TimeBound, TimeRole, Timestamp};
+pub use time_zone::{TimeZone, ZoneRule};
 pub use timeline::TimelineEntry;

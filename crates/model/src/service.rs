@@ -205,6 +205,9 @@ pub struct ControlSet {
     /// `Control\WaitToKillServiceTimeout` (REG_SZ, milliseconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_to_kill_service_timeout: Option<String>,
+    /// `Control\TimeZoneInformation`: the machine's time zone, for its local-time artifacts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<crate::TimeZone>,
     /// The number of service keys.
     pub service_count: usize,
     /// The `Control` key.

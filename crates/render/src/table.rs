@@ -63,7 +63,7 @@ pub(crate) fn render(
     for c in &report.control_sets {
         writeln!(
             out,
-            "  {} [{}]: {} services, ServicesPipeTimeout {} ms{}",
+            "  {} [{}]: {} services, ServicesPipeTimeout {} ms{}{}",
             c.name,
             c.roles.join(","),
             c.service_count,
@@ -72,7 +72,20 @@ pub(crate) fn render(
                 " (default: value absent)"
             } else {
                 " (SET IN REGISTRY)"
-            }
+            },
+            c.time_zone
+                .as_ref()
+                .map(|z| format!(
+                    ", time zone {} (UTC{:+}h{})",
+                    z.name,
+                    -f64::from(z.bias_minutes) / 60.0,
+                    if z.daylight_start.is_some() && !z.daylight_disabled {
+                        ", with daylight time"
+                    } else {
+                        ""
+                    }
+                ))
+                .unwrap_or_default()
         )?;
     }
     let shown: Vec<&ServiceReport> = report

@@ -297,6 +297,31 @@ times = "t"
         );
     }
 
+    #[test]
+    fn volume_and_registry_definitions_keep_to_their_kind() {
+        let head = "[[location]]\nid = \"f\"\ntitle = \"t\"\nattack = \"T1547.001\"\nreference = \"https://e\"\ntimes = \"t\"\n";
+        let volume_with_keys =
+            format!("{head}hive = \"VOLUME\"\nkeys = ['Run']\nread = \"values\"\n");
+        let all = lint(&[("v.toml", &volume_with_keys)])
+            .unwrap_err()
+            .join("\n");
+        assert!(all.contains("lists `folders`, not `keys`"), "{all}");
+        assert!(all.contains("a VOLUME location reads `files`"), "{all}");
+        let drive = format!(
+            "{head}hive = \"VOLUME\"\nfolders = ['C:\\Users\\*\\Startup']\nread = \"files\"\n"
+        );
+        let all = lint(&[("d.toml", &drive)]).unwrap_err().join("\n");
+        assert!(all.contains("from the volume's root (no drive)"), "{all}");
+        let registry_files = format!("{head}hive = \"NTUSER\"\nkeys = ['Run']\nread = \"files\"\n");
+        assert!(lint(&[("r.toml", &registry_files)]).unwrap_err()[0].contains("belongs to VOLUME"));
+        let good = format!("{head}hive = \"USRCLASS\"\nkeys = ['CLSID']\nread = 'subkeys:InprocServer32\\(default)'\n");
+        let parsed = lint(&[("g.toml", &good)]).unwrap();
+        assert_eq!(
+            parsed[0].read,
+            Read::SubkeyPathValue("InprocServer32".into(), String::new())
+        );
+    }
+
     fn one(id: &str) -> String {
         format!(
             "[[location]]\nid = \"{id}\"\ntitle = \"t\"\nattack = \"T1547.001\"\nreference = \"https://e\"\nhive = \"NTUSER\"\nkeys = ['Software\\Run']\nread = \"values\"\ntimes = \"t\"\n"

@@ -1,0 +1,210 @@
+//! The machine's time zone as the SYSTEM hive records it (`Control\TimeZoneInformation`), to
+//! turn the local wall-clock times some artifacts hold (task `<Date>`, a `.job`'s last run)
+//! into UTC. The standard rules (`StandardStart`/`DaylightStart`, "the Nth weekday of a month")
+//! are applied; year-specific rules (`Time Zones\…\Dynamic DST` in SOFTWARE) are not, so a
+//! time in a year whose rules changed may be off by the daylight bias.
+
+use jiff::civil::{Date, DateTime};
+use serde::Serialize;
+
+use crate::evidence::Provenance;
+use crate::time::Timestamp;
+
+/// When standard or daylight time starts: the `week`-th `weekday` of `month` (5 = the last),
+/// at `hour:minute` local time (a SYSTEMTIME whose year is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ZoneRule {
+    /// 1–12.
+    pub month: i8,
+    /// 1–5; 5 is the last such weekday of the month.
+    pub week: i8,
+    /// 0 = Sunday … 6 = Saturday.
+    pub weekday: i8,
+    /// Hour of the change, local time.
+    pub hour: i8,
+    /// Minute of the change.
+    pub minute: i8,
+}
+
+/// `TimeZoneInformation` of a control set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TimeZone {
+    /// `TimeZoneKeyName` (`Eastern Standard Time`), else `StandardName`.
+    pub name: String,
+    /// `Bias`: minutes to add to local time to get UTC.
+    pub bias_minutes: i32,
+    /// `StandardBias`, added during standard time.
+    pub standard_bias_minutes: i32,
+    /// `DaylightBias`, added during daylight time.
+    pub daylight_bias_minutes: i32,
+    /// `StandardStart`, when daylight time ends; `None` for a zone without daylight time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard_start: Option<ZoneRule>,
+    /// `DaylightStart`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daylight_start: Option<ZoneRule>,
+    /// `DynamicDaylightTimeDisabled` (the user turned daylight changes off).
+    pub daylight_disabled: bool,
+    /// The key.
+    pub source: Provenance,
+}
+
+impl TimeZone {
+    /// `local` (`2022-03-10T15:59:03`, fractions allowed) as UTC; a time that already carries
+    /// its zone (`Z`, `+01:00`) is taken as such. `None` when it is not a date and time.
+    pub fn to_utc(&self, local: &str) -> Option<Timestamp> {
+        if let Ok(t) = local.parse::<Timestamp>() {
+            return Some(t);
+        }
+        let civil: DateTime = local.trim().parse().ok()?;
+        let bias = self.bias_minutes
+            + if self.in_daylight_time(civil) {
+                self.daylight_bias_minutes
+            } else {
+                self.standard_bias_minutes
+            };
+        let utc = civil
+            .checked_add(jiff::Span::new().minutes(i64::from(bias)))
+            .ok()?;
+        utc.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    }
+
+    fn in_daylight_time(&self, local: DateTime) -> bool {
+        let (Some(daylight), Some(standard)) = (self.daylight_start, self.standard_start) else {
+            return false;
+        };
+        if self.daylight_disabled || daylight.month == 0 {
+            return false;
+        }
+        let year = local.year();
+        let (Some(begins), Some(ends)) = (daylight.at(year), standard.at(year)) else {
+            return false;
+        };
+        if begins < ends {
+            begins <= local && local < ends // northern hemisphere
+        } else {
+            local >= begins || local < ends // southern: daylight time spans the new year
+        }
+    }
+}
+
+impl ZoneRule {
+    /// This rule's moment in `year`.
+    fn at(self, year: i16) -> Option<DateTime> {
+        let first = Date::new(year, self.month, 1).ok()?;
+        let first_weekday = first.weekday().to_sunday_zero_offset();
+        let mut day =
+            1 + (self.weekday - first_weekday).rem_euclid(7) + 7 * (self.week.clamp(1, 5) - 1);
+        while day > first.days_in_month() {
+            day -= 7;
+        }
+        Some(
+            Date::new(year, self.month, day)
+                .ok()?
+                .at(self.hour, self.minute, 0, 0),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// US Eastern as Windows stores it: Bias 300, DaylightBias -60, daylight from the second
+    /// Sunday of March 02:00, standard from the first Sunday of November 02:00.
+    fn eastern() -> TimeZone {
+        TimeZone {
+            name: "Eastern Standard Time".into(),
+            bias_minutes: 300,
+            standard_bias_minutes: 0,
+            daylight_bias_minutes: -60,
+            standard_start: Some(ZoneRule {
+                month: 11,
+                week: 1,
+                weekday: 0,
+                hour: 2,
+                minute: 0,
+            }),
+            daylight_start: Some(ZoneRule {
+                month: 3,
+                week: 2,
+                weekday: 0,
+                hour: 2,
+                minute: 0,
+            }),
+            daylight_disabled: false,
+            source: Provenance::File {
+                file: Arc::from(Path::new("SYSTEM")),
+            },
+        }
+    }
+
+    #[test]
+    fn local_times_convert_with_the_rules_of_their_year() {
+        let tz = eastern();
+        let utc = |s: &str| tz.to_utc(s).unwrap().to_string();
+        assert_eq!(utc("2022-03-10T15:59:03"), "2022-03-10T20:59:03Z");
+        // 2022: daylight time from 13 March 02:00 to 6 November 02:00.
+        assert_eq!(utc("2022-03-13T01:59:00"), "2022-03-13T06:59:00Z");
+        assert_eq!(utc("2022-03-13T03:00:00"), "2022-03-13T07:00:00Z");
+        assert_eq!(utc("2022-07-01T12:00:00.5"), "2022-07-01T16:00:00.5Z");
+        assert_eq!(utc("2022-11-06T02:00:00"), "2022-11-06T07:00:00Z");
+        assert_eq!(utc("2013-08-24T12:42:00.112"), "2013-08-24T16:42:00.112Z");
+        assert_eq!(utc("2022-01-01T00:00:00Z"), "2022-01-01T00:00:00Z");
+        assert_eq!(tz.to_utc("yesterday"), None);
+        let no_dst = TimeZone {
+            daylight_disabled: true,
+            ..eastern()
+        };
+        assert_eq!(
+            no_dst.to_utc("2022-07-01T12:00:00").unwrap().to_string(),
+            "2022-07-01T17:00:00Z"
+        );
+    }
+
+    #[test]
+    fn last_weekday_rules_and_the_southern_hemisphere() {
+        // Last Sunday of March 2026 is the 29th; of October, the 25th.
+        let last = ZoneRule {
+            month: 3,
+            week: 5,
+            weekday: 0,
+            hour: 2,
+            minute: 0,
+        };
+        assert_eq!(last.at(2026).unwrap().to_string(), "2026-03-29T02:00:00");
+        // Sydney-like: daylight from the first Sunday of October to the first Sunday of April.
+        let south = TimeZone {
+            bias_minutes: -600,
+            daylight_start: Some(ZoneRule {
+                month: 10,
+                week: 1,
+                weekday: 0,
+                hour: 2,
+                minute: 0,
+            }),
+            standard_start: Some(ZoneRule {
+                month: 4,
+                week: 1,
+                weekday: 0,
+                hour: 3,
+                minute: 0,
+            }),
+            ..eastern()
+        };
+        assert_eq!(
+            south.to_utc("2026-01-15T12:00:00").unwrap().to_string(),
+            "2026-01-15T01:00:00Z"
+        );
+        assert_eq!(
+            south.to_utc("2026-06-15T12:00:00").unwrap().to_string(),
+            "2026-06-15T02:00:00Z"
+        );
+    }
+}
