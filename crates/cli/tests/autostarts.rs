@@ -199,6 +199,12 @@ fn every_definition_finds_its_entries() {
                 );
                 assert!(a.entry.command.starts_with("C:\\"), "{}", a.entry.command);
                 assert_eq!(a.entry.key_last_written, None);
+                // No $MFT here: the copy's own time is given, and said to be the copy's.
+                assert!(a.entry.file.as_ref().unwrap().copy_modified.is_some());
+                assert!(a
+                    .evidence
+                    .iter()
+                    .any(|i| i.summary.contains("the collected copy was last modified")));
             } else {
                 assert_eq!(a.entry.command, format!("C:\\forged\\{}.exe", l.id));
                 assert_eq!(a.entry.key_last_written, Some(t));

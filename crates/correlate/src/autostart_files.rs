@@ -29,7 +29,12 @@ pub(crate) fn file_items(entry: &AutostartEntry) -> Vec<EvidenceItem> {
                 .unwrap_or_default()
         ),
         (None, Some(f)) => format!(": $FN created {}", f.created),
-        (None, None) => " (no $MFT in the evidence: its times are unknown)".to_string(),
+        (None, None) => match file.copy_modified {
+            Some(t) => format!(
+                " (no $MFT in the evidence: the collected copy was last modified {t}, the original's time only if the collector kept it)"
+            ),
+            None => " (no $MFT in the evidence: its times are unknown)".to_string(),
+        },
     };
     items.push(EvidenceItem {
         source: entry.source.clone(),

@@ -74,6 +74,10 @@ pub struct AutostartFile {
     /// $FILE_NAME times from the $MFT (UTC; set by the kernel).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fn_times: Option<NtfsTimes>,
+    /// The collected copy's last-modified time on the examiner's file system (UTC): the
+    /// original's only when the collector kept it (KAPE does; a plain copy does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_modified: Option<Timestamp>,
     /// The shortcut's contents, for a `.lnk` whose bytes are in the collection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shortcut: Option<ShortcutInfo>,

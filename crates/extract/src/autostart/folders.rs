@@ -190,6 +190,11 @@ fn entry_of(s: Seen<'_>, paths: &WindowsPaths, warnings: &mut Vec<Warning>) -> A
         }
         None => (s.windows_path.clone(), Some(s.windows_path.clone())),
     };
+    let copy_modified = s
+        .collected
+        .as_ref()
+        .and_then(|c| std::fs::metadata(c).ok()?.modified().ok())
+        .and_then(|t| konseki_model::Timestamp::try_from(t).ok());
     let size = s
         .mft
         .and_then(|m| m.size)
@@ -214,6 +219,7 @@ fn entry_of(s: Seen<'_>, paths: &WindowsPaths, warnings: &mut Vec<Warning>) -> A
             in_use: s.mft.is_none_or(|m| m.in_use),
             si: s.mft.and_then(|m| m.si),
             fn_times: s.mft.and_then(|m| m.fn_times),
+            copy_modified,
             shortcut: shortcut.map(|l| shortcut_info(&l)),
         }),
         shadows: None,
