@@ -87,6 +87,8 @@ mod kind {
     pub const BINXML: u8 = 0x21;
     pub const HEX32: u8 = 0x14;
     pub const HEX64: u8 = 0x15;
+    /// An array of NUL-terminated UTF-16 strings (classic providers' insertion strings).
+    pub const STRING_ARRAY: u8 = 0x81;
 }
 
 /// The record at `offset` (`size` bytes, header included) of `chunk`, read from its values.
@@ -254,6 +256,14 @@ impl<'a> Record<'a> {
         for (name, field) in &shape.data {
             match self.get(Some(field)) {
                 Got::Absent => {}
+                // One unnamed `Data` holding a string array (classic providers' insertion
+                // strings): the `evtx` crate's JSON rendering joins the strings with ", ".
+                Got::Value(v) if v.kind == kind::STRING_ARRAY => {
+                    if &**name != "Data" || shape.data.len() != 1 {
+                        return None;
+                    }
+                    data.push((name.clone(), string_array(v.bytes).join(", ")));
+                }
                 got => data.push((name.clone(), self.text(got)?)),
             }
         }
@@ -305,6 +315,24 @@ impl<'a> Record<'a> {
             Got::Value(v) => value_text(v),
         }
     }
+}
+
+/// The strings of a string-array value: NUL-terminated UTF-16, the last terminator ending the
+/// array (an empty string inside it is kept).
+fn string_array(bytes: &[u8]) -> Vec<String> {
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|u| u16::from_le_bytes([u[0], u[1]]))
+        .collect();
+    let units = units.strip_suffix(&[0]).unwrap_or(&units);
+    units
+        .split(|&u| u == 0)
+        .map(|s| {
+            char::decode_utf16(s.iter().copied())
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
+        })
+        .collect()
 }
 
 /// An unsigned integer value (EventID, Qualifiers, EventRecordID).
