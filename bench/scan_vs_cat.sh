@@ -2,7 +2,8 @@
 # Whole-process benchmark: `konseki scan` over a directory of event logs, next to `cat` of the
 # same bytes (the physical limit, warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's
 # own tool), at three sizes: ../shared/corpus/evtx, and the same files replicated to >= 1/4 and
-# >= 1 GB (to show how cost grows). Prints wall times (hyperfine, warm cache), peak RSS
+# >= 1 GB (to show how cost grows); then one forged 383 MB Security.evtx (a single large log is
+# read on one core). Prints wall times (hyperfine, warm cache), peak RSS
 # (/usr/bin/time) and konseki's own time per phase (KONSEKI_TIMINGS).
 #
 # Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), and evtx_dump
@@ -57,3 +58,9 @@ measure "replicated-${quarter}MB" "$work/quarter"
 rm -rf "$work/quarter"
 replicate "$work/big" "$target_mb"
 measure "replicated-${target_mb}MB" "$work/big"
+rm -rf "$work/big"
+# One large log, as on a busy server (a single Security.evtx of gigabytes): konseki reads the
+# logs of a collection in parallel, but one log on one core.
+mkdir -p "$work/single"
+cargo run --release --locked -q -p konseki-forge --example big_evtx 1000000 "$work/single/Security.evtx"
+measure "single-log" "$work/single"
