@@ -397,3 +397,43 @@ fn task_local_times_in_utc_with_the_system_hive_zone() {
         ("Pacific Standard Time", 480)
     );
 }
+
+/// `konseki timeline` carries the persistence facts too: task events, autostart key writes,
+/// and task registrations and launches with their converted local times.
+#[test]
+fn timeline_has_task_and_autostart_facts() {
+    let (Some(system), Some(game_over), Some(job), Some(scheduler), Some(user)) = (
+        corpus("hives/SYSTEM"),
+        corpus("tasks/APTSimulatorVM-Win10/GameOver"),
+        corpus("tasks/legacy/wintask.job"),
+        corpus("evtx/TaskScheduler.evtx"),
+        corpus("hives/NTUSER_modified.DAT"),
+    ) else {
+        return;
+    };
+    let evidence = konseki_extract::extract(
+        &[system, game_over, job, scheduler, user],
+        &konseki_extract::NoProgress,
+    );
+    let timeline = konseki_correlate::timeline::timeline(&evidence);
+    let find = |role: konseki_model::TimeRole, text: &str| {
+        timeline
+            .iter()
+            .find(|e| e.role == role && e.summary.contains(text))
+            .unwrap_or_else(|| panic!("no {role:?} entry with `{text}`"))
+    };
+    use konseki_model::TimeRole;
+    assert_eq!(
+        find(TimeRole::TaskRegistered, "\\GameOver")
+            .time
+            .to_string(),
+        "2022-03-10T20:59:03Z"
+    );
+    assert_eq!(
+        find(TimeRole::TaskLaunched, "\\wintask").time.to_string(),
+        "2013-08-24T16:42:00.112Z"
+    );
+    find(TimeRole::EventLogged, "task registered: \\T1053_005");
+    find(TimeRole::KeyLastWritten, "user_run `not_a_malware`");
+    assert!(timeline.windows(2).all(|w| w[0].time <= w[1].time));
+}

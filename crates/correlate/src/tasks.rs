@@ -239,7 +239,8 @@ fn report(
     }
 }
 
-fn event_item(e: &TaskEvent) -> EvidenceItem {
+/// A task event as evidence: what happened to which task, what it runs.
+pub(crate) fn event_item(e: &TaskEvent) -> EvidenceItem {
     let what = match e.kind {
         TaskEventKind::Registered => "task registered",
         TaskEventKind::Updated => "task updated",

@@ -1,6 +1,7 @@
 //! Evidence → one timeline of every dated fact, each with the meaning of its time: SCM and
-//! Security events, boot markers, process starts and ends, service key writes, $MFT times,
-//! Prefetch run times and Amcache entries. Sorted by time; the order between equal times is
+//! Security events, boot markers, process starts and ends, task events, service and autostart
+//! key writes, logged registry changes, task registrations and launches (TaskCache, task files,
+//! `.job`), $MFT times, Prefetch run times and Amcache entries. Sorted by time; the order between equal times is
 //! that of the sources.
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use konseki_model::{ArtifactKind, Evidence, ProcessEventKind, TimeRole, Timeline
 
 use crate::describe::{event_item, marker_text};
 use crate::process_activity::process_text;
+use crate::tasks::event_item as task_event_item;
 
 /// The timeline of `evidence`.
 pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
@@ -60,6 +62,7 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             });
         }
     }
+    push_autostarts_and_tasks(evidence, &mut out);
     for f in evidence.files.iter().filter(|f| f.in_use && !f.is_dir) {
         if let Some(si) = &f.si {
             out.push(entry(
@@ -131,6 +134,80 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
     }
     out.sort_by_key(|a| a.time);
     out
+}
+
+/// Task events, autostart key writes and logged changes, task registrations and launches.
+fn push_autostarts_and_tasks(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
+    for e in &evidence.task_events {
+        out.push(TimelineEntry {
+            time: e.time,
+            role: TimeRole::EventLogged,
+            artifact: ArtifactKind::EventLog,
+            service: None,
+            summary: task_event_item(e).summary,
+            source: e.source.clone(),
+        });
+    }
+    for a in &evidence.autostarts {
+        let what = format!("{} `{}` = `{}`", a.location, a.name, a.command);
+        if let Some(t) = a.changed_at {
+            let by = a.changed_by.as_deref().unwrap_or("changed");
+            out.push(entry(
+                t,
+                TimeRole::EventLogged,
+                ArtifactKind::EventLog,
+                format!("{what}: {by}"),
+                &a.source,
+            ));
+        } else if let Some(t) = a.key_last_written {
+            out.push(entry(
+                t,
+                TimeRole::KeyLastWritten,
+                ArtifactKind::Hive,
+                format!("{what}: key last written"),
+                &a.source,
+            ));
+        }
+    }
+    for c in &evidence.task_cache {
+        for (time, role, what) in [
+            (c.registered, TimeRole::TaskRegistered, "registered"),
+            (c.last_launched, TimeRole::TaskLaunched, "last launched"),
+        ] {
+            if let Some(t) = time {
+                out.push(entry(
+                    t,
+                    role,
+                    ArtifactKind::Hive,
+                    format!("task {} {what} (TaskCache DynamicInfo)", c.path),
+                    &c.source,
+                ));
+            }
+        }
+    }
+    for t in &evidence.tasks {
+        if let Some(at) = t.date_utc {
+            out.push(entry(
+                at,
+                TimeRole::TaskRegistered,
+                ArtifactKind::Task,
+                format!(
+                    "task {} registered (its <Date>, local time converted)",
+                    t.name
+                ),
+                &t.source,
+            ));
+        }
+        if let Some(at) = t.last_run_utc {
+            out.push(entry(
+                at,
+                TimeRole::TaskLaunched,
+                ArtifactKind::Task,
+                format!("task {} last run (.job, local time converted)", t.name),
+                &t.source,
+            ));
+        }
+    }
 }
 
 fn entry(

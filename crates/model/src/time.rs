@@ -23,6 +23,12 @@ pub enum TimeRole {
     FileNameCreated,
     /// A program run recorded by Prefetch (one of its last run times).
     ProgramRun,
+    /// When a scheduled task was registered, as the task itself records it (TaskCache
+    /// `DynamicInfo`, or a task file's `<Date>` converted from local time).
+    TaskRegistered,
+    /// A task's last launch as the Task Scheduler records it (TaskCache `DynamicInfo`, or a
+    /// `.job` file's last run converted from local time).
+    TaskLaunched,
 }
 
 /// A moment known exactly, or only within bounds. A service program that timed out ran for *at
