@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use konseki_bytes::{filetime_set, u16_at, u32_at, u64_at, utf16_until_nul};
+use konseki_bytes::{filetime_set, guid, u16_at, u32_at, u64_at, utf16_until_nul};
 use konseki_model::{Provenance, TaskAction, TaskCacheEntry};
 use konseki_registry::{Data, Hive, Key};
 
@@ -135,7 +135,8 @@ pub fn decode_actions(b: &[u8]) -> Vec<TaskAction> {
                 });
             }
             0x7777 => {
-                let Some(clsid) = b.get(at..at + 16).map(guid) else {
+                // CLSIDs are written upper case in the registry and task XML.
+                let Some(clsid) = b.get(at..).and_then(guid).map(|g| g.to_ascii_uppercase()) else {
                     break;
                 };
                 at += 16;
@@ -149,19 +150,6 @@ pub fn decode_actions(b: &[u8]) -> Vec<TaskAction> {
         }
     }
     actions
-}
-
-/// A little-endian GUID as `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`.
-fn guid(b: &[u8]) -> String {
-    let d1 = u32_at(b, 0).unwrap_or(0);
-    let d2 = u16_at(b, 4).unwrap_or(0);
-    let d3 = u16_at(b, 6).unwrap_or(0);
-    let tail: Vec<String> = b.iter().skip(8).map(|x| format!("{x:02X}")).collect();
-    format!(
-        "{{{d1:08X}-{d2:04X}-{d3:04X}-{}-{}}}",
-        tail.get(..2).unwrap_or_default().concat(),
-        tail.get(2..).unwrap_or_default().concat()
-    )
 }
 
 #[cfg(test)]

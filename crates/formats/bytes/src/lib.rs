@@ -60,6 +60,24 @@ pub fn ansi_until_nul(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// A little-endian GUID (the first three fields little-endian, the last eight bytes as they
+/// are) as `{0df2cfeb-5293-41e9-a45e-733720c2e1fa}`; `None` when fewer than 16 bytes.
+pub fn guid(b: &[u8]) -> Option<String> {
+    use std::fmt::Write;
+    const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    let b = b.get(..16)?;
+    let mut out = String::with_capacity(38);
+    out.push('{');
+    for (i, &at) in ORDER.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        let _ = write!(out, "{:02x}", b[at]);
+    }
+    out.push('}');
+    Some(out)
+}
+
 /// A FILETIME (100 ns intervals since 1601-01-01 UTC) as a timestamp; `None` outside the
 /// representable range. Zero is 1601-01-01: use [`filetime_set`] where zero means "not set".
 pub fn filetime(raw: u64) -> Option<Timestamp> {
@@ -91,6 +109,19 @@ mod tests {
         assert_eq!(utf16_until_nul(&[0x3d, 0xd8, b'x', 0]), "\u{fffd}x");
         assert_eq!(utf16_until_nul(&[0xe9, 0]), "é");
         assert_eq!(ansi_until_nul(b"C:\\x\0junk"), "C:\\x");
+    }
+
+    #[test]
+    fn guids_read_their_mixed_byte_order() {
+        let b = [
+            0xeb, 0xcf, 0xf2, 0x0d, 0x93, 0x52, 0xe9, 0x41, 0xa4, 0x5e, 0x73, 0x37, 0x20, 0xc2,
+            0xe1, 0xfa,
+        ];
+        assert_eq!(
+            guid(&b).as_deref(),
+            Some("{0df2cfeb-5293-41e9-a45e-733720c2e1fa}")
+        );
+        assert_eq!(guid(&b[..15]), None);
     }
 
     #[test]

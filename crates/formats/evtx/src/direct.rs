@@ -18,7 +18,7 @@ use jiff::Timestamp;
 
 use crate::event::Event;
 use crate::template::{Field, Shape, Slot};
-use konseki_bytes::{filetime, u16_at, u32_at, u64_at, utf16_until_nul};
+use konseki_bytes::{filetime, guid, u16_at, u32_at, u64_at, utf16_until_nul};
 
 /// What reading one log keeps between records: the template shapes of the current chunk, by
 /// definition offset (`None`: not of the accepted shape), and the `System` strings seen in the
@@ -377,25 +377,11 @@ fn value_text(v: Value<'_>) -> Option<String> {
                 let _ = write!(s, "{x:02X}");
                 s
             }),
-        kind::GUID => guid(fixed(16)?),
+        kind::GUID => guid(fixed(16)?)?,
         kind::SID => sid(b)?,
         kind::FILETIME => filetime_text(u64_at(fixed(8)?, 0)?)?,
         _ => return None,
     })
-}
-
-fn guid(b: &[u8]) -> String {
-    const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-    let mut out = String::with_capacity(38);
-    out.push('{');
-    for (i, &at) in ORDER.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        let _ = write!(out, "{:02x}", b[at]);
-    }
-    out.push('}');
-    out
 }
 
 /// `S-R-A-S1-…`: revision, sub-authority count, 48-bit big-endian authority, then u32s.

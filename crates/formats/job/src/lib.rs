@@ -11,7 +11,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use konseki_bytes::{u16_at, u32_at, utf16_until_nul};
+use konseki_bytes::{guid, u16_at, u32_at, utf16_until_nul};
 
 /// A `.job` file is a few kB.
 const MAX_SIZE: u64 = 256 * 1024;
@@ -103,7 +103,7 @@ pub fn parse(d: &[u8]) -> Result<Job, JobError> {
         ));
     }
     let field = |at| u32_at(d, at).ok_or_else(|| invalid("truncated fixed-length section"));
-    let uuid = d.get(4..20).map(guid).unwrap_or_default();
+    let uuid = d.get(4..20).and_then(guid).unwrap_or_default();
     let triggers_at = usize::from(u16_at(d, 22).unwrap_or(0));
     let (exit_code, status, flags) = (field(40)?, field(44)?, field(48)?);
     let last_run_local = system_time(d.get(52..68).unwrap_or_default());
@@ -199,26 +199,6 @@ fn system_time(b: &[u8]) -> Option<String> {
         v(6),
         v(7)
     ))
-}
-
-/// A little-endian GUID as text.
-fn guid(b: &[u8]) -> String {
-    let (d1, d2, d3) = (
-        u32_at(b, 0).unwrap_or(0),
-        u16_at(b, 4).unwrap_or(0),
-        u16_at(b, 6).unwrap_or(0),
-    );
-    let rest: String = b.get(8..16).unwrap_or_default().iter().enumerate().fold(
-        String::new(),
-        |mut s, (i, byte)| {
-            if i == 2 {
-                s.push('-');
-            }
-            s.push_str(&format!("{byte:02x}"));
-            s
-        },
-    );
-    format!("{{{d1:08x}-{d2:04x}-{d3:04x}-{rest}}}")
 }
 
 #[cfg(test)]
