@@ -453,3 +453,42 @@ fn sysmon_registry_changes_are_autostart_entries() {
     // The same log holds the new shell's own process starts (Sysmon 1).
     assert_eq!(shells[0].execution, Execution::Executed);
 }
+
+/// Values Windows sets itself are checked against their defaults (data/autostart): the
+/// corpus's Sysmon samples of a replaced user Winlogon Shell and a moved Startup folder are
+/// flagged; the folder's location is not looked for as a program.
+#[test]
+fn replaced_shell_and_moved_startup_folder_are_not_defaults() {
+    let (Some(shell), Some(folder)) = (
+        corpus("evtx/sysmon_13_1_persistence_via_winlogon_shell.evtx"),
+        corpus("evtx/persistence_startup_UserShellStartup_Folder_Changed_sysmon_13.evtx"),
+    ) else {
+        return;
+    };
+    let report = scan(&[shell, folder]);
+    let shell = entries(&report, "user_winlogon_shell");
+    let flag = shell[0]
+        .attention
+        .iter()
+        .find(|f| f.id == "not_default_value")
+        .expect("a user Shell value is not a default");
+    assert!(
+        flag.reason.contains("absent on a default install"),
+        "{}",
+        flag.reason
+    );
+    let folder = entries(&report, "startup_folder_location");
+    assert_eq!(
+        folder[0].entry.command,
+        "c:\\programdata\\StartupNewHomeAddress"
+    );
+    assert_eq!(folder[0].entry.program, None);
+    assert_eq!(
+        folder[0]
+            .attention
+            .iter()
+            .map(|f| f.id.as_str())
+            .collect::<Vec<_>>(),
+        ["not_default_value"]
+    );
+}

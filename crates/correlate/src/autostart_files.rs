@@ -90,6 +90,16 @@ pub(crate) fn flags(entry: &AutostartEntry, item: &dyn Fn() -> EvidenceItem) -> 
     if let Some(file) = &entry.file {
         flags.extend(file_flags(file, item));
     }
+    if let Some(defaults) = &entry.not_default {
+        flags.push(Attention {
+            id: "not_default_value".into(),
+            reason: format!(
+                "`{}` is `{}`, not Windows' default ({defaults})",
+                entry.name, entry.command
+            ),
+            evidence: vec![item()],
+        });
+    }
     if let Some(machine) = &entry.shadows {
         let clean = |s: &str| s.trim().trim_matches('"').to_ascii_lowercase();
         if clean(machine) != clean(&entry.command) {

@@ -45,6 +45,10 @@ pub struct AutostartEntry {
     /// For a file in an autostart folder: the file (times, shortcut contents).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<AutostartFile>,
+    /// Windows' default for this value (the location's definition says it), when the value is
+    /// something else: a replaced Winlogon Shell, a moved Startup folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_default: Option<String>,
     /// For a per-user entry that shadows a machine-wide one (a per-user COM class): the
     /// machine's value it replaces, when the SOFTWARE hive has one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -108,15 +108,32 @@ pub(crate) fn render(
     let rows: Vec<[String; 5]> = shown.iter().map(|s| row(s)).collect();
     let header = ["SERVICE", "START", "IMAGE", "VERDICT", "ATTENTION"];
     write_columns(out, header, &rows)?;
+    // Per-user COM classes are many (every OneDrive install registers a dozen): the table shows
+    // those with a reason to look (a machine class overridden, a program in Temp…), all of
+    // them with --all.
+    let quiet_class = |a: &&konseki_model::AutostartReport| {
+        a.entry.location.starts_with("user_com_")
+            && a.attention.iter().all(|f| f.id == "program_in_profile")
+    };
+    let autostarts: Vec<&konseki_model::AutostartReport> = report
+        .autostarts
+        .iter()
+        .filter(|a| selection == Selection::All || !quiet_class(a))
+        .collect();
     if !report.autostarts.is_empty() {
         writeln!(out)?;
         writeln!(
             out,
-            "Autostart entries ({}; Run keys, Winlogon, IFEO… from data/autostart)",
-            report.autostarts.len()
+            "Autostart entries ({} shown of {}; Run keys, Winlogon, IFEO, Startup folders, COM… from data/autostart{})",
+            autostarts.len(),
+            report.autostarts.len(),
+            if autostarts.len() < report.autostarts.len() {
+                "; per-user COM classes overriding nothing are left out, --all for every entry"
+            } else {
+                ""
+            }
         )?;
-        let rows: Vec<[String; 5]> = report
-            .autostarts
+        let rows: Vec<[String; 5]> = autostarts
             .iter()
             .map(|a| {
                 let e = &a.entry;

@@ -37,7 +37,10 @@ pub fn entries_from_changes(
                 attack: l.attack.clone(),
                 user: user.clone(),
                 name,
-                program: program_of(&command, paths),
+                program: (!l.folder_value)
+                    .then(|| program_of(&command, paths))
+                    .flatten(),
+                not_default: l.differs_from_default(&value, &command),
                 command,
                 enabled: None,
                 key_last_written: None,

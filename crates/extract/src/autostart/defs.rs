@@ -1,7 +1,7 @@
 //! Autostart location definitions: data (`data/autostart/*.toml`, embedded in the binary) an
 //! analyst can review, checked by [`lint`] (`konseki defs lint`) and in tests.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
@@ -75,6 +75,57 @@ pub struct Location {
     pub read: Read,
     /// What the key's last-write time means for an entry.
     pub times: String,
+    /// Windows' own values, by value name (`*`: any value): an entry matching none of its
+    /// value's defaults is flagged. `*` inside a default stands for any text (a user name).
+    pub defaults: BTreeMap<String, Vec<String>>,
+    /// The value names a folder, not a command (the Startup folder's location): no program is
+    /// looked for.
+    pub folder_value: bool,
+}
+
+impl Location {
+    /// The defaults of `value` when it holds something else, joined for a reason; `None` when it
+    /// is a default or the location declares none for it.
+    pub fn differs_from_default(&self, value: &str, data: &str) -> Option<String> {
+        let defaults = self
+            .defaults
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(value))
+            .or_else(|| self.defaults.get_key_value("*"))?
+            .1;
+        let data = data.trim().to_ascii_lowercase();
+        let matches = |pattern: &String| glob(&pattern.to_ascii_lowercase(), &data);
+        (!defaults.iter().any(matches)).then(|| {
+            if defaults.is_empty() {
+                return "no value: it is absent on a default install".to_string();
+            }
+            defaults
+                .iter()
+                .map(|d| format!("`{d}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        })
+    }
+}
+
+/// `*` matches any run of characters; everything else itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[derive(Deserialize)]
@@ -97,6 +148,10 @@ struct RawLocation {
     folders: Vec<String>,
     read: String,
     times: String,
+    #[serde(default)]
+    defaults: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    value: Option<String>,
 }
 
 /// Parses and checks definition files (name, text). Every problem is reported, each naming
@@ -182,6 +237,14 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                     ));
                 }
             }
+            let folder_value = match raw.value.as_deref() {
+                None | Some("command") => false,
+                Some("folder") => true,
+                Some(other) => {
+                    bad(format!("value `{other}` is not `command` or `folder`"));
+                    false
+                }
+            };
             let read = match parse_read(&raw.read) {
                 Some(read) => read,
                 None => {
@@ -201,6 +264,8 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                 keys: if volume { raw.folders } else { raw.keys },
                 read,
                 times: raw.times,
+                defaults: raw.defaults,
+                folder_value,
             });
         }
     }
@@ -320,6 +385,32 @@ times = "t"
             parsed[0].read,
             Read::SubkeyPathValue("InprocServer32".into(), String::new())
         );
+    }
+
+    #[test]
+    fn defaults_match_with_wildcards_and_name_the_expected_values() {
+        let text = "[[location]]\nid = \"w\"\ntitle = \"t\"\nattack = \"T1547.004\"\nreference = \"https://e\"\nhive = \"SOFTWARE\"\nkeys = ['Winlogon']\nread = \"value:Shell,Userinit\"\ntimes = \"t\"\ndefaults = { Shell = ['explorer.exe'], \"*\" = ['C:\\Users\\*\\x'] }\n";
+        let location = &lint(&[("w.toml", text)]).unwrap()[0];
+        assert_eq!(
+            location.differs_from_default("shell", " Explorer.exe "),
+            None
+        );
+        assert_eq!(
+            location
+                .differs_from_default("Shell", "explorer.exe, evil.exe")
+                .as_deref(),
+            Some("`explorer.exe`")
+        );
+        assert_eq!(
+            location.differs_from_default("Other", "c:\\users\\bob\\x"),
+            None
+        );
+        assert!(location
+            .differs_from_default("Other", "c:\\users\\bob\\y")
+            .is_some());
+        assert!(glob("a*b*c", "axxbyyc") && !glob("a*b", "ab c") && glob("*", ""));
+        let bad = text.replace("times = \"t\"", "times = \"t\"\nvalue = \"blob\"");
+        assert!(lint(&[("b.toml", &bad)]).unwrap_err()[0].contains("`command` or `folder`"));
     }
 
     fn one(id: &str) -> String {

@@ -222,6 +222,7 @@ fn entry_of(s: Seen<'_>, paths: &WindowsPaths, warnings: &mut Vec<Warning>) -> A
             copy_modified,
             shortcut: shortcut.map(|l| shortcut_info(&l)),
         }),
+        not_default: None,
         shadows: None,
         source: s.source,
     }

@@ -172,7 +172,10 @@ pub fn read_autostarts(
                     continue;
                 };
                 for (name, holder, value, command) in entries(hive, &key, &location.read) {
-                    let program = program_of(&command, paths);
+                    let program = (!location.folder_value)
+                        .then(|| program_of(&command, paths))
+                        .flatten();
+                    let not_default = location.differs_from_default(&value, &command);
                     out.push(AutostartEntry {
                         location: location.id.clone(),
                         title: location.title.clone(),
@@ -186,6 +189,7 @@ pub fn read_autostarts(
                         changed_by: None,
                         changed_at: None,
                         file: None,
+                        not_default,
                         shadows: None,
                         source: Provenance::RegistryKey {
                             file: file.clone(),
