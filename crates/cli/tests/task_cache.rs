@@ -206,3 +206,48 @@ fn task_cache_against_task_files() {
     );
     assert!(flags(task("\\Microsoft\\Windows\\Defrag\\ScheduledDefrag")).is_empty());
 }
+
+/// Only `.job` files (`Windows\Tasks`) beside the cache: the `System32\Tasks` folder was not
+/// collected, so a cached task without a file is not called missing.
+#[test]
+fn job_files_alone_do_not_make_cached_tasks_missing() {
+    let Some(job) = common::corpus("tasks/legacy/wintask.job") else {
+        return;
+    };
+    let when = t("2026-01-05T08:00:00Z");
+    let mut software = RegKey::new("ROOT", when);
+    software
+        .path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
+        .values
+        .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+    register(
+        &mut software,
+        "\\Hidden",
+        "{11111111-2222-3333-4444-555555555555}",
+        false,
+        ("C:\\ProgramData\\svc\\run.exe", "-q"),
+        None,
+    );
+    let dir = std::env::temp_dir().join(format!("konseki-taskcache-job-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(dir.join("C/Windows/System32/config")).unwrap();
+    std::fs::create_dir_all(dir.join("C/Windows/Tasks")).unwrap();
+    std::fs::write(
+        dir.join("C/Windows/System32/config/SOFTWARE"),
+        write_hive(&software),
+    )
+    .unwrap();
+    std::fs::copy(job, dir.join("C/Windows/Tasks/wintask.job")).unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    let hidden = report.tasks.iter().find(|r| r.name == "\\Hidden").unwrap();
+    assert_eq!(
+        flags(hidden),
+        ["user_writable_program", "task_security_descriptor_removed"]
+    );
+    let job = report.tasks.iter().find(|r| r.name == "\\wintask").unwrap();
+    assert!(
+        flags(job).is_empty(),
+        "a .job is not expected in the TaskCache"
+    );
+}

@@ -42,7 +42,9 @@ pub fn task_reports(
         groups.entry(key(&e.task)).or_default().events.push(e);
     }
     let collected = Collected {
-        task_files: !evidence.tasks.is_empty(),
+        // `.job` files live elsewhere (`Windows\Tasks`): only XML task files say the
+        // `System32\Tasks` folder was collected.
+        task_files: evidence.tasks.iter().any(|t| !t.legacy_job),
         task_cache: !evidence.task_cache.is_empty(),
     };
     // Task-creating processes, found once: a case holds a few among hundreds of thousands.
