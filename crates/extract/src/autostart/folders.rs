@@ -51,8 +51,19 @@ fn matches(folders: &[String], pattern: &[String]) -> Option<(Option<String>, St
     })
 }
 
-/// Whether a collected file lies in one of the folders: the walk keeps only those.
+/// Whether a collected file lies in one of the folders: the walk keeps only those. Asked of
+/// every file of a mounted volume, so the folder's own name is compared first.
 pub fn in_autostart_folder(path: &Path, patterns: &[Vec<String>]) -> bool {
+    let Some(parent) = path.parent().and_then(decoded_file_name) else {
+        return false;
+    };
+    let named = patterns.iter().any(|p| {
+        p.last()
+            .is_some_and(|last| last == "*" || last.eq_ignore_ascii_case(&parent))
+    });
+    if !named {
+        return false;
+    }
     let folders = folder_names(path);
     patterns.iter().any(|p| matches(&folders, p).is_some())
 }
