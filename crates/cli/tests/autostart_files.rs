@@ -60,6 +60,7 @@ fn startup_folder_shortcut_with_its_target_run_and_a_deleted_file() {
         target_size: 4096,
         volume: (0, String::new()),
         machine_id: Some("build-box".into()),
+        id_list: None,
     };
     std::fs::write(folder.join("Updater.lnk"), write_lnk(&link)).unwrap();
     std::fs::write(folder.join("desktop.ini"), b"[.ShellClassInfo]").unwrap();

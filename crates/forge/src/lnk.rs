@@ -29,11 +29,17 @@ pub struct LnkSpec {
     pub volume: (u32, String),
     /// Tracker machine id (NetBIOS name, ≤ 15 characters).
     pub machine_id: Option<String>,
+    /// A local path (`C:\\Users\\…\\x.exe`) written as `LinkTargetIDList` shell items: My
+    /// Computer, the volume, one file entry per component with its long name.
+    pub id_list: Option<String>,
 }
 
 /// The bytes of a `.lnk` file.
 pub fn write_lnk(spec: &LnkSpec) -> Vec<u8> {
     let mut flags = 0x80u32; // IsUnicode
+    if spec.id_list.is_some() {
+        flags |= 0x1;
+    }
     if spec.target.is_some() {
         flags |= 0x2;
     }
@@ -64,6 +70,11 @@ pub fn write_lnk(spec: &LnkSpec) -> Vec<u8> {
     out.extend_from_slice(&0i32.to_le_bytes()); // IconIndex
     out.extend_from_slice(&1u32.to_le_bytes()); // SW_SHOWNORMAL
     out.extend_from_slice(&[0; 12]); // HotKey, reserved
+    if let Some(path) = &spec.id_list {
+        let list = id_list(path);
+        out.extend_from_slice(&(list.len() as u16).to_le_bytes());
+        out.extend(list);
+    }
     if let Some(target) = &spec.target {
         out.extend(link_info(target, &spec.volume));
     }
@@ -158,4 +169,71 @@ fn link_info(target: &str, (serial, label): &(u32, String)) -> Vec<u8> {
     out.extend(unicode);
     out.extend_from_slice(&[0, 0]); // empty Unicode suffix
     out
+}
+
+/// Shell items for `path` (`C:\\dir\\file.exe`), ending with the empty terminator.
+fn id_list(path: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    // My Computer: {20D04FE0-3AEA-1069-A2D8-08002B30309D}.
+    out.extend_from_slice(&[0x14, 0, 0x1f, 0x50]);
+    out.extend_from_slice(&[
+        0xe0, 0x4f, 0xd0, 0x20, 0xea, 0x3a, 0x69, 0x10, 0xa2, 0xd8, 0x08, 0x00, 0x2b, 0x30, 0x30,
+        0x9d,
+    ]);
+    let mut parts = path.split('\\');
+    let drive = parts.next().unwrap_or("C:");
+    let mut volume = vec![0x19, 0, 0x2f];
+    volume.extend(format!("{drive}\\").bytes());
+    volume.resize(0x19, 0);
+    out.extend(volume);
+    let names: Vec<&str> = parts.collect();
+    for (i, name) in names.iter().enumerate() {
+        out.extend(file_entry(name, i + 1 == names.len()));
+    }
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// A file entry shell item: an 8.3-style primary name, then a version 9 extension block
+/// (0xBEEF0004) with the long name.
+fn file_entry(name: &str, file: bool) -> Vec<u8> {
+    let short: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(6)
+        .collect::<String>()
+        .to_ascii_uppercase()
+        + "~1";
+    let mut item = vec![0, 0, if file { 0x32 } else { 0x31 }, 0];
+    item.extend_from_slice(&0u32.to_le_bytes()); // file size
+    item.extend_from_slice(&0x5c21_4a6eu32.to_le_bytes()); // FAT date and time
+    item.extend_from_slice(&(if file { 0x20u16 } else { 0x10 }).to_le_bytes());
+    item.extend(short.bytes());
+    item.push(0);
+    if item.len() % 2 == 1 {
+        item.push(0);
+    }
+    let extension_at = item.len() as u16;
+    let mut block = Vec::new();
+    block.extend_from_slice(&0u16.to_le_bytes()); // size, set below
+    block.extend_from_slice(&9u16.to_le_bytes());
+    block.extend_from_slice(&0xbeef_0004u32.to_le_bytes());
+    block.extend_from_slice(&0x5c21_4a6eu32.to_le_bytes()); // created
+    block.extend_from_slice(&0x5c21_4a6eu32.to_le_bytes()); // accessed
+    block.extend_from_slice(&0x2eu16.to_le_bytes()); // identifier
+    block.extend_from_slice(&[0; 2]);
+    block.extend_from_slice(&[0; 8]); // file reference
+    block.extend_from_slice(&[0; 8]);
+    block.extend_from_slice(&0u16.to_le_bytes()); // no localized name
+    block.extend_from_slice(&[0; 8]); // version 9 and 8 fields
+    for unit in name.encode_utf16().chain([0]) {
+        block.extend_from_slice(&unit.to_le_bytes());
+    }
+    block.extend_from_slice(&extension_at.to_le_bytes()); // first extension block offset
+    let size = block.len() as u16;
+    block[..2].copy_from_slice(&size.to_le_bytes());
+    item.extend(block);
+    let size = item.len() as u16;
+    item[..2].copy_from_slice(&size.to_le_bytes());
+    item
 }

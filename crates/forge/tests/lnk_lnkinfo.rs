@@ -23,6 +23,7 @@ fn spec() -> LnkSpec {
         target_size: 73_728,
         volume: (0x1234_abcd, "OS".into()),
         machine_id: Some("attacker-pc".into()),
+        id_list: Some(r"C:\Users\bob\AppData\Local\Temp\updater.exe".into()),
     }
 }
 
@@ -64,9 +65,22 @@ fn konseki_reads_what_the_forge_writes() {
         r#"C:\Users\bob\AppData\Local\Temp\updater.exe -silent -c "run now""#
     );
 
-    // Without LinkInfo the environment block gives the target, unexpanded.
+    assert_eq!(s.id_list_path.as_deref(), s.target.as_deref());
+    // Without LinkInfo the ID list's shell items give the target; without both, the
+    // environment block, unexpanded.
+    let items = parse(&write_lnk(&LnkSpec {
+        target: None,
+        ..spec()
+    }))
+    .unwrap();
+    assert_eq!(items.target_source, Some(TargetSource::IdList));
+    assert_eq!(
+        items.target.as_deref(),
+        Some(r"C:\Users\bob\AppData\Local\Temp\updater.exe")
+    );
     let bare = parse(&write_lnk(&LnkSpec {
         target: None,
+        id_list: None,
         ..spec()
     }))
     .unwrap();
@@ -139,4 +153,48 @@ fn every_cut_and_overwrite_of_a_shortcut_fails_cleanly() {
             let _ = parse(&b);
         }
     }
+}
+
+/// The ID list's shell items as lnkinfo reads them (volume, then each file entry's long name)
+/// spell the path konseki reads from them.
+#[test]
+fn lnkinfo_reads_the_shell_items_konseki_reads() {
+    if !tool_available(
+        Command::new("lnkinfo").arg("-V"),
+        "lnkinfo",
+        "KONSEKI_REQUIRE_LNKINFO",
+    ) {
+        return;
+    }
+    let bytes = write_lnk(&LnkSpec {
+        target: None,
+        ..spec()
+    });
+    let dir = std::env::temp_dir().join(format!("konseki-lnk-items-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("items.lnk");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = Command::new("lnkinfo").arg(&file).output().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let values = |name: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                (k.trim() == name).then(|| v.trim().to_string())
+            })
+            .collect()
+    };
+    let volume = values("Volume name");
+    let names = values("Long name");
+    assert_eq!(volume, [r"C:\"], "{text}");
+    assert_eq!(
+        names,
+        ["Users", "bob", "AppData", "Local", "Temp", "updater.exe"]
+    );
+    let read = parse(&bytes).unwrap();
+    assert_eq!(
+        read.id_list_path.unwrap(),
+        format!("C:\\{}", names.join("\\"))
+    );
 }

@@ -274,6 +274,7 @@ fn shortcut_info(link: &konseki_lnk::Shortcut) -> ShortcutInfo {
         target_from: link.target_source.map(|s| {
             match s {
                 konseki_lnk::TargetSource::LinkInfo => "LinkInfo",
+                konseki_lnk::TargetSource::IdList => "ID list",
                 konseki_lnk::TargetSource::Environment => "environment block",
                 konseki_lnk::TargetSource::RelativePath => "relative path",
             }

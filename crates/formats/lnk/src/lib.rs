@@ -6,8 +6,9 @@
 //! working directory, arguments, icon location) and two `ExtraData` blocks: the environment
 //! variable target (`%windir%\system32\cmd.exe`) and the distributed link tracker's machine
 //! name (the NetBIOS name of the machine the link was created on: a link made elsewhere and
-//! dropped here shows it). The `LinkTargetIDList` shell items are skipped, not decoded: the
-//! target is taken from `LinkInfo`, then the environment block, then the relative path.
+//! dropped here shows it). From the `LinkTargetIDList`, the path its shell items spell (My
+//! Computer, a volume, file entries with their long names) is read. The target is taken from
+//! `LinkInfo`, then the ID list, then the environment block, then the relative path.
 //!
 //! Own reader rather than a crate: the maintained `lnk` crate (0.6) panics on some inputs
 //! (`expect` on a missing base path, `debug_assert` on LinkInfo sizes) and pulls ~70 crates;
@@ -58,6 +59,8 @@ pub enum LnkError {
 pub enum TargetSource {
     /// `LinkInfo`: local base path (or network share) and common path suffix.
     LinkInfo,
+    /// The `LinkTargetIDList` shell items (volume and file entries).
+    IdList,
     /// The environment variable block (`%windir%\…`, unexpanded).
     Environment,
     /// The `RelativePath` string, relative to the link's folder.
@@ -85,6 +88,8 @@ pub struct Shortcut {
     pub icon_location: Option<String>,
     /// The environment block's target, as stored (unexpanded).
     pub environment_target: Option<String>,
+    /// The path the `LinkTargetIDList` shell items spell, when they name a volume and files.
+    pub id_list_path: Option<String>,
     /// The target's creation time when the link was made (header, UTC; zero = unset).
     pub target_created: Option<Timestamp>,
     /// The target's last access time when the link was made.
@@ -152,9 +157,11 @@ pub fn parse(d: &[u8]) -> Result<Shortcut, LnkError> {
     let flags = u32_at(d, 20).ok_or_else(|| invalid("truncated header"))?;
     let time = |at| u64_at(d, at).and_then(filetime_set);
     let mut at = 76usize;
+    let mut id_list_path = None;
     if flags & HAS_ID_LIST != 0 {
-        let size = u16_at(d, at).ok_or_else(|| invalid("truncated LinkTargetIDList"))?;
-        at += 2 + usize::from(size);
+        let size = usize::from(u16_at(d, at).ok_or_else(|| invalid("truncated LinkTargetIDList"))?);
+        id_list_path = d.get(at + 2..at + 2 + size).and_then(shell_item_path);
+        at += 2 + size;
     }
     let mut link_info = None;
     if flags & HAS_LINK_INFO != 0 && flags & FORCE_NO_LINK_INFO == 0 {
@@ -193,12 +200,16 @@ pub fn parse(d: &[u8]) -> Result<Shortcut, LnkError> {
     let [description, relative_path, working_dir, arguments, icon_location] = strings;
     let (environment_target, machine_id) = read_extra_data(d, at);
     let (info_target, volume) = link_info.unwrap_or_default();
-    let (target, target_source) = match (&info_target, &environment_target, &relative_path) {
-        (Some(t), _, _) => (Some(t.clone()), Some(TargetSource::LinkInfo)),
-        (None, Some(t), _) => (Some(t.clone()), Some(TargetSource::Environment)),
-        (None, None, Some(t)) => (Some(t.clone()), Some(TargetSource::RelativePath)),
-        _ => (None, None),
-    };
+    let candidates = [
+        (&info_target, TargetSource::LinkInfo),
+        (&id_list_path, TargetSource::IdList),
+        (&environment_target, TargetSource::Environment),
+        (&relative_path, TargetSource::RelativePath),
+    ];
+    let (target, target_source) = candidates
+        .into_iter()
+        .find_map(|(t, source)| Some((Some(t.clone()?), Some(source))))
+        .unwrap_or((None, None));
     Ok(Shortcut {
         flags,
         target,
@@ -209,6 +220,7 @@ pub fn parse(d: &[u8]) -> Result<Shortcut, LnkError> {
         description,
         icon_location,
         environment_target,
+        id_list_path,
         target_created: time(28),
         target_accessed: time(36),
         target_modified: time(44),
@@ -216,6 +228,86 @@ pub fn parse(d: &[u8]) -> Result<Shortcut, LnkError> {
         volume,
         machine_id,
     })
+}
+
+/// "My Computer" {20D04FE0-3AEA-1069-A2D8-08002B30309D}, as stored (little-endian fields).
+const MY_COMPUTER: [u8; 16] = [
+    0xe0, 0x4f, 0xd0, 0x20, 0xea, 0x3a, 0x69, 0x10, 0xa2, 0xd8, 0x08, 0x00, 0x2b, 0x30, 0x30, 0x9d,
+];
+/// Shell items read at most: a crafted list must not make the path endless.
+const MAX_SHELL_ITEMS: usize = 64;
+
+/// The path an ID list's shell items spell: an optional My Computer root, a volume item
+/// (`C:\`), then file entry items, each named by its long name (extension block 0xBEEF0004)
+/// or else its short name (libfwsi's "Windows Shell Item format"). `None` when the list names
+/// anything else (a network place, a control panel item…).
+fn shell_item_path(list: &[u8]) -> Option<String> {
+    let mut path = String::new();
+    let mut at = 0;
+    for _ in 0..MAX_SHELL_ITEMS {
+        let size = usize::from(u16_at(list, at)?);
+        if size == 0 {
+            break;
+        }
+        let item = list.get(at..at.checked_add(size)?)?;
+        at += size;
+        let class = *item.get(2)?;
+        match class {
+            0x1f if item.get(4..20) == Some(&MY_COMPUTER) && path.is_empty() => {}
+            0x20..=0x2f if path.is_empty() => {
+                let drive = ansi_until_nul(item.get(3..)?);
+                path.push_str(drive.trim_end_matches('\\'));
+            }
+            0x30..=0x3f if !path.is_empty() => {
+                let name = file_entry_name(item, class)?;
+                path.push('\\');
+                path.push_str(&name);
+            }
+            _ => return None,
+        }
+    }
+    (path.len() > 2).then_some(path)
+}
+
+/// A file entry item's long name (its 0xBEEF0004 extension block), else its primary name.
+fn file_entry_name(item: &[u8], class: u8) -> Option<String> {
+    let name_at = 14;
+    let (primary, end) = if class & 0x04 != 0 {
+        let text = utf16_until_nul(item.get(name_at..)?);
+        let units = text.encode_utf16().count();
+        (text, name_at + 2 * (units + 1))
+    } else {
+        let text = ansi_until_nul(item.get(name_at..)?);
+        (text.clone(), name_at + text.len() + 1)
+    };
+    let extension = end + end % 2;
+    Some(
+        item.get(extension..)
+            .and_then(extension_long_name)
+            .unwrap_or(primary),
+    )
+}
+
+/// The long name in a file entry extension block (versions 3, 7, 8, 9).
+fn extension_long_name(block: &[u8]) -> Option<String> {
+    if u32_at(block, 4)? != 0xbeef_0004 {
+        return None;
+    }
+    let version = u16_at(block, 2)?;
+    let mut at = 18;
+    if version >= 7 {
+        at += 18;
+    }
+    at += 2; // size of the localized name that follows the long name
+    if version >= 9 {
+        at += 4;
+    }
+    if version >= 8 {
+        at += 4;
+    }
+    let size = usize::from(u16_at(block, 0)?).min(block.len());
+    let name = utf16_until_nul(block.get(at..size)?);
+    (!name.is_empty()).then_some(name)
 }
 
 /// The target path and volume from a `LinkInfo` structure (`b` is the whole structure).
