@@ -134,7 +134,16 @@ pub fn read_folder_entries(
                 });
         }
     }
-    for entry in mft.iter().filter(|e| !e.is_dir) {
+    // A volume's $MFT has millions of entries: its folder's name is compared before its path
+    // is split.
+    let folder_named = |path: &str| {
+        let parent = path.rsplit('\\').nth(1).unwrap_or_default();
+        volume.iter().any(|(_, p)| {
+            p.last()
+                .is_some_and(|last| last == "*" || last.eq_ignore_ascii_case(parent))
+        })
+    };
+    for entry in mft.iter().filter(|e| !e.is_dir && folder_named(&e.path)) {
         let mut parts: Vec<String> = entry.path.split('\\').map(str::to_string).collect();
         let Some(name) = parts.pop() else { continue };
         if name.eq_ignore_ascii_case(FOLDER_SETTINGS) || parts.len() < 2 {
