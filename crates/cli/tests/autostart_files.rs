@@ -438,3 +438,69 @@ fn timeline_has_task_and_autostart_facts() {
     find(TimeRole::KeyLastWritten, "user_run `not_a_malware`");
     assert!(timeline.windows(2).all(|w| w[0].time <= w[1].time));
 }
+
+/// With the SOFTWARE hive, the zone's `Dynamic DST` rules apply to their years: Eastern time
+/// in 2006 (daylight time from the first Sunday of April) makes a task registered on
+/// 2006-04-01 12:00 local 17:00Z; today's rules alone would say 16:00Z.
+#[test]
+fn dynamic_dst_rules_of_the_software_hive_apply_to_their_years() {
+    let Some(system) = corpus("hives/SYSTEM") else {
+        return;
+    };
+    let when = t("2026-01-05T08:00:00Z");
+    let tzi = |daylight_month: u8, daylight_week: u8, standard_month: u8, standard_week: u8| {
+        let mut b = Vec::new();
+        b.extend(300i32.to_le_bytes());
+        b.extend(0i32.to_le_bytes());
+        b.extend((-60i32).to_le_bytes());
+        for (month, week) in [
+            (standard_month, standard_week),
+            (daylight_month, daylight_week),
+        ] {
+            b.extend([0, 0, month, 0, 0, 0, week, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        b
+    };
+    let mut software = RegKey::new("ROOT", when);
+    software
+        .path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
+        .values
+        .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+    software
+        .path_mut(
+            "Microsoft\\Windows NT\\CurrentVersion\\Time Zones\\Eastern Standard Time\\Dynamic DST",
+            when,
+        )
+        .values
+        .extend([
+            ("FirstEntry".to_string(), RegData::Dword(2006)),
+            ("LastEntry".to_string(), RegData::Dword(2007)),
+            ("2006".to_string(), RegData::Binary(tzi(4, 1, 10, 5))),
+            ("2007".to_string(), RegData::Binary(tzi(3, 2, 11, 1))),
+        ]);
+    let dir = temp_case("dynamicdst");
+    let config = dir.join("C/Windows/System32/config");
+    let tasks = dir.join("C/Windows/System32/Tasks");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(&tasks).unwrap();
+    std::fs::copy(&system, config.join("SYSTEM")).unwrap();
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<Task xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\"><RegistrationInfo><Date>2006-04-01T12:00:00</Date></RegistrationInfo><Actions><Exec><Command>C:\\Windows\\notepad.exe</Command></Exec></Actions></Task>";
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(xml.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(tasks.join("Old"), &bytes).unwrap();
+    let without = scan(std::slice::from_ref(&dir));
+    std::fs::write(config.join("SOFTWARE"), write_hive(&software)).unwrap();
+    let with = scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    let date = |report: &ScanReport| {
+        let task = report.tasks.iter().find(|t| t.name == "\\Old").unwrap();
+        task.file.as_ref().unwrap().date_utc.unwrap().to_string()
+    };
+    assert_eq!(date(&without), "2006-04-01T16:00:00Z");
+    assert_eq!(date(&with), "2006-04-01T17:00:00Z");
+    let zone = with.control_sets[0].time_zone.as_ref().unwrap();
+    assert_eq!(
+        zone.yearly.iter().map(|r| r.year).collect::<Vec<_>>(),
+        [2006, 2007]
+    );
+}

@@ -21,6 +21,7 @@ mod shared_text;
 mod software;
 mod task_cache;
 mod tasks;
+mod time_zones;
 
 pub use amcache::read_amcache;
 pub use discover::{discover, Discovered};

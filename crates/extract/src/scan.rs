@@ -24,6 +24,7 @@ use crate::shared_text::SharedText;
 use crate::software::read_windows_paths;
 use crate::task_cache::read_task_cache;
 use crate::tasks::{convert_local_times, read_task_file};
+use crate::time_zones::dynamic_rules;
 
 /// Reads all evidence under `roots`.
 pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
@@ -130,6 +131,13 @@ pub fn extract_with(
     if let Some((mut hive, path)) = software_hive {
         autostart::mark_shadowed_classes(&mut hive, &mut out.autostarts);
         out.task_cache = read_task_cache(&mut hive, path);
+        for zone in out
+            .control_sets
+            .iter_mut()
+            .filter_map(|c| c.time_zone.as_mut())
+        {
+            zone.yearly = dynamic_rules(&mut hive, &zone.name);
+        }
     }
     for artifact in discovered
         .artifacts

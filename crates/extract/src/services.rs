@@ -289,6 +289,7 @@ fn time_zone(key: &Key, path: &Path) -> Option<TimeZone> {
             .value("DynamicDaylightTimeDisabled")
             .and_then(Data::as_u64)
             .is_some_and(|v| v != 0),
+        yearly: Vec::new(), // from the SOFTWARE hive, when present (`time_zones`)
         source: Provenance::RegistryKey {
             file: Arc::from(path),
             key: key.path.clone(),

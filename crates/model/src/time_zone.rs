@@ -1,8 +1,9 @@
 //! The machine's time zone as the SYSTEM hive records it (`Control\TimeZoneInformation`), to
 //! turn the local wall-clock times some artifacts hold (task `<Date>`, a `.job`'s last run)
-//! into UTC. The standard rules (`StandardStart`/`DaylightStart`, "the Nth weekday of a month")
-//! are applied; year-specific rules (`Time Zones\…\Dynamic DST` in SOFTWARE) are not, so a
-//! time in a year whose rules changed may be off by the daylight bias.
+//! into UTC. The rules are "the Nth weekday of a month" (`StandardStart`/`DaylightStart`); when
+//! the SOFTWARE hive is in the evidence, the zone's year-specific rules (`Time Zones\<zone>\
+//! Dynamic DST`: the United States before 2007, for one) are applied to the years they cover,
+//! as Windows does.
 
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
@@ -47,8 +48,32 @@ pub struct TimeZone {
     pub daylight_start: Option<ZoneRule>,
     /// `DynamicDaylightTimeDisabled` (the user turned daylight changes off).
     pub daylight_disabled: bool,
+    /// Year-specific rules from SOFTWARE's `Time Zones\<zone>\Dynamic DST`, by year; years
+    /// before the first use the first, years after the last use the last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub yearly: Vec<YearRules>,
     /// The key.
     pub source: Provenance,
+}
+
+/// One year's rules (a `Dynamic DST` TZI value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct YearRules {
+    /// The year.
+    pub year: i16,
+    /// `Bias`.
+    pub bias_minutes: i32,
+    /// `StandardBias`.
+    pub standard_bias_minutes: i32,
+    /// `DaylightBias`.
+    pub daylight_bias_minutes: i32,
+    /// When standard time starts; `None` without daylight time that year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard_start: Option<ZoneRule>,
+    /// When daylight time starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daylight_start: Option<ZoneRule>,
 }
 
 impl TimeZone {
@@ -59,11 +84,12 @@ impl TimeZone {
             return Some(t);
         }
         let civil: DateTime = local.trim().parse().ok()?;
-        let bias = self.bias_minutes
-            + if self.in_daylight_time(civil) {
-                self.daylight_bias_minutes
+        let rules = self.rules_of(civil.year());
+        let bias = rules.bias_minutes
+            + if self.in_daylight_time(&rules, civil) {
+                rules.daylight_bias_minutes
             } else {
-                self.standard_bias_minutes
+                rules.standard_bias_minutes
             };
         let utc = civil
             .checked_add(jiff::Span::new().minutes(i64::from(bias)))
@@ -73,8 +99,36 @@ impl TimeZone {
             .map(|z| z.timestamp())
     }
 
-    fn in_daylight_time(&self, local: DateTime) -> bool {
-        let (Some(daylight), Some(standard)) = (self.daylight_start, self.standard_start) else {
+    /// The rules in force in `year`: its `Dynamic DST` entry (the first or last for years
+    /// outside them), else the zone's own.
+    fn rules_of(&self, year: i16) -> YearRules {
+        let own = YearRules {
+            year,
+            bias_minutes: self.bias_minutes,
+            standard_bias_minutes: self.standard_bias_minutes,
+            daylight_bias_minutes: self.daylight_bias_minutes,
+            standard_start: self.standard_start,
+            daylight_start: self.daylight_start,
+        };
+        let (Some(first), Some(last)) = (self.yearly.first(), self.yearly.last()) else {
+            return own;
+        };
+        if year <= first.year {
+            return *first;
+        }
+        if year >= last.year {
+            return *last;
+        }
+        self.yearly
+            .iter()
+            .rev()
+            .find(|r| r.year <= year)
+            .copied()
+            .unwrap_or(own)
+    }
+
+    fn in_daylight_time(&self, rules: &YearRules, local: DateTime) -> bool {
+        let (Some(daylight), Some(standard)) = (rules.daylight_start, rules.standard_start) else {
             return false;
         };
         if self.daylight_disabled || daylight.month == 0 {
@@ -139,6 +193,7 @@ mod tests {
                 minute: 0,
             }),
             daylight_disabled: false,
+            yearly: Vec::new(),
             source: Provenance::File {
                 file: Arc::from(Path::new("SYSTEM")),
             },
@@ -165,6 +220,51 @@ mod tests {
         assert_eq!(
             no_dst.to_utc("2022-07-01T12:00:00").unwrap().to_string(),
             "2022-07-01T17:00:00Z"
+        );
+    }
+
+    /// The United States before 2007: daylight time from the first Sunday of April to the last
+    /// Sunday of October. 2006-04-01 is standard time by those rules, daylight time by today's.
+    #[test]
+    fn year_specific_rules_apply_to_their_years() {
+        let rules = |year, daylight: ZoneRule, standard: ZoneRule| YearRules {
+            year,
+            bias_minutes: 300,
+            standard_bias_minutes: 0,
+            daylight_bias_minutes: -60,
+            standard_start: Some(standard),
+            daylight_start: Some(daylight),
+        };
+        let rule = |month, week| ZoneRule {
+            month,
+            week,
+            weekday: 0,
+            hour: 2,
+            minute: 0,
+        };
+        let tz = TimeZone {
+            yearly: vec![
+                rules(2006, rule(4, 1), rule(10, 5)),
+                rules(2007, rule(3, 2), rule(11, 1)),
+            ],
+            ..eastern()
+        };
+        let utc = |s: &str| tz.to_utc(s).unwrap().to_string();
+        assert_eq!(utc("2006-04-01T12:00:00"), "2006-04-01T17:00:00Z");
+        assert_eq!(utc("2006-04-02T12:00:00"), "2006-04-02T16:00:00Z");
+        assert_eq!(
+            utc("2005-04-01T12:00:00"),
+            "2005-04-01T17:00:00Z",
+            "before: the first"
+        );
+        assert_eq!(
+            utc("2022-03-10T15:59:03"),
+            "2022-03-10T20:59:03Z",
+            "after: the last"
+        );
+        assert_eq!(
+            eastern().to_utc("2006-04-01T12:00:00").unwrap().to_string(),
+            "2006-04-01T16:00:00Z"
         );
     }
 
