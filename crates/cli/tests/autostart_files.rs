@@ -358,12 +358,12 @@ fn task_local_times_in_utc_with_the_system_hive_zone() {
     assert_eq!(
         (
             zone.name.as_str(),
-            zone.bias_minutes,
-            zone.daylight_bias_minutes
+            zone.rules.bias_minutes,
+            zone.rules.daylight_bias_minutes
         ),
         ("Eastern Standard Time", 300, -60)
     );
-    let daylight = zone.daylight_start.unwrap();
+    let daylight = zone.rules.daylight_start.unwrap();
     assert_eq!(
         (
             daylight.month,
@@ -394,7 +394,7 @@ fn task_local_times_in_utc_with_the_system_hive_zone() {
     let pacific = scan(&[system_2]);
     let zone = pacific.control_sets[0].time_zone.as_ref().unwrap();
     assert_eq!(
-        (zone.name.as_str(), zone.bias_minutes),
+        (zone.name.as_str(), zone.rules.bias_minutes),
         ("Pacific Standard Time", 480)
     );
 }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use konseki_model::{
     ControlSet, FailureAction, FailureActionType, FailureActions, HiveState, Provenance,
-    ServiceConfig, StartType, TimeZone, Warning, ZoneRule,
+    ServiceConfig, StartType, Warning,
 };
 use konseki_registry::{parse_failure_actions, Data, Hive, Key};
 
 use crate::image_path::{normalize_image_path, WindowsPaths};
+use crate::time_zones::time_zone_information;
 
 /// ServicesPipeTimeout when the value is absent (technet cc756342 "Event ID 7009").
 pub const DEFAULT_PIPE_TIMEOUT_MS: u64 = 30_000;
@@ -82,7 +83,7 @@ pub fn read_system_hive(
         let time_zone = control
             .as_ref()
             .and_then(|c| hive.subkey(c, "TimeZoneInformation"))
-            .and_then(|k| time_zone(&k, path));
+            .and_then(|k| time_zone_information(&k, path));
         let service_keys = match hive.subkey(&set, "Services") {
             Some(services) => hive.subkeys(&services),
             None => Vec::new(),
@@ -232,70 +233,6 @@ fn type_names(raw: u32) -> Vec<String> {
         names.push(format!("0x{unknown:x}"));
     }
     names
-}
-
-/// `Control\TimeZoneInformation`: the zone local times of this machine are in.
-fn time_zone(key: &Key, path: &Path) -> Option<TimeZone> {
-    // Biases are DWORDs holding signed minutes (`DaylightBias` -60 is 0xFFFFFFC4).
-    let bias = |name: &str| {
-        key.value(name)
-            .and_then(Data::as_u64)
-            .map(|v| v as u32 as i32)
-    };
-    // Windows since Vista (the hives with `TimeZoneKeyName`) stores these 16 bytes as year,
-    // month, week, hour, minute, second, milliseconds, weekday — not in SYSTEMTIME order (the
-    // corpus hives' `00 00 03 00 02 00 02 00 … 00 00` is the second Sunday of March, 02:00;
-    // Digital Detective's "SYSTEMTIME Structure" note describes the same). Older hives, and the
-    // `TZI` values of SOFTWARE's `Time Zones`, use SYSTEMTIME order (year, month, weekday,
-    // week, hour, minute…).
-    let vista = key.value("TimeZoneKeyName").is_some();
-    let rule = |name: &str| match key.value(name) {
-        Some(Data::Binary(b)) => {
-            let field = |i: usize| konseki_bytes::u16_at(b, 2 * i).map(|v| v as i8);
-            let rule = if vista {
-                ZoneRule {
-                    month: field(1)?,
-                    week: field(2)?,
-                    hour: field(3)?,
-                    minute: field(4)?,
-                    weekday: field(7)?,
-                }
-            } else {
-                ZoneRule {
-                    month: field(1)?,
-                    weekday: field(2)?,
-                    week: field(3)?,
-                    hour: field(4)?,
-                    minute: field(5)?,
-                }
-            };
-            (1..=12).contains(&rule.month).then_some(rule)
-        }
-        _ => None,
-    };
-    Some(TimeZone {
-        name: key
-            .value("TimeZoneKeyName")
-            .or_else(|| key.value("StandardName"))
-            .and_then(Data::as_text)
-            .map(|n| n.trim_end_matches('\0').to_string())
-            .unwrap_or_default(),
-        bias_minutes: bias("Bias")?,
-        standard_bias_minutes: bias("StandardBias").unwrap_or(0),
-        daylight_bias_minutes: bias("DaylightBias").unwrap_or(0),
-        standard_start: rule("StandardStart"),
-        daylight_start: rule("DaylightStart"),
-        daylight_disabled: key
-            .value("DynamicDaylightTimeDisabled")
-            .and_then(Data::as_u64)
-            .is_some_and(|v| v != 0),
-        yearly: Vec::new(), // from the SOFTWARE hive, when present (`time_zones`)
-        source: Provenance::RegistryKey {
-            file: Arc::from(path),
-            key: key.path.clone(),
-            value: None,
-        },
-    })
 }
 
 #[cfg(test)]

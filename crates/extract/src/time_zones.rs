@@ -1,18 +1,103 @@
-//! The year-specific time zone rules Windows keeps in the SOFTWARE hive
-//! (`Microsoft\Windows NT\CurrentVersion\Time Zones\<zone>\Dynamic DST`): one `TZI` value per
-//! year from `FirstEntry` to `LastEntry`, 44 bytes each — `Bias`, `StandardBias`,
-//! `DaylightBias` (signed minutes) and two SYSTEMTIMEs in their usual order (year, month,
-//! weekday, week, hour, minute, second, milliseconds): when standard and daylight time start.
+//! The machine's time zone: `Control\TimeZoneInformation` of a SYSTEM control set, and the
+//! year-specific rules Windows keeps in the SOFTWARE hive (`Microsoft\Windows NT\
+//! CurrentVersion\Time Zones\<zone>\Dynamic DST`: one `TZI` value per year from `FirstEntry` to
+//! `LastEntry`, 44 bytes each — `Bias`, `StandardBias`, `DaylightBias`, then when standard and
+//! daylight time start).
+//!
+//! Biases are DWORDs holding signed minutes (`DaylightBias` -60 is 0xFFFFFFC4). A change date
+//! is 16 bytes, in one of two orders: SYSTEMTIME's (year, month, weekday, week, hour, minute,
+//! …) in `TZI` values and older hives; year, month, week, hour, minute, second, milliseconds,
+//! weekday in `TimeZoneInformation` since Vista (the hives with `TimeZoneKeyName`: the corpus
+//! hives' `00 00 03 00 02 00 02 00 … 00 00` is the second Sunday of March, 02:00; Digital
+//! Detective's "SYSTEMTIME Structure" note describes the same).
+
+use std::path::Path;
+use std::sync::Arc;
 
 use konseki_bytes::{u16_at, u32_at};
-use konseki_model::{YearRules, ZoneRule};
-use konseki_registry::{Data, Hive};
+use konseki_model::{Provenance, TimeZone, YearRules, ZoneRule, ZoneRules};
+use konseki_registry::{Data, Hive, Key};
 
 /// Years read at most: a crafted range must not make the list endless.
 const MAX_YEARS: u32 = 200;
 
+/// How a change date's 16 bytes are ordered.
+#[derive(Clone, Copy)]
+enum Order {
+    /// SYSTEMTIME: year, month, weekday, week, hour, minute, second, milliseconds.
+    SystemTime,
+    /// `TimeZoneInformation` since Vista: year, month, week, hour, minute, second,
+    /// milliseconds, weekday.
+    Vista,
+}
+
+/// A change date (`None` for a zone without daylight time: month 0).
+fn change_date(b: &[u8], order: Order) -> Option<ZoneRule> {
+    let field = |i: usize| u16_at(b, 2 * i).map(|v| v as i8);
+    let rule = match order {
+        Order::SystemTime => ZoneRule {
+            month: field(1)?,
+            weekday: field(2)?,
+            week: field(3)?,
+            hour: field(4)?,
+            minute: field(5)?,
+        },
+        Order::Vista => ZoneRule {
+            month: field(1)?,
+            week: field(2)?,
+            hour: field(3)?,
+            minute: field(4)?,
+            weekday: field(7)?,
+        },
+    };
+    (1..=12).contains(&rule.month).then_some(rule)
+}
+
+/// `Control\TimeZoneInformation`: the zone local times of this machine are in.
+pub(crate) fn time_zone_information(key: &Key, path: &Path) -> Option<TimeZone> {
+    let bias = |name: &str| {
+        key.value(name)
+            .and_then(Data::as_u64)
+            .map(|v| v as u32 as i32)
+    };
+    let order = if key.value("TimeZoneKeyName").is_some() {
+        Order::Vista
+    } else {
+        Order::SystemTime
+    };
+    let date = |name: &str| match key.value(name) {
+        Some(Data::Binary(b)) => change_date(b, order),
+        _ => None,
+    };
+    Some(TimeZone {
+        name: key
+            .value("TimeZoneKeyName")
+            .or_else(|| key.value("StandardName"))
+            .and_then(Data::as_text)
+            .map(|n| n.trim_end_matches('\0').to_string())
+            .unwrap_or_default(),
+        rules: ZoneRules {
+            bias_minutes: bias("Bias")?,
+            standard_bias_minutes: bias("StandardBias").unwrap_or(0),
+            daylight_bias_minutes: bias("DaylightBias").unwrap_or(0),
+            standard_start: date("StandardStart"),
+            daylight_start: date("DaylightStart"),
+        },
+        daylight_disabled: key
+            .value("DynamicDaylightTimeDisabled")
+            .and_then(Data::as_u64)
+            .is_some_and(|v| v != 0),
+        yearly: Vec::new(), // from the SOFTWARE hive, when present: `dynamic_rules`
+        source: Provenance::RegistryKey {
+            file: Arc::from(path),
+            key: key.path.clone(),
+            value: None,
+        },
+    })
+}
+
 /// The zone's year-specific rules, in year order; empty when the hive has none for it.
-pub fn dynamic_rules(software: &mut Hive, zone: &str) -> Vec<YearRules> {
+pub(crate) fn dynamic_rules(software: &mut Hive, zone: &str) -> Vec<YearRules> {
     if zone.is_empty() || zone.contains('\\') {
         return Vec::new();
     }
@@ -26,32 +111,27 @@ pub fn dynamic_rules(software: &mut Hive, zone: &str) -> Vec<YearRules> {
     };
     (first..=last.min(first.saturating_add(MAX_YEARS)))
         .filter_map(|y| match key.value(&y.to_string()) {
-            Some(Data::Binary(tzi)) => year_rules(i16::try_from(y).ok()?, tzi),
+            Some(Data::Binary(tzi)) => Some(YearRules {
+                year: i16::try_from(y).ok()?,
+                rules: tzi_rules(tzi)?,
+            }),
             _ => None,
         })
         .collect()
 }
 
-fn year_rules(year: i16, tzi: &[u8]) -> Option<YearRules> {
+/// A 44-byte `TZI` value.
+fn tzi_rules(tzi: &[u8]) -> Option<ZoneRules> {
     let signed = |at| u32_at(tzi, at).map(|v| v as i32);
-    // SYSTEMTIME order: year, month, weekday, week (day), hour, minute.
-    let rule = |at: usize| {
-        let field = |i: usize| u16_at(tzi, at + 2 * i).map(|v| v as i8);
-        let rule = ZoneRule {
-            month: field(1)?,
-            weekday: field(2)?,
-            week: field(3)?,
-            hour: field(4)?,
-            minute: field(5)?,
-        };
-        (1..=12).contains(&rule.month).then_some(rule)
-    };
-    Some(YearRules {
-        year,
+    Some(ZoneRules {
         bias_minutes: signed(0)?,
         standard_bias_minutes: signed(4)?,
         daylight_bias_minutes: signed(8)?,
-        standard_start: rule(12),
-        daylight_start: rule(28),
+        standard_start: tzi
+            .get(12..28)
+            .and_then(|b| change_date(b, Order::SystemTime)),
+        daylight_start: tzi
+            .get(28..44)
+            .and_then(|b| change_date(b, Order::SystemTime)),
     })
 }

@@ -45,5 +45,5 @@ pub use service::{
     StartType,
 };
 pub use time::{TimeBound, TimeRole, Timestamp};
-pub use time_zone::{TimeZone, YearRules, ZoneRule};
+pub use time_zone::{TimeZone, YearRules, ZoneRule, ZoneRules};
 pub use timeline::TimelineEntry;

@@ -28,12 +28,10 @@ pub struct ZoneRule {
     pub minute: i8,
 }
 
-/// `TimeZoneInformation` of a control set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Biases and change dates: what a zone (or one year of it) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct TimeZone {
-    /// `TimeZoneKeyName` (`Eastern Standard Time`), else `StandardName`.
-    pub name: String,
+pub struct ZoneRules {
     /// `Bias`: minutes to add to local time to get UTC.
     pub bias_minutes: i32,
     /// `StandardBias`, added during standard time.
@@ -46,6 +44,17 @@ pub struct TimeZone {
     /// `DaylightStart`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daylight_start: Option<ZoneRule>,
+}
+
+/// `TimeZoneInformation` of a control set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TimeZone {
+    /// `TimeZoneKeyName` (`Eastern Standard Time`), else `StandardName`.
+    pub name: String,
+    /// The zone's own rules.
+    #[serde(flatten)]
+    pub rules: ZoneRules,
     /// `DynamicDaylightTimeDisabled` (the user turned daylight changes off).
     pub daylight_disabled: bool,
     /// Year-specific rules from SOFTWARE's `Time Zones\<zone>\Dynamic DST`, by year; years
@@ -62,18 +71,9 @@ pub struct TimeZone {
 pub struct YearRules {
     /// The year.
     pub year: i16,
-    /// `Bias`.
-    pub bias_minutes: i32,
-    /// `StandardBias`.
-    pub standard_bias_minutes: i32,
-    /// `DaylightBias`.
-    pub daylight_bias_minutes: i32,
-    /// When standard time starts; `None` without daylight time that year.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub standard_start: Option<ZoneRule>,
-    /// When daylight time starts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub daylight_start: Option<ZoneRule>,
+    /// Its rules.
+    #[serde(flatten)]
+    pub rules: ZoneRules,
 }
 
 impl TimeZone {
@@ -101,33 +101,24 @@ impl TimeZone {
 
     /// The rules in force in `year`: its `Dynamic DST` entry (the first or last for years
     /// outside them), else the zone's own.
-    fn rules_of(&self, year: i16) -> YearRules {
-        let own = YearRules {
-            year,
-            bias_minutes: self.bias_minutes,
-            standard_bias_minutes: self.standard_bias_minutes,
-            daylight_bias_minutes: self.daylight_bias_minutes,
-            standard_start: self.standard_start,
-            daylight_start: self.daylight_start,
-        };
+    fn rules_of(&self, year: i16) -> ZoneRules {
         let (Some(first), Some(last)) = (self.yearly.first(), self.yearly.last()) else {
-            return own;
+            return self.rules;
         };
         if year <= first.year {
-            return *first;
+            return first.rules;
         }
         if year >= last.year {
-            return *last;
+            return last.rules;
         }
         self.yearly
             .iter()
             .rev()
             .find(|r| r.year <= year)
-            .copied()
-            .unwrap_or(own)
+            .map_or(self.rules, |r| r.rules)
     }
 
-    fn in_daylight_time(&self, rules: &YearRules, local: DateTime) -> bool {
+    fn in_daylight_time(&self, rules: &ZoneRules, local: DateTime) -> bool {
         let (Some(daylight), Some(standard)) = (rules.daylight_start, rules.standard_start) else {
             return false;
         };
@@ -175,23 +166,25 @@ mod tests {
     fn eastern() -> TimeZone {
         TimeZone {
             name: "Eastern Standard Time".into(),
-            bias_minutes: 300,
-            standard_bias_minutes: 0,
-            daylight_bias_minutes: -60,
-            standard_start: Some(ZoneRule {
-                month: 11,
-                week: 1,
-                weekday: 0,
-                hour: 2,
-                minute: 0,
-            }),
-            daylight_start: Some(ZoneRule {
-                month: 3,
-                week: 2,
-                weekday: 0,
-                hour: 2,
-                minute: 0,
-            }),
+            rules: ZoneRules {
+                bias_minutes: 300,
+                standard_bias_minutes: 0,
+                daylight_bias_minutes: -60,
+                standard_start: Some(ZoneRule {
+                    month: 11,
+                    week: 1,
+                    weekday: 0,
+                    hour: 2,
+                    minute: 0,
+                }),
+                daylight_start: Some(ZoneRule {
+                    month: 3,
+                    week: 2,
+                    weekday: 0,
+                    hour: 2,
+                    minute: 0,
+                }),
+            },
             daylight_disabled: false,
             yearly: Vec::new(),
             source: Provenance::File {
@@ -229,11 +222,11 @@ mod tests {
     fn year_specific_rules_apply_to_their_years() {
         let rules = |year, daylight: ZoneRule, standard: ZoneRule| YearRules {
             year,
-            bias_minutes: 300,
-            standard_bias_minutes: 0,
-            daylight_bias_minutes: -60,
-            standard_start: Some(standard),
-            daylight_start: Some(daylight),
+            rules: ZoneRules {
+                standard_start: Some(standard),
+                daylight_start: Some(daylight),
+                ..eastern().rules
+            },
         };
         let rule = |month, week| ZoneRule {
             month,
@@ -281,21 +274,24 @@ mod tests {
         assert_eq!(last.at(2026).unwrap().to_string(), "2026-03-29T02:00:00");
         // Sydney-like: daylight from the first Sunday of October to the first Sunday of April.
         let south = TimeZone {
-            bias_minutes: -600,
-            daylight_start: Some(ZoneRule {
-                month: 10,
-                week: 1,
-                weekday: 0,
-                hour: 2,
-                minute: 0,
-            }),
-            standard_start: Some(ZoneRule {
-                month: 4,
-                week: 1,
-                weekday: 0,
-                hour: 3,
-                minute: 0,
-            }),
+            rules: ZoneRules {
+                bias_minutes: -600,
+                daylight_start: Some(ZoneRule {
+                    month: 10,
+                    week: 1,
+                    weekday: 0,
+                    hour: 2,
+                    minute: 0,
+                }),
+                standard_start: Some(ZoneRule {
+                    month: 4,
+                    week: 1,
+                    weekday: 0,
+                    hour: 3,
+                    minute: 0,
+                }),
+                ..eastern().rules
+            },
             ..eastern()
         };
         assert_eq!(

@@ -78,8 +78,8 @@ pub(crate) fn render(
                 .map(|z| format!(
                     ", time zone {} (UTC{:+}h{})",
                     z.name,
-                    -f64::from(z.bias_minutes) / 60.0,
-                    if z.daylight_start.is_some() && !z.daylight_disabled {
+                    -f64::from(z.rules.bias_minutes) / 60.0,
+                    if z.rules.daylight_start.is_some() && !z.daylight_disabled {
                         ", with daylight time"
                     } else {
                         ""
