@@ -103,6 +103,10 @@ pub fn extract_with(
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
+    // The first SOFTWARE hive stays open past the loop: the machine's COM classes (compared
+    // with every user's, read in the loop), the Task Scheduler's cache and the time zone rules
+    // come from it without parsing and replaying it again.
+    let mut software_hive = None;
     for artifact in discovered
         .artifacts
         .iter()
@@ -116,20 +120,13 @@ pub fn extract_with(
                 locations,
                 &paths,
             ));
+            if role == autostart::HiveRole::Software && software_hive.is_none() {
+                software_hive = Some((hive, &artifact.path));
+            }
         }
     }
-    // The SOFTWARE hive again: the machine's COM classes and the Task Scheduler's cache.
-    let software_hive = discovered
-        .artifacts
-        .iter()
-        .filter(|a| a.kind == ArtifactKind::Hive)
-        .filter(|a| matches!(a.role.as_deref(), Some("SOFTWARE") | None))
-        .find_map(|a| match autostart::open(&a.path, &a.logs) {
-            Some((hive, autostart::HiveRole::Software)) => Some((hive, &a.path)),
-            _ => None,
-        });
     if let Some((mut hive, path)) = software_hive {
-        autostart::mark_shadowed_classes(&mut hive, &mut out.autostarts);
+        autostart::mark_shadowed(&mut hive, &mut out.autostarts, locations);
         out.task_cache = read_task_cache(&mut hive, path);
         for zone in out
             .control_sets

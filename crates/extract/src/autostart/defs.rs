@@ -81,6 +81,9 @@ pub struct Location {
     /// The value names a folder, not a command (the Startup folder's location): no program is
     /// looked for.
     pub folder_value: bool,
+    /// For a per-user location that replaces a machine-wide one: the SOFTWARE key its keys
+    /// stand under there (`Classes` for UsrClass.dat's `CLSID\{…}`), to name what it overrides.
+    pub overrides: Option<String>,
 }
 
 impl Location {
@@ -152,6 +155,8 @@ struct RawLocation {
     defaults: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     value: Option<String>,
+    #[serde(default)]
+    overrides: Option<String>,
 }
 
 /// Parses and checks definition files (name, text). Every problem is reported, each naming
@@ -237,6 +242,10 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                     ));
                 }
             }
+            if raw.overrides.is_some() && !matches!(raw.hive, HiveKind::UsrClass | HiveKind::Ntuser)
+            {
+                bad("`overrides` belongs to per-user (NTUSER, USRCLASS) locations".into());
+            }
             let folder_value = match raw.value.as_deref() {
                 None | Some("command") => false,
                 Some("folder") => true,
@@ -266,6 +275,7 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                 times: raw.times,
                 defaults: raw.defaults,
                 folder_value,
+                overrides: raw.overrides,
             });
         }
     }
@@ -377,6 +387,11 @@ times = "t"
         );
         let all = lint(&[("d.toml", &drive)]).unwrap_err().join("\n");
         assert!(all.contains("from the volume's root (no drive)"), "{all}");
+        let machine_overrides = format!(
+            "{head}hive = \"SOFTWARE\"\nkeys = ['Run']\nread = \"values\"\noverrides = 'Classes'\n"
+        );
+        assert!(lint(&[("o.toml", &machine_overrides)]).unwrap_err()[0]
+            .contains("`overrides` belongs to per-user"));
         let registry_files = format!("{head}hive = \"NTUSER\"\nkeys = ['Run']\nread = \"files\"\n");
         assert!(lint(&[("r.toml", &registry_files)]).unwrap_err()[0].contains("belongs to VOLUME"));
         let good = format!("{head}hive = \"USRCLASS\"\nkeys = ['CLSID']\nread = 'subkeys:InprocServer32\\(default)'\n");

@@ -100,8 +100,7 @@ fn user_of(path: &Path) -> String {
         let names: Vec<String> = path
             .ancestors()
             .skip(1)
-            .filter_map(|a| a.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
+            .filter_map(crate::discover::decoded_file_name)
             .collect();
         let profile = names.windows(2).find_map(|w| {
             let parent = w[1].to_ascii_lowercase();
@@ -328,17 +327,22 @@ pub fn open(path: &Path, logs: &[PathBuf]) -> Option<(Hive, HiveRole)> {
     Some((hive, role))
 }
 
-/// Per-user COM classes (UsrClass.dat) that the machine also registers: the machine's server
-/// is recorded in `shadows`, since Windows loads the user's in its place.
-pub fn mark_shadowed_classes(software: &mut Hive, entries: &mut [AutostartEntry]) {
+/// Per-user entries whose location `overrides` a machine-wide key (UsrClass.dat's COM classes
+/// over SOFTWARE's `Classes`): the machine's value is recorded in `shadows`, since Windows uses
+/// the user's in its place.
+pub fn mark_shadowed(software: &mut Hive, entries: &mut [AutostartEntry], locations: &[Location]) {
     for e in entries.iter_mut() {
         let Provenance::RegistryKey { key, value, .. } = &e.source else {
             continue;
         };
-        if !e.location.starts_with("user_com_") {
+        let Some(prefix) = locations
+            .iter()
+            .find(|l| l.id == e.location)
+            .and_then(|l| l.overrides.as_deref())
+        else {
             continue;
-        }
-        let machine = software.key(&format!("Classes\\{key}")).and_then(|k| {
+        };
+        let machine = software.key(&format!("{prefix}\\{key}")).and_then(|k| {
             k.value(value.as_deref().unwrap_or_default())
                 .and_then(Data::as_text)
         });
