@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{corpus, scan, sysmon_start};
+use common::{corpus, scan, software_root, sysmon_start, temp_case};
 use konseki_forge::evtx::write_evtx;
 use konseki_forge::lnk::{write_lnk, LnkSpec};
 use konseki_forge::mft::{write_mft, FileTimes, MftFile};
@@ -27,13 +27,6 @@ fn entries<'a>(report: &'a ScanReport, location: &str) -> Vec<&'a AutostartRepor
         .iter()
         .filter(|a| a.entry.location == location)
         .collect()
-}
-
-fn temp_case(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("konseki-{name}-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 const STARTUP: &str = r"Users\eve\AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup";
@@ -201,11 +194,7 @@ fn per_user_com_classes_of_the_corpus_usrclass() {
 fn com_override_and_values_differing_between_users() {
     let when = t("2026-01-05T08:00:00Z");
     let clsid = "{0A29FF9E-7F9C-4437-8B11-F424491E3931}";
-    let mut software = RegKey::new("ROOT", when);
-    software
-        .path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
-        .values
-        .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+    let mut software = software_root(when);
     software
         .path_mut(&format!("Classes\\CLSID\\{clsid}\\InprocServer32"), when)
         .values
@@ -461,11 +450,7 @@ fn dynamic_dst_rules_of_the_software_hive_apply_to_their_years() {
         }
         b
     };
-    let mut software = RegKey::new("ROOT", when);
-    software
-        .path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
-        .values
-        .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+    let mut software = software_root(when);
     software
         .path_mut(
             "Microsoft\\Windows NT\\CurrentVersion\\Time Zones\\Eastern Standard Time\\Dynamic DST",

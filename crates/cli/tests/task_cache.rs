@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::scan;
+use common::{scan, software_root, temp_case};
 use konseki_forge::regf::{write_hive, RegData, RegKey};
 use konseki_model::{Execution, TaskAction, TaskReport, Timestamp};
 
@@ -101,11 +101,7 @@ fn flags(r: &TaskReport) -> Vec<&str> {
 #[test]
 fn task_cache_against_task_files() {
     let when = t("2026-01-05T08:00:00Z");
-    let mut software = RegKey::new("ROOT", when);
-    software
-        .path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
-        .values
-        .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+    let mut software = software_root(when);
     register(
         &mut software,
         "\\Hidden",
@@ -130,8 +126,7 @@ fn task_cache_against_task_files() {
         ("%windir%\\system32\\defrag.exe", ""),
         None,
     );
-    let dir = std::env::temp_dir().join(format!("konseki-taskcache-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
+    let dir = temp_case("taskcache");
     let config = dir.join("C/Windows/System32/config");
     let tasks = dir.join("C/Windows/System32/Tasks");
     std::fs::create_dir_all(&config).unwrap();
@@ -215,11 +210,7 @@ fn job_files_alone_do_not_make_cached_tasks_missing() {
         return;
     };
     let when = t("2026-01-05T08:00:00Z");
-    let mut software = RegKey::new("ROOT", when);
-    software
-        .path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
-        .values
-        .push(("SystemRoot".into(), RegData::Sz("C:\\Windows".into())));
+    let mut software = software_root(when);
     register(
         &mut software,
         "\\Hidden",
@@ -228,8 +219,7 @@ fn job_files_alone_do_not_make_cached_tasks_missing() {
         ("C:\\ProgramData\\svc\\run.exe", "-q"),
         None,
     );
-    let dir = std::env::temp_dir().join(format!("konseki-taskcache-job-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
+    let dir = temp_case("taskcache-job");
     std::fs::create_dir_all(dir.join("C/Windows/System32/config")).unwrap();
     std::fs::create_dir_all(dir.join("C/Windows/Tasks")).unwrap();
     std::fs::write(

@@ -328,6 +328,23 @@ pub(crate) fn lolbin(command: &str) -> Option<&'static str> {
     named_program(command, &LOLBINS)
 }
 
+/// `lolbin_command` when `command` starts a LOLBin; `subject` is what starts it (`the
+/// entry`, `the task`).
+pub(crate) fn lolbin_flag(
+    command: &str,
+    subject: &str,
+    evidence: Vec<EvidenceItem>,
+) -> Option<Attention> {
+    let program = lolbin(command)?;
+    Some(Attention {
+        id: "lolbin_command".into(),
+        reason: format!(
+            "{subject} starts `{program}`, a signed Windows program that runs what it is given (LOLBAS): its arguments are the real program"
+        ),
+        evidence,
+    })
+}
+
 /// The first of `programs` the command names as a program (after a path separator, a space or
 /// a quote, or at the start), not inside another name (`mycmd.exe` is not `cmd.exe`).
 fn named_program(command: &str, programs: &[&'static str]) -> Option<&'static str> {

@@ -7,7 +7,7 @@ use konseki_model::{
 };
 
 use crate::amcache_check::{amcache_items, AmcacheIndex};
-use crate::attention::{interpreter, lolbin, user_writable_place};
+use crate::attention::{interpreter, lolbin_flag, user_writable_place};
 use crate::autostart_files::{differing_between_users, file_items, flags as own_flags};
 use crate::prefetch_activity::{is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
@@ -243,15 +243,7 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
             evidence: vec![item()],
         });
     }
-    if let Some(program) = lolbin(&entry.command) {
-        flags.push(Attention {
-            id: "lolbin_command".into(),
-            reason: format!(
-                "the entry starts `{program}`, a signed Windows program that runs what it is given (LOLBAS): its arguments are the real program"
-            ),
-            evidence: vec![item()],
-        });
-    }
+    flags.extend(lolbin_flag(&entry.command, "the entry", vec![item()]));
     flags
 }
 

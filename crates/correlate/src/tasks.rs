@@ -10,7 +10,7 @@ use konseki_model::{
     ScheduledTask, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport, Timestamp,
 };
 
-use crate::attention::{interpreter, lolbin, user_writable_place};
+use crate::attention::{interpreter, lolbin_flag, user_writable_place};
 use crate::describe::shared;
 use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::{process_text, ProcessTimeline};
@@ -164,7 +164,8 @@ fn report(
             evidence_items.extend(starts);
         }
     }
-    // A `.job` records its last run itself (local time, no zone: not placed on the timeline).
+    // A `.job` records its last run itself, in local time: on the timeline only once the
+    // SYSTEM hive's zone has converted it.
     let job_run = file.and_then(|f| Some((f, f.last_run_local.as_deref()?)));
     if let Some((f, at)) = job_run {
         evidence_items.push(EvidenceItem {
@@ -340,15 +341,11 @@ fn attention(
                 evidence: item().into_iter().collect(),
             });
         }
-        if let Some(program) = lolbin(command) {
-            flags.push(Attention {
-                id: "lolbin_command".into(),
-                reason: format!(
-                    "the task starts `{program}`, a signed Windows program that runs what it is given (LOLBAS): its arguments are the real program"
-                ),
-                evidence: item().into_iter().collect(),
-            });
-        }
+        flags.extend(lolbin_flag(
+            command,
+            "the task",
+            item().into_iter().collect(),
+        ));
     }
     flags
 }

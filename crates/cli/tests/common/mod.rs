@@ -56,3 +56,23 @@ pub fn sysmon_start(
     .data("ParentProcessId", "4000")
     .data("ParentImage", "C:\\Windows\\explorer.exe")
 }
+
+/// An empty directory for one test's case, named after it and the process.
+pub fn temp_case(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("konseki-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The root of a forged SOFTWARE hive (told by its `CurrentVersion\SystemRoot`, `C:\Windows`).
+pub fn software_root(when: konseki_model::Timestamp) -> konseki_forge::regf::RegKey {
+    let mut root = konseki_forge::regf::RegKey::new("ROOT", when);
+    root.path_mut("Microsoft\\Windows NT\\CurrentVersion", when)
+        .values
+        .push((
+            "SystemRoot".into(),
+            konseki_forge::regf::RegData::Sz("C:\\Windows".into()),
+        ));
+    root
+}

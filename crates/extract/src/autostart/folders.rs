@@ -51,17 +51,20 @@ fn matches(folders: &[String], pattern: &[String]) -> Option<(Option<String>, St
     })
 }
 
-/// Whether a collected file lies in one of the folders: the walk keeps only those. Asked of
-/// every file of a mounted volume, so the folder's own name is compared first.
+/// Whether a pattern can end at a folder of this name: compared before a whole path is, as
+/// every file of a mounted volume (and every entry of its $MFT) is asked.
+fn may_end_at(pattern: &[String], folder: &str) -> bool {
+    pattern
+        .last()
+        .is_some_and(|last| last == "*" || last.eq_ignore_ascii_case(folder))
+}
+
+/// Whether a collected file lies in one of the folders: the walk keeps only those.
 pub fn in_autostart_folder(path: &Path, patterns: &[Vec<String>]) -> bool {
     let Some(parent) = path.parent().and_then(decoded_file_name) else {
         return false;
     };
-    let named = patterns.iter().any(|p| {
-        p.last()
-            .is_some_and(|last| last == "*" || last.eq_ignore_ascii_case(&parent))
-    });
-    if !named {
+    if !patterns.iter().any(|p| may_end_at(p, &parent)) {
         return false;
     }
     let folders = folder_names(path);
@@ -134,14 +137,9 @@ pub fn read_folder_entries(
                 });
         }
     }
-    // A volume's $MFT has millions of entries: its folder's name is compared before its path
-    // is split.
     let folder_named = |path: &str| {
         let parent = path.rsplit('\\').nth(1).unwrap_or_default();
-        volume.iter().any(|(_, p)| {
-            p.last()
-                .is_some_and(|last| last == "*" || last.eq_ignore_ascii_case(parent))
-        })
+        volume.iter().any(|(_, p)| may_end_at(p, parent))
     };
     for entry in mft.iter().filter(|e| !e.is_dir && folder_named(&e.path)) {
         let mut parts: Vec<String> = entry.path.split('\\').map(str::to_string).collect();
