@@ -11,6 +11,7 @@ mod amcache;
 pub mod autostart;
 mod discover;
 mod image_path;
+mod logs;
 mod prefetch;
 mod programs;
 mod progress;

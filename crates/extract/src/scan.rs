@@ -6,21 +6,21 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use konseki_evtx::{read_events, EventIdFilter};
+use konseki_evtx::EventIdFilter;
 use konseki_model::{
-    ArtifactKind, BootMarker, Evidence as Extracted, FileEntry, LogCoverage, Missing, NtfsTimes,
-    ProcessEvent, Provenance, RegistryEvent, ScmEvent, TaskEvent, Warning,
+    ArtifactKind, Evidence as Extracted, FileEntry, Missing, NtfsTimes, Provenance, ScmEvent,
+    Warning,
 };
 
 use crate::amcache::read_amcache;
 use crate::autostart;
 use crate::discover::{discover, drive_of};
+use crate::logs::{read_logs, LogResult};
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
-use crate::service_events::{self, classify, resolve_display_names, scm_event_ids, split_drivers};
+use crate::service_events::{resolve_display_names, scm_event_ids};
 use crate::services::read_system_hive;
-use crate::shared_text::SharedText;
 use crate::software::read_windows_paths;
 use crate::task_cache::read_task_cache;
 use crate::tasks::{convert_local_times, read_task_file};
@@ -190,14 +190,8 @@ pub fn extract_with(
         .iter()
         .filter(|a| a.kind == ArtifactKind::EventLog)
         .collect();
-    let results: Vec<_> = logs
-        .par_iter()
-        .map(|artifact| {
-            let result = read_log(&artifact.path, &filter);
-            progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
-            result
-        })
-        .collect();
+    let paths_of_logs: Vec<&Path> = logs.iter().map(|a| a.path.as_path()).collect();
+    let results = read_logs(&paths_of_logs, &filter, progress);
     // Reserved once: growing by doubling would hold twice the events at the peak.
     let total =
         |count: fn(&LogResult) -> usize| -> usize { results.iter().flatten().map(count).sum() };
@@ -366,70 +360,6 @@ fn read_files(path: &Path, out: &mut Extracted) {
             message: e.to_string(),
         }),
     }
-}
-
-/// What one event log yields.
-struct LogResult {
-    coverage: LogCoverage,
-    events: Vec<ScmEvent>,
-    markers: Vec<BootMarker>,
-    processes: Vec<ProcessEvent>,
-    task_events: Vec<TaskEvent>,
-    registry_events: Vec<RegistryEvent>,
-    warnings: Vec<Warning>,
-}
-
-fn read_log(path: &Path, filter: &EventIdFilter) -> Result<LogResult, Warning> {
-    let mut events = Vec::new();
-    let mut markers = Vec::new();
-    let mut processes = Vec::new();
-    let mut task_events = Vec::new();
-    let mut registry_events = Vec::new();
-    let file: Arc<Path> = Arc::from(path);
-    let mut text = SharedText::default();
-    let summary = read_events(path, filter, |event| {
-        match classify(&file, event, &mut text) {
-            Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
-            Some(service_events::Extracted::Marker(m)) => markers.push(m),
-            Some(service_events::Extracted::Process(p)) => processes.push(p),
-            Some(service_events::Extracted::Task(t)) => task_events.push(t),
-            Some(service_events::Extracted::Registry(r)) => registry_events.push(r),
-            None => {}
-        }
-    })
-    .map_err(|e| Warning {
-        file: path.to_path_buf(),
-        offset: None,
-        message: e.to_string(),
-    })?;
-    let warnings = summary
-        .warnings
-        .iter()
-        .map(|w| Warning {
-            file: path.to_path_buf(),
-            offset: w.offset,
-            message: format!("unreadable record or chunk skipped: {}", w.message),
-        })
-        .collect();
-    let coverage = LogCoverage {
-        file: path.to_path_buf(),
-        channel: summary.channel,
-        records: summary.records,
-        unreadable: summary.errors,
-        header_chunk_count: summary.header_chunk_count,
-        dirty: summary.dirty,
-        first: summary.first,
-        last: summary.last,
-    };
-    Ok(LogResult {
-        coverage,
-        events,
-        markers,
-        processes,
-        task_events,
-        registry_events,
-        warnings,
-    })
 }
 
 /// What an examiner should know is absent, and what it costs.

@@ -202,6 +202,18 @@ pub struct LogCoverage {
     /// Latest record time (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Timestamp>,
+    /// Wanted records (service, process, task, boot events) this file holds that were already
+    /// read from another file (a copy of the same log: a shadow copy, a second collection) or
+    /// earlier in this one; each record is counted once, cited to the first file holding it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub duplicates: u64,
+    /// The files those records were counted in (when not this one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates_counted_in: Vec<PathBuf>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The four NTFS times of one attribute.

@@ -59,6 +59,23 @@ pub(crate) fn render(
                 String::new()
             }
         )?;
+        if l.duplicates > 0 {
+            let elsewhere: Vec<String> = l
+                .duplicates_counted_in
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            writeln!(
+                out,
+                "            {} records also read from {}: counted once, there",
+                l.duplicates,
+                if elsewhere.is_empty() {
+                    "earlier in this file".to_string()
+                } else {
+                    elsewhere.join(", ")
+                }
+            )?;
+        }
     }
     for c in &report.control_sets {
         writeln!(

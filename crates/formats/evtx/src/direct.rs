@@ -131,6 +131,25 @@ pub(crate) fn read_record(
     .event(payload.as_ref(), header_record_id, header_time, cache)
 }
 
+/// The record's event time (as [`read_record`] would give it), without building the event: the
+/// first pass widens a log's span with it, so that span does not depend on which copy of a log
+/// the record is finally read from.
+pub(crate) fn record_time(
+    chunk: &[u8],
+    offset: usize,
+    size: usize,
+    cache: &mut Cache,
+) -> Option<Timestamp> {
+    let end = offset.checked_add(size)?.checked_sub(4)?;
+    let header_time = filetime(u64_at(chunk, offset + 16)?)?;
+    let (shape, values) = instance(chunk, offset + 24, end, cache, false)?;
+    Record {
+        shape: &shape,
+        values: &values,
+    }
+    .time_created(header_time)
+}
+
 /// The template instance starting at `start` (after an optional fragment header): its
 /// template's shape and its values.
 fn instance<'c>(
@@ -210,14 +229,7 @@ impl<'a> Record<'a> {
         };
         let event_id = u16::try_from(event_id).ok()?;
         let qualifiers = qualifiers.and_then(|q| u16::try_from(q).ok());
-        let time = match self.get(shape.time_created.as_ref()) {
-            Got::Value(v) if v.kind == kind::FILETIME => {
-                filetime(u64_at(v.bytes, 0)?).unwrap_or(header_time)
-            }
-            Got::Value(v) if v.kind == kind::NULL => header_time,
-            Got::Absent => header_time,
-            _ => return None,
-        };
+        let time = self.time_created(header_time)?;
         let record_id = match self.get(shape.record_id.as_ref()) {
             Got::Absent => header_record_id,
             Got::Value(v) if v.kind == kind::NULL => header_record_id,
@@ -276,6 +288,18 @@ impl<'a> Record<'a> {
             _ => return None,
         };
         Some((data, binary))
+    }
+
+    /// `TimeCreated/@SystemTime`; the header's time when the template has none.
+    fn time_created(&self, header_time: Timestamp) -> Option<Timestamp> {
+        match self.get(self.shape.time_created.as_ref()) {
+            Got::Value(v) if v.kind == kind::FILETIME => {
+                Some(filetime(u64_at(v.bytes, 0)?).unwrap_or(header_time))
+            }
+            Got::Value(v) if v.kind == kind::NULL => Some(header_time),
+            Got::Absent => Some(header_time),
+            _ => None,
+        }
     }
 
     fn get(&self, field: Option<&'a Field>) -> Got<'a> {

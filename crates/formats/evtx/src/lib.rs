@@ -11,6 +11,10 @@
 //! values alone. Records of any other shape are rendered by the `evtx` crate as before; a test
 //! checks on every record of the corpus that both paths give the same event.
 //!
+//! Reading is two passes ([`index_log`], then [`read_indexed`]): the first counts every record and
+//! notes where the wanted ones are, with a [`RecordKey`] that identifies a record across copies
+//! of its log; the second decodes only the records the caller keeps. [`read_events`] does both.
+//!
 //! Every chunk with a valid `ElfChnk` signature is read, not only the header's chunk count:
 //! dirty logs undercount (see `EXPECTED.md`, finding 1). Damaged records and chunks become
 //! [`ReadWarning`]s that name the file offset; reading goes on.
@@ -35,4 +39,7 @@ mod scan;
 mod template;
 
 pub use event::Event;
-pub use reader::{read_events, EventIdFilter, EvtxError, LogSummary, ReadWarning};
+pub use reader::{
+    index_log, read_events, read_indexed, EventIdFilter, EvtxError, LogIndex, LogSummary,
+    ReadWarning, RecordKey,
+};

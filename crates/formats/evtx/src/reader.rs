@@ -1,17 +1,25 @@
-//! The reading loop: open, stream every record, decide by event id, render only the matches.
+//! The reading loop, in two passes. Pass 1 ([`index_log`]) streams every chunk, counts its
+//! records and notes where the wanted ones are and what identifies them; pass 2
+//! ([`read_indexed`]) re-reads only the chunks that hold the records the caller keeps and
+//! decodes those. Between the two a caller that reads several copies of one log (a volume
+//! shadow copy beside the live file, two collections of one machine) keeps each record once.
 
 use std::fmt::Write as _;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use evtx::err::EvtxError as RawError;
-use evtx::{EvtxParser, ParserSettings};
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use jiff::Timestamp;
 
-use crate::direct::{read_record, Cache};
+use crate::direct::{read_record, record_time, Cache};
 use crate::event::Event;
 use crate::scan::scan_chunk;
-use konseki_bytes::filetime;
+use konseki_bytes::{filetime, u64_at};
 
 /// Size of the EVTX file header and of each chunk (MS-EVEN6 / libevtx documentation).
 const FILE_HEADER_SIZE: u64 = 0x1000;
@@ -99,14 +107,99 @@ pub enum EvtxError {
 /// Reads every record of `path`, calls `sink` for each whose event id is in `filter`, and returns
 /// the log's summary. Opens the file read-only; never panics on damaged input.
 ///
-/// Each chunk is first scanned raw ([`scan_chunk`]): when every record's EventID is known and
-/// unwanted, the chunk only counts towards the summary. Otherwise the `evtx` crate parses it and
-/// the wanted records (and those whose id the scan could not read) are rendered.
+/// The two passes of [`index_log`] and [`read_indexed`], keeping every record: a caller that
+/// reads several copies of a log and wants each record once uses them directly.
 pub fn read_events(
     path: &Path,
     filter: &EventIdFilter,
-    mut sink: impl FnMut(Event),
+    sink: impl FnMut(Event),
 ) -> Result<LogSummary, EvtxError> {
+    let index = index_log(path, filter)?;
+    Ok(read_indexed(index, |_| true, filter, sink))
+}
+
+/// What identifies one record across files: the same record read from two copies of a log (a
+/// volume shadow copy, a second collection) has the same id, write time and bytes. The digest is
+/// keyed per process, so a record cannot be crafted to collide with another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordKey {
+    /// The record header's id.
+    pub record_id: u64,
+    /// The record header's write time (FILETIME).
+    pub filetime: u64,
+    /// Keyed digest of the whole record, header included.
+    pub digest: u64,
+}
+
+/// A record the first pass found worth reading: wanted, or of unknown event id.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    key: RecordKey,
+    offset: u32,
+    size: u32,
+}
+
+/// A chunk the second pass visits: its candidates, and the events of a damaged chunk, already
+/// read whole by the first pass.
+#[derive(Debug)]
+struct IndexedChunk {
+    number: u64,
+    candidates: Range<usize>,
+    early: Range<usize>,
+}
+
+/// The first pass over one log: its summary, and where its wanted records are. Small (a few dozen
+/// bytes per wanted record): a scan indexes every log before it reads any event.
+pub struct LogIndex {
+    summary: LogSummary,
+    chunks: Vec<IndexedChunk>,
+    candidates: Vec<Candidate>,
+    early: Vec<(RecordKey, Event)>,
+}
+
+impl LogIndex {
+    /// The log's summary so far (records counted, span covered, damage found).
+    pub fn summary(&self) -> &LogSummary {
+        &self.summary
+    }
+
+    /// The keys of the records the second pass would read, in order: [`read_indexed`]'s `keep`
+    /// is asked about each by its position here. The records of damaged chunks, already read
+    /// by the first pass, come last.
+    pub fn keys(&self) -> impl Iterator<Item = RecordKey> + '_ {
+        let early = self.early.iter().map(|(key, _)| *key);
+        self.candidates.iter().map(|c| c.key).chain(early)
+    }
+
+    /// How many records [`LogIndex::keys`] gives.
+    pub fn len(&self) -> usize {
+        self.candidates.len() + self.early.len()
+    }
+
+    /// Whether the log holds no wanted record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn digest(bytes: &[u8]) -> u64 {
+    static KEY: OnceLock<RandomState> = OnceLock::new();
+    KEY.get_or_init(RandomState::new).hash_one(bytes)
+}
+
+/// The key of a whole record (`2A 2A 00 00`, size, id, FILETIME, BinXML, size copy).
+fn record_key(record: &[u8]) -> RecordKey {
+    RecordKey {
+        record_id: u64_at(record, 8).unwrap_or(0),
+        filetime: u64_at(record, 16).unwrap_or(0),
+        digest: digest(record),
+    }
+}
+
+/// Pass 1: scans every chunk of `path` raw ([`scan_chunk`]), counts its records and span, and
+/// notes the records whose event id is in `filter` or unknown. A chunk the scan cannot read is
+/// left to the `evtx` crate here, which reports damage precisely; its wanted events are kept.
+pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxError> {
     if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return Err(EvtxError::Empty {
             path: path.to_path_buf(),
@@ -118,98 +211,175 @@ pub fn read_events(
     })?;
     // One thread per file: konseki parallelises across files, which measured faster than
     // threads inside one file (CRATES.md, speed facts).
-    let settings = ParserSettings::new().num_threads(1);
-    let mut parser = parser.with_configuration(settings.clone());
-    let settings = Arc::new(settings);
+    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let mut parser = parser.with_configuration((*settings).clone());
     let header = parser.header();
-    let mut summary = LogSummary {
-        path: path.to_path_buf(),
-        header_chunk_count: header.chunk_count,
-        dirty: header.flags.bits() & 1 != 0,
-        records: 0,
-        errors: 0,
-        first: None,
-        last: None,
-        channel: None,
-        warnings: Vec::new(),
+    let mut index = LogIndex {
+        summary: LogSummary {
+            path: path.to_path_buf(),
+            header_chunk_count: header.chunk_count,
+            dirty: header.flags.bits() & 1 != 0,
+            records: 0,
+            errors: 0,
+            first: None,
+            last: None,
+            channel: None,
+            warnings: Vec::new(),
+        },
+        chunks: Vec::new(),
+        candidates: Vec::new(),
+        early: Vec::new(),
     };
     let mut cache = Cache::default();
     for chunk in parser.chunks() {
         let mut data = match chunk {
             Ok(data) => data,
             Err(e) => {
-                summary.error(&e);
+                index.summary.error(&e);
                 continue;
             }
         };
-        let scanned = scan_chunk(&data.data, data.header.free_space_offset);
-        // Records the direct reader could not take, left to the `evtx` crate.
-        let mut leftovers = Vec::new();
-        if let Some(records) = &scanned {
-            cache.start_chunk();
-            for r in records {
-                summary.note(filetime(r.filetime));
-                if r.event_id.is_some_and(|id| !filter.contains(id)) {
-                    continue;
-                }
-                match read_record(&data.data, r.offset as usize, r.size as usize, &mut cache) {
-                    Some(event) => summary.keep(event, filter, &mut sink),
-                    None => leftovers.push(u64::from(r.offset)),
+        let Some(number) = data.number else { continue };
+        let (first_candidate, first_early) = (index.candidates.len(), index.early.len());
+        match scan_chunk(&data.data, data.header.free_space_offset) {
+            Some(records) => {
+                cache.start_chunk();
+                for r in records {
+                    index.summary.note(filetime(r.filetime));
+                    if r.event_id.is_some_and(|id| !filter.contains(id)) {
+                        continue;
+                    }
+                    let (offset, size) = (r.offset as usize, r.size as usize);
+                    // A wanted event widens the span by its own time (see `keep`).
+                    if r.event_id.is_some() {
+                        if let Some(time) = record_time(&data.data, offset, size, &mut cache) {
+                            index.summary.widen(time);
+                        }
+                    }
+                    let bytes = &data.data[offset..offset + size];
+                    index.candidates.push(Candidate {
+                        key: record_key(bytes),
+                        offset: r.offset,
+                        size: r.size,
+                    });
                 }
             }
-            if leftovers.is_empty() {
-                continue;
+            None => {
+                let early = &mut index.early;
+                render_chunk(
+                    &mut data,
+                    &settings,
+                    &mut index.summary,
+                    None,
+                    |_, key, event| {
+                        if filter.contains(event.event_id) {
+                            early.push((key, event));
+                        }
+                    },
+                );
             }
         }
-        let number = data.number;
-        let chunk = match data.parse(settings.clone()) {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                summary.error(&RawError::FailedToParseChunk {
-                    chunk_id: number.unwrap_or(0),
-                    source: Box::new(e),
-                });
-                continue;
+        let (candidates, early) = (
+            first_candidate..index.candidates.len(),
+            first_early..index.early.len(),
+        );
+        if !candidates.is_empty() || !early.is_empty() {
+            index.chunks.push(IndexedChunk {
+                number,
+                candidates,
+                early,
+            });
+        }
+    }
+    Ok(index)
+}
+
+/// Pass 2: reads the candidates of `index` that `keep` accepts (by their position in
+/// [`LogIndex::keys`]) straight from their template values, re-reading only the chunks that hold
+/// them, and calls `sink` for each whose event id is in `filter`. Records the direct reader
+/// declines are rendered by the `evtx` crate. Returns the log's finished summary.
+pub fn read_indexed(
+    index: LogIndex,
+    keep: impl Fn(usize) -> bool,
+    filter: &EventIdFilter,
+    mut sink: impl FnMut(Event),
+) -> LogSummary {
+    let LogIndex {
+        mut summary,
+        chunks,
+        candidates,
+        early,
+    } = index;
+    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let mut file = None;
+    let kept_early = candidates.len();
+    let mut early = early.into_iter().enumerate();
+    let mut cache = Cache::default();
+    let mut buffer = vec![0u8; CHUNK_SIZE as usize];
+    for chunk in &chunks {
+        for (i, (_, event)) in early.by_ref().take(chunk.early.len()) {
+            if keep(kept_early + i) {
+                summary.keep(event, filter, &mut sink);
             }
-        };
-        let mut chunk = chunk;
-        for record in chunk.iter() {
-            let record = match record {
-                Ok(record) => record,
-                Err(e) => {
-                    summary.error(&e);
-                    continue;
-                }
-            };
-            let time = record.timestamp;
-            if scanned.is_some() {
-                // Counted by the scan; only the leftovers are rendered here.
-                let offset = record.binxml_offset.saturating_sub(24);
-                if leftovers.binary_search(&offset).is_err() {
-                    continue;
-                }
-            } else {
-                summary.note(Some(time));
+        }
+        let wanted: Vec<usize> = chunk.candidates.clone().filter(|&i| keep(i)).collect();
+        // A log whose records were all read from another copy still says what it is.
+        let for_channel = wanted.is_empty() && summary.channel.is_none();
+        if wanted.is_empty() && !for_channel || chunk.candidates.is_empty() {
+            continue;
+        }
+        let offset = FILE_HEADER_SIZE + chunk.number * CHUNK_SIZE;
+        if let Err(e) = read_chunk(&mut file, &summary.path, offset, &mut buffer) {
+            summary.warn(Some(offset), format!("chunk could not be read again: {e}"));
+            continue;
+        }
+        cache.start_chunk();
+        if for_channel {
+            let c = candidates[chunk.candidates.start];
+            let event = read_record(&buffer, c.offset as usize, c.size as usize, &mut cache);
+            if let Some(event) = event.filter(|e| !e.channel.is_empty()) {
+                summary.channel = Some(event.channel.to_string());
             }
-            let (record_id, recovered) = (record.event_record_id, record.recovered);
-            match record.into_json_value() {
-                Ok(rendered) => {
-                    if let Some(event) =
-                        Event::from_json(record_id, time, recovered, &rendered.data)
-                    {
-                        summary.keep(event, filter, &mut sink);
-                    }
-                }
-                Err(e) => summary.error(&e),
+            continue;
+        }
+        let mut leftovers = Vec::new();
+        for i in wanted {
+            let c = candidates[i];
+            match read_record(&buffer, c.offset as usize, c.size as usize, &mut cache) {
+                Some(event) => summary.keep(event, filter, &mut sink),
+                None => leftovers.push(u64::from(c.offset)),
             }
+        }
+        if leftovers.is_empty() {
+            continue;
+        }
+        match EvtxChunkData::new(buffer.clone(), false) {
+            Ok(mut data) => {
+                data.number = Some(chunk.number);
+                render_chunk(
+                    &mut data,
+                    &settings,
+                    &mut summary,
+                    Some(&leftovers),
+                    |summary, _, event| summary.keep(event, filter, &mut sink),
+                );
+            }
+            Err(e) => summary.error(&RawError::FailedToParseChunk {
+                chunk_id: chunk.number,
+                source: Box::new(e),
+            }),
+        }
+    }
+    for (i, (_, event)) in early {
+        if keep(kept_early + i) {
+            summary.keep(event, filter, &mut sink);
         }
     }
     if summary.channel.is_none() && summary.records > 0 {
-        summary.channel = first_channel(path, &settings);
+        summary.channel = first_channel(&summary.path, &settings);
     }
-    Ok(summary)
+    summary
 }
-
 impl LogSummary {
     /// Counts a record and widens the covered span with its write time.
     fn note(&mut self, time: Option<Timestamp>) {
@@ -239,6 +409,11 @@ impl LogSummary {
         }
     }
 
+    fn warn(&mut self, offset: Option<u64>, message: String) {
+        self.errors += 1;
+        self.warnings.push(ReadWarning { offset, message });
+    }
+
     fn error(&mut self, e: &RawError) {
         self.errors += 1;
         self.warnings.push(ReadWarning {
@@ -246,6 +421,81 @@ impl LogSummary {
             message: error_chain(e),
         });
     }
+}
+
+/// Renders the records of a chunk with the `evtx` crate and hands each event to `take`: every
+/// record of a chunk the scan could not read (`only: None`; they are counted here), or only those
+/// at the given offsets (sorted), which the direct reader declined.
+fn render_chunk(
+    data: &mut EvtxChunkData,
+    settings: &Arc<ParserSettings>,
+    summary: &mut LogSummary,
+    only: Option<&[u64]>,
+    mut take: impl FnMut(&mut LogSummary, RecordKey, Event),
+) {
+    let number = data.number;
+    let mut chunk = match data.parse(settings.clone()) {
+        Ok(chunk) => chunk,
+        Err(e) => {
+            summary.error(&RawError::FailedToParseChunk {
+                chunk_id: number.unwrap_or(0),
+                source: Box::new(e),
+            });
+            return;
+        }
+    };
+    for record in chunk.iter() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                summary.error(&e);
+                continue;
+            }
+        };
+        let time = record.timestamp;
+        match only {
+            Some(offsets) => {
+                let offset = record.binxml_offset.saturating_sub(24);
+                if offsets.binary_search(&offset).is_err() {
+                    continue;
+                }
+            }
+            None => summary.note(Some(time)),
+        }
+        let (record_id, recovered) = (record.event_record_id, record.recovered);
+        let start = record.binxml_offset.saturating_sub(24) as usize;
+        let end = record.binxml_offset as usize + record.binxml_size as usize + 4;
+        let key = record.chunk.data.get(start..end).map(record_key);
+        match record.into_json_value() {
+            Ok(rendered) => {
+                if let Some(event) = Event::from_json(record_id, time, recovered, &rendered.data) {
+                    // Bounds the crate accepted but we cannot slice: key by the rendering.
+                    let key = key.unwrap_or_else(|| RecordKey {
+                        record_id,
+                        filetime: 0,
+                        digest: digest(rendered.data.to_string().as_bytes()),
+                    });
+                    take(summary, key, event);
+                }
+            }
+            Err(e) => summary.error(&e),
+        }
+    }
+}
+
+/// Reads the chunk at `offset` again, opening the file (read-only) on first use.
+fn read_chunk(
+    file: &mut Option<File>,
+    path: &Path,
+    offset: u64,
+    buffer: &mut [u8],
+) -> std::io::Result<()> {
+    let file = match file {
+        Some(file) => file,
+        None => file.insert(File::open(path)?),
+    };
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buffer)
 }
 
 /// The channel of the first readable record: says what a log is when none of its events matched.
