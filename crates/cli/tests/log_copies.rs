@@ -138,3 +138,45 @@ fn a_shadow_copy_adds_what_the_live_log_lost_and_nothing_twice() {
     assert_eq!(coverage(&report, &shadow).duplicates, 0);
     std::fs::remove_dir_all(&case).ok();
 }
+
+/// A log large enough that its second pass is split across cores (over 32,768 wanted records)
+/// gives every event once.
+#[test]
+fn a_large_log_read_in_parts_gives_every_event_once() {
+    let case = temp_case("large-log");
+    let events: Vec<EvtxEvent> = (0..40_000)
+        .map(|i| {
+            let (seconds, ms) = (i / 100, i % 100 * 10);
+            let time = format!(
+                "2026-03-01T10:{:02}:{:02}.{ms:03}Z",
+                seconds / 60,
+                seconds % 60
+            );
+            let pid = (5000 + i).to_string();
+            let image = format!("C:\\tmp\\tool{}.exe", i % 7);
+            common::sysmon_start(&time, &pid, &image, "tool.exe /x")
+        })
+        .collect();
+    write(&case.join("Sysmon.evtx"), &events, 1);
+    let evidence =
+        konseki_extract::extract(std::slice::from_ref(&case), &konseki_extract::NoProgress);
+    assert_eq!(evidence.logs[0].records, 40_000);
+    let mut records: Vec<u64> = evidence
+        .processes
+        .iter()
+        .filter_map(|p| match p.source {
+            Provenance::EventRecord { record_id, .. } => Some(record_id),
+            _ => None,
+        })
+        .collect();
+    records.sort_unstable();
+    records.dedup();
+    assert_eq!(records.len(), 40_000);
+    assert_eq!(evidence.processes.len(), 40_000);
+    assert_eq!(
+        (records[0], records[39_999]),
+        (1, 40_000),
+        "every record, once"
+    );
+    std::fs::remove_dir_all(&case).ok();
+}

@@ -15,12 +15,14 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use konseki_evtx::{index_log, read_indexed, EventIdFilter, LogIndex, RecordKey};
+use konseki_evtx::{index_log, EventIdFilter, LogIndex, RecordKey, RecordKeyHasher};
 use konseki_model::{
     BootMarker, LogCoverage, ProcessEvent, RegistryEvent, ScmEvent, TaskEvent, Warning,
 };
@@ -29,16 +31,40 @@ use crate::progress::Progress;
 use crate::service_events::{self, classify, split_drivers};
 use crate::shared_text::SharedText;
 
-/// What one event log yields.
+/// What one event log yields: its coverage, and its events in one batch per part read (a large
+/// log is read on several cores).
 pub(crate) struct LogResult {
     pub coverage: LogCoverage,
+    pub parts: Vec<LogEvents>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The events of one part of a log, by kind.
+#[derive(Default)]
+pub(crate) struct LogEvents {
     pub events: Vec<ScmEvent>,
     pub markers: Vec<BootMarker>,
     pub processes: Vec<ProcessEvent>,
     pub task_events: Vec<TaskEvent>,
     pub registry_events: Vec<RegistryEvent>,
-    pub warnings: Vec<Warning>,
 }
+
+impl LogEvents {
+    fn take(&mut self, extracted: Option<service_events::Extracted>) {
+        match extracted {
+            Some(service_events::Extracted::Service(e)) => self.events.extend(split_drivers(e)),
+            Some(service_events::Extracted::Marker(m)) => self.markers.push(m),
+            Some(service_events::Extracted::Process(p)) => self.processes.push(p),
+            Some(service_events::Extracted::Task(t)) => self.task_events.push(t),
+            Some(service_events::Extracted::Registry(r)) => self.registry_events.push(r),
+            None => {}
+        }
+    }
+}
+
+/// Records a log must hold before its second pass is split across cores: below this, the
+/// parts' own caches and buffers cost more than they save.
+const RECORDS_PER_PART: usize = 32_768;
 
 /// Which of a log's indexed records it reads, and where the others were counted.
 struct Ownership {
@@ -78,7 +104,8 @@ pub(crate) fn read_logs(
 /// damaged log can repeat a chunk).
 fn assign_records<E>(indexes: &[Result<LogIndex, E>]) -> Vec<Ownership> {
     let total = indexes.iter().flatten().map(LogIndex::len).sum();
-    let mut first_log: HashMap<RecordKey, usize> = HashMap::with_capacity(total);
+    let mut first_log: HashMap<RecordKey, usize, BuildHasherDefault<RecordKeyHasher>> =
+        HashMap::with_capacity_and_hasher(total, BuildHasherDefault::default());
     let mut all = Vec::with_capacity(indexes.len());
     for (log, index) in indexes.iter().enumerate() {
         let mut ownership = Ownership {
@@ -113,28 +140,42 @@ fn read_log(
     filter: &EventIdFilter,
     paths: &[&Path],
 ) -> LogResult {
-    let mut events = Vec::new();
-    let mut markers = Vec::new();
-    let mut processes = Vec::new();
-    let mut task_events = Vec::new();
-    let mut registry_events = Vec::new();
     let path = index.summary().path.clone();
     let file: Arc<Path> = Arc::from(path.as_path());
-    let mut text = SharedText::default();
     let owned = &ownership.owned;
-    let summary = read_indexed(
-        index,
-        |i| owned[i],
-        filter,
-        |event| match classify(&file, event, &mut text) {
-            Some(service_events::Extracted::Service(e)) => events.extend(split_drivers(e)),
-            Some(service_events::Extracted::Marker(m)) => markers.push(m),
-            Some(service_events::Extracted::Process(p)) => processes.push(p),
-            Some(service_events::Extracted::Task(t)) => task_events.push(t),
-            Some(service_events::Extracted::Registry(r)) => registry_events.push(r),
-            None => {}
-        },
-    );
+    let keep = |i: usize| owned[i];
+    let parts = index.len() / RECORDS_PER_PART + 1;
+    let read_part = |range: Range<usize>| {
+        // Process events sized for the most the part can give: pages never written cost no
+        // memory, while a vector grown by doubling is copied as it grows (measured: 97 → 73 MB
+        // peak on a 365 MB Security log of 250,000 process starts).
+        let most = index.records_in(range.clone());
+        let mut part = LogEvents {
+            processes: Vec::with_capacity(most),
+            ..LogEvents::default()
+        };
+        let mut text = SharedText::default();
+        let summary = index.read_part(range, &keep, filter, |event| {
+            part.take(classify(&file, event, &mut text))
+        });
+        // Give back what was not used before the scan holds them to the end.
+        part.processes.shrink_to_fit();
+        part.markers.shrink_to_fit();
+        (summary, part)
+    };
+    let (summaries, parts): (Vec<_>, Vec<_>) = if parts == 1 {
+        index.parts(1).into_iter().map(read_part).unzip()
+    } else {
+        // One part per core, no more: the parts' events are copied into one vector afterwards,
+        // and each part more is more of them held twice while that happens.
+        let threads = rayon::current_num_threads();
+        index
+            .parts(parts.min(threads))
+            .into_par_iter()
+            .map(read_part)
+            .unzip()
+    };
+    let summary = index.finish(summaries);
     let warnings = summary
         .warnings
         .iter()
@@ -162,11 +203,7 @@ fn read_log(
     };
     LogResult {
         coverage,
-        events,
-        markers,
-        processes,
-        task_events,
-        registry_events,
+        parts,
         warnings,
     }
 }

@@ -15,7 +15,7 @@ use konseki_model::{
 use crate::amcache::read_amcache;
 use crate::autostart;
 use crate::discover::{discover, drive_of};
-use crate::logs::{read_logs, LogResult};
+use crate::logs::read_logs;
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
@@ -192,26 +192,27 @@ pub fn extract_with(
         .collect();
     let paths_of_logs: Vec<&Path> = logs.iter().map(|a| a.path.as_path()).collect();
     let results = read_logs(&paths_of_logs, &filter, progress);
-    // Reserved once: growing by doubling would hold twice the events at the peak.
-    let total =
-        |count: fn(&LogResult) -> usize| -> usize { results.iter().flatten().map(count).sum() };
-    out.markers.reserve_exact(total(|l| l.markers.len()));
-    out.processes.reserve_exact(total(|l| l.processes.len()));
+    let mut markers = Vec::with_capacity(results.len());
+    let mut processes = Vec::with_capacity(results.len());
     let mut batches = Vec::with_capacity(results.len());
     for result in results {
         match result {
             Ok(log) => {
                 out.logs.push(log.coverage);
-                batches.push(log.events);
-                out.markers.extend(log.markers);
-                out.processes.extend(log.processes);
-                out.task_events.extend(log.task_events);
-                out.registry_events.extend(log.registry_events);
                 out.warnings.extend(log.warnings);
+                for part in log.parts {
+                    batches.push(part.events);
+                    markers.push(part.markers);
+                    processes.push(part.processes);
+                    out.task_events.extend(part.task_events);
+                    out.registry_events.extend(part.registry_events);
+                }
             }
             Err(warning) => out.warnings.push(warning),
         }
     }
+    out.markers = concat_largest_first(markers);
+    out.processes = concat_largest_first(processes);
     // Task times are the machine's local time: UTC once the SYSTEM hive says the zone.
     let zone = out
         .control_sets
@@ -278,6 +279,21 @@ pub fn extract_with(
         });
     }
     out
+}
+
+/// One vector of all the batches. The largest (a busy server's Security log can hold most of a
+/// case's process events) is kept in place and the others appended, sized once: copying it into a
+/// new vector would hold its events twice at the peak.
+fn concat_largest_first<T>(mut batches: Vec<Vec<T>>) -> Vec<T> {
+    let Some(largest) = (0..batches.len()).max_by_key(|&i| batches[i].len()) else {
+        return Vec::new();
+    };
+    let mut all = batches.swap_remove(largest);
+    all.reserve_exact(batches.iter().map(Vec::len).sum());
+    for batch in batches {
+        all.extend(batch);
+    }
+    all
 }
 
 /// Events grouped by service key (lower-case), each group in time order. Each group is sized

@@ -78,7 +78,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         }
         (4688 | 4689, "Microsoft-Windows-Security-Auditing")
         | (1 | 5, "Microsoft-Windows-Sysmon") => {
-            return process_event(&event, source).map(Extracted::Process)
+            return process_event(&event, source, text).map(Extracted::Process)
         }
         (12..=14, "Microsoft-Windows-Sysmon") => {
             let field = |name: &str| {
@@ -284,12 +284,18 @@ fn task_event(event: &Event, source: Provenance, shared: &mut SharedText) -> Opt
 
 /// Security 4688/4689 (ids in hex, `NewProcessName`, `ParentProcessName`) and Sysmon 1/5 (ids in
 /// decimal, `Image`, `ParentImage`), as one shape (SERVICES.md §2.3 field lists).
-fn process_event(event: &Event, source: Provenance) -> Option<ProcessEvent> {
-    let field = |name: &str| {
+/// Paths and command lines are shared within a log: a busy server's Security log starts the
+/// same few programs hundreds of thousands of times.
+fn process_event(
+    event: &Event,
+    source: Provenance,
+    shared: &mut SharedText,
+) -> Option<ProcessEvent> {
+    let mut field = |name: &str| {
         event
             .data(name)
             .filter(|v| !v.is_empty() && *v != "-")
-            .map(str::to_string)
+            .map(|v| shared.share(v))
     };
     let number = |name: &str| {
         let text = event.data(name)?.trim();

@@ -230,10 +230,10 @@ pub struct ProcessEvent {
     /// When it was logged.
     pub time: Timestamp,
     /// The program (`NewProcessName`, `Image`).
-    pub image: String,
+    pub image: Arc<str>,
     /// The command line, when logged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command_line: Option<String>,
+    pub command_line: Option<Arc<str>>,
     /// Process id (4688's hex `0x1a2c` is converted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u64>,
@@ -242,7 +242,7 @@ pub struct ProcessEvent {
     pub parent_pid: Option<u64>,
     /// Parent program (`ParentProcessName`, `ParentImage`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_image: Option<String>,
+    pub parent_image: Option<Arc<str>>,
     /// The computer that logged it.
     pub computer: Arc<str>,
     /// The record.

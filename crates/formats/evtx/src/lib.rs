@@ -41,5 +41,5 @@ mod template;
 pub use event::Event;
 pub use reader::{
     index_log, read_events, read_indexed, EventIdFilter, EvtxError, LogIndex, LogSummary,
-    ReadWarning, RecordKey,
+    ReadWarning, RecordKey, RecordKeyHasher,
 };

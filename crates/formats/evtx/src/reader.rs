@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -121,7 +121,7 @@ pub fn read_events(
 /// What identifies one record across files: the same record read from two copies of a log (a
 /// volume shadow copy, a second collection) has the same id, write time and bytes. The digest is
 /// keyed per process, so a record cannot be crafted to collide with another one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordKey {
     /// The record header's id.
     pub record_id: u64,
@@ -129,6 +129,35 @@ pub struct RecordKey {
     pub filetime: u64,
     /// Keyed digest of the whole record, header included.
     pub digest: u64,
+}
+
+/// Hashes the digest alone: it is already a keyed hash of the whole record, so a map of keys can
+/// use it as is ([`RecordKeyHasher`]) instead of hashing the three fields again.
+impl Hash for RecordKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.digest);
+    }
+}
+
+/// The hasher for maps keyed by [`RecordKey`]: passes the digest through.
+#[derive(Default, Clone, Copy)]
+pub struct RecordKeyHasher(u64);
+
+impl Hasher for RecordKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached if something other than a RecordKey is hashed: fold the bytes in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// A record the first pass found worth reading: wanted, or of unknown event id.
@@ -215,17 +244,11 @@ pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxEr
     let mut parser = parser.with_configuration((*settings).clone());
     let header = parser.header();
     let mut index = LogIndex {
-        summary: LogSummary {
-            path: path.to_path_buf(),
-            header_chunk_count: header.chunk_count,
-            dirty: header.flags.bits() & 1 != 0,
-            records: 0,
-            errors: 0,
-            first: None,
-            last: None,
-            channel: None,
-            warnings: Vec::new(),
-        },
+        summary: LogSummary::empty(
+            path.to_path_buf(),
+            header.chunk_count,
+            header.flags.bits() & 1 != 0,
+        ),
         chunks: Vec::new(),
         candidates: Vec::new(),
         early: Vec::new(),
@@ -302,85 +325,155 @@ pub fn read_indexed(
     index: LogIndex,
     keep: impl Fn(usize) -> bool,
     filter: &EventIdFilter,
-    mut sink: impl FnMut(Event),
+    sink: impl FnMut(Event),
 ) -> LogSummary {
-    let LogIndex {
-        mut summary,
-        chunks,
-        candidates,
-        early,
-    } = index;
-    let settings = Arc::new(ParserSettings::new().num_threads(1));
-    let mut file = None;
-    let kept_early = candidates.len();
-    let mut early = early.into_iter().enumerate();
-    let mut cache = Cache::default();
-    let mut buffer = vec![0u8; CHUNK_SIZE as usize];
-    for chunk in &chunks {
-        for (i, (_, event)) in early.by_ref().take(chunk.early.len()) {
-            if keep(kept_early + i) {
-                summary.keep(event, filter, &mut sink);
-            }
-        }
-        let wanted: Vec<usize> = chunk.candidates.clone().filter(|&i| keep(i)).collect();
-        // A log whose records were all read from another copy still says what it is.
-        let for_channel = wanted.is_empty() && summary.channel.is_none();
-        if wanted.is_empty() && !for_channel || chunk.candidates.is_empty() {
-            continue;
-        }
-        let offset = FILE_HEADER_SIZE + chunk.number * CHUNK_SIZE;
-        if let Err(e) = read_chunk(&mut file, &summary.path, offset, &mut buffer) {
-            summary.warn(Some(offset), format!("chunk could not be read again: {e}"));
-            continue;
-        }
-        cache.start_chunk();
-        if for_channel {
-            let c = candidates[chunk.candidates.start];
-            let event = read_record(&buffer, c.offset as usize, c.size as usize, &mut cache);
-            if let Some(event) = event.filter(|e| !e.channel.is_empty()) {
-                summary.channel = Some(event.channel.to_string());
-            }
-            continue;
-        }
-        let mut leftovers = Vec::new();
-        for i in wanted {
-            let c = candidates[i];
-            match read_record(&buffer, c.offset as usize, c.size as usize, &mut cache) {
-                Some(event) => summary.keep(event, filter, &mut sink),
-                None => leftovers.push(u64::from(c.offset)),
-            }
-        }
-        if leftovers.is_empty() {
-            continue;
-        }
-        match EvtxChunkData::new(buffer.clone(), false) {
-            Ok(mut data) => {
-                data.number = Some(chunk.number);
-                render_chunk(
-                    &mut data,
-                    &settings,
-                    &mut summary,
-                    Some(&leftovers),
-                    |summary, _, event| summary.keep(event, filter, &mut sink),
-                );
-            }
-            Err(e) => summary.error(&RawError::FailedToParseChunk {
-                chunk_id: chunk.number,
-                source: Box::new(e),
-            }),
-        }
-    }
-    for (i, (_, event)) in early {
-        if keep(kept_early + i) {
-            summary.keep(event, filter, &mut sink);
-        }
-    }
-    if summary.channel.is_none() && summary.records > 0 {
-        summary.channel = first_channel(&summary.path, &settings);
-    }
-    summary
+    let part = index.read_part(0..index.chunks.len(), &keep, filter, sink);
+    index.finish([part])
 }
+
+impl LogIndex {
+    /// At most `parts` consecutive ranges of the indexed chunks, each holding about as many
+    /// records to read: one large log's second pass can then run on several cores.
+    pub fn parts(&self, parts: usize) -> Vec<Range<usize>> {
+        let per_part = self.len().div_ceil(parts.max(1)).max(1);
+        let mut ranges = Vec::new();
+        let (mut start, mut records) = (0, 0);
+        for (i, chunk) in self.chunks.iter().enumerate() {
+            records += chunk.candidates.len() + chunk.early.len();
+            if records >= per_part {
+                ranges.push(start..i + 1);
+                (start, records) = (i + 1, 0);
+            }
+        }
+        if start < self.chunks.len() || ranges.is_empty() {
+            ranges.push(start..self.chunks.len());
+        }
+        ranges
+    }
+
+    /// How many records the second pass may read in these indexed chunks (an upper bound on the
+    /// events it gives).
+    pub fn records_in(&self, chunks: Range<usize>) -> usize {
+        let chunks = self.chunks.get(chunks).unwrap_or_default();
+        chunks
+            .iter()
+            .map(|c| c.candidates.len() + c.early.len())
+            .sum()
+    }
+
+    /// Pass 2 over the indexed chunks in `chunks` (a range from [`LogIndex::parts`]), as
+    /// [`read_indexed`] does over all of them. Returns what the part adds to the log's summary,
+    /// for [`LogIndex::finish`].
+    pub fn read_part(
+        &self,
+        chunks: Range<usize>,
+        keep: &impl Fn(usize) -> bool,
+        filter: &EventIdFilter,
+        mut sink: impl FnMut(Event),
+    ) -> LogSummary {
+        let header = &self.summary;
+        let mut summary =
+            LogSummary::empty(header.path.clone(), header.header_chunk_count, header.dirty);
+        let settings = Arc::new(ParserSettings::new().num_threads(1));
+        let mut file = None;
+        let mut cache = Cache::default();
+        let mut buffer = vec![0u8; CHUNK_SIZE as usize];
+        let first_early = self.candidates.len();
+        for chunk in self.chunks.get(chunks).unwrap_or_default() {
+            for i in chunk.early.clone() {
+                if keep(first_early + i) {
+                    summary.keep(self.early[i].1.clone(), filter, &mut sink);
+                }
+            }
+            let wanted: Vec<usize> = chunk.candidates.clone().filter(|&i| keep(i)).collect();
+            // A log whose records were all read from another copy still says what it is.
+            let for_channel = wanted.is_empty() && summary.channel.is_none();
+            if wanted.is_empty() && !for_channel || chunk.candidates.is_empty() {
+                continue;
+            }
+            let offset = FILE_HEADER_SIZE + chunk.number * CHUNK_SIZE;
+            if let Err(e) = read_chunk(&mut file, &summary.path, offset, &mut buffer) {
+                summary.warn(Some(offset), format!("chunk could not be read again: {e}"));
+                continue;
+            }
+            cache.start_chunk();
+            if for_channel {
+                let c = self.candidates[chunk.candidates.start];
+                let event = read_record(&buffer, c.offset as usize, c.size as usize, &mut cache);
+                if let Some(event) = event.filter(|e| !e.channel.is_empty()) {
+                    summary.channel = Some(event.channel.to_string());
+                }
+                continue;
+            }
+            let mut leftovers = Vec::new();
+            for i in wanted {
+                let c = self.candidates[i];
+                match read_record(&buffer, c.offset as usize, c.size as usize, &mut cache) {
+                    Some(event) => summary.keep(event, filter, &mut sink),
+                    None => leftovers.push(u64::from(c.offset)),
+                }
+            }
+            if leftovers.is_empty() {
+                continue;
+            }
+            match EvtxChunkData::new(buffer.clone(), false) {
+                Ok(mut data) => {
+                    data.number = Some(chunk.number);
+                    render_chunk(
+                        &mut data,
+                        &settings,
+                        &mut summary,
+                        Some(&leftovers),
+                        |summary, _, event| summary.keep(event, filter, &mut sink),
+                    );
+                }
+                Err(e) => summary.error(&RawError::FailedToParseChunk {
+                    chunk_id: chunk.number,
+                    source: Box::new(e),
+                }),
+            }
+        }
+        summary
+    }
+
+    /// The log's summary: the first pass's, with what each part of the second added (in order).
+    pub fn finish(self, parts: impl IntoIterator<Item = LogSummary>) -> LogSummary {
+        let mut summary = self.summary;
+        for part in parts {
+            summary.records += part.records;
+            summary.errors += part.errors;
+            summary.warnings.extend(part.warnings);
+            for time in [part.first, part.last].into_iter().flatten() {
+                summary.widen(time);
+            }
+            if summary.channel.is_none() {
+                summary.channel = part.channel;
+            }
+        }
+        if summary.channel.is_none() && summary.records > 0 {
+            let settings = Arc::new(ParserSettings::new().num_threads(1));
+            summary.channel = first_channel(&summary.path, &settings);
+        }
+        summary
+    }
+}
+
 impl LogSummary {
+    /// A log's summary before any record is counted.
+    fn empty(path: PathBuf, header_chunk_count: u16, dirty: bool) -> LogSummary {
+        LogSummary {
+            path,
+            header_chunk_count,
+            dirty,
+            records: 0,
+            errors: 0,
+            first: None,
+            last: None,
+            channel: None,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Counts a record and widens the covered span with its write time.
     fn note(&mut self, time: Option<Timestamp>) {
         self.records += 1;
