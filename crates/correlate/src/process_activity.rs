@@ -46,12 +46,20 @@ impl<'a> ProcessTimeline<'a> {
             .iter()
             .filter(|p| p.kind == ProcessEventKind::Created)
             .collect();
+        // A busy log starts the same few programs hundreds of thousands of times: each
+        // distinct image text is lower-cased once.
+        let mut name_of: HashMap<&str, String> = HashMap::new();
         let mut created_by_name: HashMap<String, Vec<&ProcessEvent>> = HashMap::new();
         for p in &created {
-            created_by_name
-                .entry(file_name(&p.image))
-                .or_default()
-                .push(p);
+            let name = name_of
+                .entry(&p.image)
+                .or_insert_with(|| file_name(&p.image));
+            match created_by_name.get_mut(name.as_str()) {
+                Some(group) => group.push(p),
+                None => {
+                    created_by_name.insert(name.clone(), vec![p]);
+                }
+            }
         }
         ProcessTimeline {
             created,

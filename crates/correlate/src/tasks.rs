@@ -53,8 +53,10 @@ pub fn task_reports(
         .iter()
         .filter(|p| p.kind == ProcessEventKind::Created)
         .filter_map(|p| {
-            let line = p.command_line.as_deref()?.to_lowercase();
-            (line.contains("schtasks") && line.contains("/create")).then_some((p, line))
+            // Tested before lower-casing: one allocation per creator, not per process.
+            let line = p.command_line.as_deref()?;
+            (contains_ascii_ci(line, "schtasks") && contains_ascii_ci(line, "/create"))
+                .then(|| (p, line.to_lowercase()))
         })
         .collect();
     groups
@@ -447,4 +449,11 @@ fn file_item(f: &ScheduledTask) -> EvidenceItem {
 /// The earliest time among items, for sorting reports in tables.
 pub fn first_time(report: &TaskReport) -> Option<Timestamp> {
     report.evidence.iter().filter_map(|i| i.time).min()
+}
+
+/// Whether `text` holds `needle` (ASCII), ignoring ASCII case, without allocating.
+fn contains_ascii_ci(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }

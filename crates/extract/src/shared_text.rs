@@ -1,14 +1,15 @@
 //! One allocation per distinct text of a log: SCM events repeat the same service names, display
 //! names and states hundreds of thousands of times in a large case.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::Arc;
 
 /// Distinct texts kept before the set starts over: bounds memory on crafted input (every value
 /// unique); real logs repeat far fewer.
 const MAX_DISTINCT: usize = 16_384;
 
-/// The texts seen so far in one log.
+/// The texts seen so far in one log (foldhash: looked up for every event; the cap bounds what
+/// crafted input can do to the set).
 #[derive(Default)]
 pub struct SharedText {
     seen: HashSet<Arc<str>>,

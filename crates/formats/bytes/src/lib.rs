@@ -80,9 +80,15 @@ pub fn guid(b: &[u8]) -> Option<String> {
 
 /// A FILETIME (100 ns intervals since 1601-01-01 UTC) as a timestamp; `None` outside the
 /// representable range. Zero is 1601-01-01: use [`filetime_set`] where zero means "not set".
+///
+/// Read for every event record: 64-bit arithmetic only (an `i128` nanosecond count costs a
+/// 128-bit division per call).
 pub fn filetime(raw: u64) -> Option<Timestamp> {
-    const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
-    Timestamp::from_nanosecond((i128::from(raw) - UNIX_EPOCH_AS_FILETIME) * 100).ok()
+    const UNIX_EPOCH_SECONDS: i64 = 11_644_473_600;
+    const PER_SECOND: u64 = 10_000_000;
+    let seconds = i64::try_from(raw / PER_SECOND).ok()? - UNIX_EPOCH_SECONDS;
+    let nanoseconds = (raw % PER_SECOND) as i32 * 100;
+    Timestamp::new(seconds, nanoseconds).ok()
 }
 
 /// A FILETIME where zero means "not set" (key times, shortcut target times).
@@ -93,6 +99,32 @@ pub fn filetime_set(raw: u64) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filetimes_convert_exactly_on_both_sides_of_1970() {
+        let by_nanoseconds = |raw: u64| {
+            Timestamp::from_nanosecond((i128::from(raw) - 116_444_736_000_000_000) * 100).ok()
+        };
+        let epoch = 116_444_736_000_000_000;
+        for raw in [
+            0,
+            1,
+            epoch - 10_000_001,
+            epoch - 1,
+            epoch,
+            epoch + 1,
+            133_000_000_000_000_123, // 2022
+            2_650_467_743_999_999_999,
+            2_650_467_744_000_000_000, // past jiff's range
+            u64::MAX,
+        ] {
+            assert_eq!(filetime(raw), by_nanoseconds(raw), "{raw}");
+        }
+        assert_eq!(
+            filetime(epoch - 1).unwrap().to_string(),
+            "1969-12-31T23:59:59.9999999Z"
+        );
+    }
 
     #[test]
     fn reads_stop_at_the_end_instead_of_panicking() {

@@ -9,7 +9,7 @@
 //! reads (floats, arrays, nested BinXML, times as text) make [`read_record`] return `None`, and
 //! the caller renders that record with the `evtx` crate instead.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -23,6 +23,9 @@ use konseki_bytes::{filetime, guid, u16_at, u32_at, u64_at, utf16_until_nul};
 /// What reading one log keeps between records: the template shapes of the current chunk, by
 /// definition offset (`None`: not of the accepted shape), and the `System` strings seen in the
 /// log (provider, channel, computer, SID), shared rather than allocated for every event.
+///
+/// Both maps are looked up for every record: they use foldhash (seeded per process) rather than
+/// SipHash, and stay small (`MAX_SHARED_STRINGS`), which bounds what crafted input can do to them.
 #[derive(Default)]
 pub(crate) struct Cache {
     shapes: HashMap<(u32, bool), Option<Rc<Shape>>>,
