@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use konseki_evtx::EventIdFilter;
 use konseki_model::{
     ArtifactKind, Evidence as Extracted, FileEntry, Missing, NtfsTimes, Provenance, ScmEvent,
     Warning,
@@ -19,7 +18,7 @@ use crate::logs::read_logs;
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
-use crate::service_events::{resolve_display_names, scm_event_ids};
+use crate::service_events::{event_filter, resolve_display_names};
 use crate::services::read_system_hive;
 use crate::software::read_windows_paths;
 use crate::task_cache::read_task_cache;
@@ -184,7 +183,7 @@ pub fn extract_with(
         progress.advance(size(&a.path), &a.path.to_string_lossy());
     }
     // Services first: events that name only a display name are tied to keys through them.
-    let filter = EventIdFilter::new(scm_event_ids());
+    let filter = event_filter();
     let logs: Vec<_> = discovered
         .artifacts
         .iter()

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::shared_text::SharedText;
-use konseki_evtx::Event;
+use konseki_evtx::{Event, EventIdFilter};
 use konseki_model::{
     BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, RegistryEvent,
     ScmEvent, ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
@@ -32,6 +32,46 @@ pub fn scm_event_ids() -> impl Iterator<Item = u16> {
         14,  // Sysmon: registry renamed (12 and 13, listed above, are Sysmon's too)
     ]
     .into_iter()
+}
+
+/// The `EventData` fields [`classify`] reads of process events, by provider and event id: the
+/// reader converts only these (a Sysmon process start has over twenty).
+const PROCESS_FIELDS: [(&str, u16, &[&str]); 4] = [
+    (
+        SECURITY,
+        4688,
+        &[
+            "NewProcessName",
+            "NewProcessId",
+            "ProcessId",
+            "ParentProcessName",
+            "CommandLine",
+        ],
+    ),
+    (SECURITY, 4689, &["ProcessName", "ProcessId"]),
+    (
+        SYSMON,
+        1,
+        &[
+            "Image",
+            "ProcessId",
+            "ParentProcessId",
+            "ParentImage",
+            "CommandLine",
+        ],
+    ),
+    (SYSMON, 5, &["Image", "ProcessId"]),
+];
+const SECURITY: &str = "Microsoft-Windows-Security-Auditing";
+const SYSMON: &str = "Microsoft-Windows-Sysmon";
+
+/// The reader's filter for what [`classify`] reads: [`scm_event_ids`], and of process events
+/// only the fields it uses.
+pub fn event_filter() -> EventIdFilter {
+    PROCESS_FIELDS.iter().fold(
+        EventIdFilter::new(scm_event_ids()),
+        |filter, (provider, event_id, fields)| filter.keep_only_fields(provider, *event_id, fields),
+    )
 }
 
 /// What one record is to konseki.
@@ -76,8 +116,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         (104, "Microsoft-Windows-Eventlog") | (1102, "Microsoft-Windows-Eventlog") => {
             return marker(BootMarkerKind::LogCleared)
         }
-        (4688 | 4689, "Microsoft-Windows-Security-Auditing")
-        | (1 | 5, "Microsoft-Windows-Sysmon") => {
+        (4688 | 4689, SECURITY) | (1 | 5, SYSMON) => {
             return process_event(&event, source, text).map(Extracted::Process)
         }
         (12..=14, "Microsoft-Windows-Sysmon") => {

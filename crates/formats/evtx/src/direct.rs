@@ -17,6 +17,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::event::Event;
+use crate::reader::EventIdFilter;
 use crate::template::{Field, Shape, Slot};
 use konseki_bytes::{filetime, guid, u16_at, u32_at, u64_at, utf16_until_nul};
 
@@ -26,10 +27,13 @@ use konseki_bytes::{filetime, guid, u16_at, u32_at, u64_at, utf16_until_nul};
 ///
 /// Both maps are looked up for every record: they use foldhash (seeded per process) rather than
 /// SipHash, and stay small (`MAX_SHARED_STRINGS`), which bounds what crafted input can do to them.
+///
+/// It also carries the filter's fields-kept lists, which [`read_record`] applies.
 #[derive(Default)]
 pub(crate) struct Cache {
     shapes: HashMap<(u32, bool), Option<Rc<Shape>>>,
     strings: HashMap<Box<[u8]>, Arc<str>>,
+    filter: Option<EventIdFilter>,
 }
 
 /// More distinct `System` strings than this in one log is not a log's normal vocabulary: stop
@@ -37,6 +41,14 @@ pub(crate) struct Cache {
 const MAX_SHARED_STRINGS: usize = 4096;
 
 impl Cache {
+    /// A cache whose events keep only the fields `filter` asks for.
+    pub(crate) fn for_filter(filter: &EventIdFilter) -> Cache {
+        Cache {
+            filter: Some(filter.clone()),
+            ..Cache::default()
+        }
+    }
+
     /// Template offsets are relative to their chunk: forget them at each new chunk.
     pub(crate) fn start_chunk(&mut self) {
         self.shapes.clear();
@@ -239,7 +251,6 @@ impl<'a> Record<'a> {
             Got::Value(v) => integer(v)?,
             Got::Text(t) => t.trim().parse().unwrap_or(header_record_id),
         };
-        let (data, binary) = payload.unwrap_or(self).event_data()?;
         let mut text = |field: &'a Option<Field>| -> Option<Option<Arc<str>>> {
             let text = match self.get(field.as_ref()) {
                 Got::Absent => return Some(None),
@@ -248,27 +259,42 @@ impl<'a> Record<'a> {
             };
             Some(Some(text).filter(|t| !t.is_empty()))
         };
+        let provider: Arc<str> = text(&shape.provider)?.unwrap_or_default();
+        let channel = text(&shape.channel)?.unwrap_or_default();
+        let computer = text(&shape.computer)?.unwrap_or_default();
+        let user_sid = text(&shape.user_sid)?;
+        let kept = cache
+            .filter
+            .as_ref()
+            .and_then(|f| f.fields_kept(&provider, event_id));
+        let (data, binary) = payload.unwrap_or(self).event_data(kept)?;
         Some(Event {
             record_id,
             time,
             event_id,
             qualifiers,
-            provider: text(&shape.provider)?.unwrap_or_default(),
-            channel: text(&shape.channel)?.unwrap_or_default(),
-            computer: text(&shape.computer)?.unwrap_or_default(),
-            user_sid: text(&shape.user_sid)?,
+            provider,
+            channel,
+            computer,
+            user_sid,
             data,
             binary,
             recovered: false,
         })
     }
 
-    /// The `EventData/Data` texts and the `Binary` bytes.
+    /// The `EventData/Data` texts (those in `kept`, when given) and the `Binary` bytes.
     #[allow(clippy::type_complexity)]
-    fn event_data(&self) -> Option<(Vec<(Arc<str>, String)>, Option<Vec<u8>>)> {
+    fn event_data(
+        &self,
+        kept: Option<&[Box<str>]>,
+    ) -> Option<(Vec<(Arc<str>, String)>, Option<Vec<u8>>)> {
         let shape = self.shape;
-        let mut data = Vec::with_capacity(shape.data.len());
+        let mut data = Vec::with_capacity(kept.map_or(shape.data.len(), <[_]>::len));
         for (name, field) in &shape.data {
+            if kept.is_some_and(|kept| !kept.iter().any(|k| **k == **name)) {
+                continue;
+            }
             match self.get(Some(field)) {
                 Got::Absent => {}
                 // One unnamed `Data` holding a string array (classic providers' insertion

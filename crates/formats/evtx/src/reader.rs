@@ -28,10 +28,20 @@ const CHUNK_SIZE: u64 = 0x1_0000;
 /// A record header time of FILETIME 0 (1601-01-01) means "not set" and must not widen a span.
 const UNSET_TIME: Timestamp = Timestamp::constant(-11_644_473_600, 0);
 
-/// The set of event ids to render; all others are only counted.
+/// The set of event ids to render; all others are only counted. Optionally, for some events,
+/// the only `EventData` fields the caller reads.
 #[derive(Clone)]
 pub struct EventIdFilter {
     bits: Arc<[u64; 1024]>,
+    fields: Arc<Vec<FieldsKept>>,
+}
+
+/// The `EventData` fields kept of one provider's event.
+#[derive(Debug, Clone)]
+struct FieldsKept {
+    provider: Box<str>,
+    event_id: u16,
+    fields: Box<[Box<str>]>,
 }
 
 impl EventIdFilter {
@@ -43,12 +53,32 @@ impl EventIdFilter {
         }
         EventIdFilter {
             bits: Arc::new(bits),
+            fields: Arc::default(),
         }
+    }
+
+    /// Of `provider`'s `event_id` events, keep only these `EventData` fields: a Sysmon process
+    /// start has over twenty, and turning each into text is most of what reading it costs.
+    pub fn keep_only_fields(mut self, provider: &str, event_id: u16, fields: &[&str]) -> Self {
+        Arc::make_mut(&mut self.fields).push(FieldsKept {
+            provider: provider.into(),
+            event_id,
+            fields: fields.iter().map(|&f| f.into()).collect(),
+        });
+        self
     }
 
     /// Whether the id is kept.
     pub fn contains(&self, id: u16) -> bool {
         self.bits[usize::from(id / 64)] & (1 << (id % 64)) != 0
+    }
+
+    /// The fields kept of this event, when not all are.
+    pub(crate) fn fields_kept(&self, provider: &str, event_id: u16) -> Option<&[Box<str>]> {
+        self.fields
+            .iter()
+            .find(|f| f.event_id == event_id && &*f.provider == provider)
+            .map(|f| &*f.fields)
     }
 }
 
@@ -376,7 +406,7 @@ impl LogIndex {
             LogSummary::empty(header.path.clone(), header.header_chunk_count, header.dirty);
         let settings = Arc::new(ParserSettings::new().num_threads(1));
         let mut file = None;
-        let mut cache = Cache::default();
+        let mut cache = Cache::for_filter(filter);
         let mut buffer = vec![0u8; CHUNK_SIZE as usize];
         let first_early = self.candidates.len();
         for chunk in self.chunks.get(chunks).unwrap_or_default() {
@@ -484,9 +514,16 @@ impl LogSummary {
 
     /// Hands a wanted event to the sink, widening the span with its own time (re-serialised
     /// logs can carry header times unlike TimeCreated).
-    fn keep(&mut self, event: Event, filter: &EventIdFilter, sink: &mut impl FnMut(Event)) {
+    /// Fields the filter does not keep are dropped here too, for events the `evtx` crate
+    /// rendered (the direct reader never builds them).
+    fn keep(&mut self, mut event: Event, filter: &EventIdFilter, sink: &mut impl FnMut(Event)) {
         if !filter.contains(event.event_id) {
             return;
+        }
+        if let Some(kept) = filter.fields_kept(&event.provider, event.event_id) {
+            event
+                .data
+                .retain(|(name, _)| kept.iter().any(|k| **k == **name));
         }
         self.widen(event.time);
         if self.channel.is_none() && !event.channel.is_empty() {

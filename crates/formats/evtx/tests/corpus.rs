@@ -158,3 +158,36 @@ fn second_pass_in_parts_equals_the_whole() {
     // are well over a thousand.
     assert!(compared > 1000, "{compared} events compared");
 }
+
+/// With fields kept for an event, only those are converted, with the values a full read gives.
+#[test]
+fn only_the_fields_kept_are_read() {
+    let Some(path) = corpus("evtx/APTSimulatorVM-Win10/Microsoft-Windows-Sysmon%4Operational.evtx")
+    else {
+        return;
+    };
+    let all = EventIdFilter::new([1, 13]);
+    let kept = ["ProcessId", "Image", "NoSuchField"];
+    let some = EventIdFilter::new([1, 13]).keep_only_fields("Microsoft-Windows-Sysmon", 1, &kept);
+    let (mut full, mut projected) = (Vec::new(), Vec::new());
+    read_events(&path, &all, |e| full.push(e)).unwrap();
+    read_events(&path, &some, |e| projected.push(e)).unwrap();
+    assert_eq!(full.len(), projected.len());
+    let starts = full.iter().filter(|e| e.event_id == 1).count();
+    assert!(starts > 100, "{starts} process starts");
+    for (f, p) in full.iter().zip(&projected) {
+        if f.event_id == 1 {
+            assert!(f.data.len() > 10, "a Sysmon 1 has over ten fields");
+            let expected: Vec<_> = f
+                .data
+                .iter()
+                .filter(|(name, _)| kept.contains(&&**name))
+                .cloned()
+                .collect();
+            assert_eq!(expected.len(), 2);
+            assert_eq!(p.data, expected);
+        } else {
+            assert_eq!(p, f, "other events are read whole");
+        }
+    }
+}
