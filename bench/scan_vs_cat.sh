@@ -3,7 +3,7 @@
 # same bytes (the physical limit, warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's
 # own tool), at three sizes: ../shared/corpus/evtx, and the same files replicated to >= 1/4 and
 # >= 1 GB (to show how cost grows); then one forged Security.evtx of 250,000 and of 1,000,000
-# distinct records (96 and 383 MB). Prints wall times (hyperfine, warm cache), peak RSS
+# distinct records (100 and 400 MB). Prints wall times (hyperfine, warm cache), peak RSS
 # (/usr/bin/time) and konseki's own time per phase (KONSEKI_TIMINGS).
 #
 # Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), and evtx_dump
