@@ -4,11 +4,12 @@
 //! volume shadow copy, or two collections of one machine side by side. Read naively, every
 //! service event and run would be counted once per copy ("executed ×2" for one start). So the
 //! logs are read in two passes ([`konseki_evtx::index_log`], then
-//! [`konseki_evtx::read_indexed`]): the first indexes every log in parallel, then each record
-//! (same id, write time and bytes: [`konseki_evtx::RecordKey`]) is given to the first log, in
-//! path order, that holds it; the second reads, again in parallel, only the records each log
-//! owns. A record only a shadow copy still holds (cleared from the live log) is kept, cited to
-//! that copy. Each log's coverage says how many of its records were counted in another file.
+//! [`konseki_evtx::LogIndex::read_part`]): the first indexes every log in parallel, then each
+//! record (same id, write time and bytes: [`konseki_evtx::RecordKey`]) is given to the first
+//! log, in path order, that holds it; the second reads, again in parallel, only the records
+//! each log owns (a large log in one part per core). A record only a shadow copy still holds
+//! (cleared from the live log) is kept, cited to that copy. Each log's coverage says how many of
+//! its records were counted in another file.
 //!
 //! The two passes also keep memory low: between them a scan holds some forty bytes per wanted
 //! record, not the records.

@@ -1,8 +1,10 @@
 //! The reading loop, in two passes. Pass 1 ([`index_log`]) streams every chunk, counts its
 //! records and notes where the wanted ones are and what identifies them; pass 2
-//! ([`read_indexed`]) re-reads only the chunks that hold the records the caller keeps and
-//! decodes those. Between the two a caller that reads several copies of one log (a volume
-//! shadow copy beside the live file, two collections of one machine) keeps each record once.
+//! ([`read_indexed`], or [`LogIndex::read_part`] over the ranges of [`LogIndex::parts`] on
+//! several cores, joined by [`LogIndex::finish`]) re-reads only the chunks that hold the records
+//! the caller keeps and decodes those. Between the two a caller that reads several copies of one
+//! log (a volume shadow copy beside the live file, two collections of one machine) keeps each
+//! record once.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -255,9 +257,10 @@ fn record_key(record: &[u8]) -> RecordKey {
     }
 }
 
-/// Pass 1: scans every chunk of `path` raw ([`scan_chunk`]), counts its records and span, and
-/// notes the records whose event id is in `filter` or unknown. A chunk the scan cannot read is
-/// left to the `evtx` crate here, which reports damage precisely; its wanted events are kept.
+/// Pass 1: scans every chunk of `path` raw (its records' headers and EventIDs), counts its
+/// records and span, and notes the records whose event id is in `filter` or unknown. A chunk the
+/// scan cannot read is left to the `evtx` crate here, which reports damage precisely; its wanted
+/// events are kept.
 pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxError> {
     if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return Err(EvtxError::Empty {
