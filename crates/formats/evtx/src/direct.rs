@@ -115,10 +115,7 @@ pub(crate) fn read_record(
     size: usize,
     cache: &mut Cache,
 ) -> Option<Event> {
-    let end = offset.checked_add(size)?.checked_sub(4)?;
-    let header_record_id = u64_at(chunk, offset + 8)?;
-    let header_time = filetime(u64_at(chunk, offset + 16)?)?;
-    let (shape, values) = instance(chunk, offset + 24, end, cache, false)?;
+    let (header_record_id, header_time, shape, values) = open(chunk, offset, size, cache)?;
     let mut payload = None;
     let nested;
     if let Some(field) = &shape.payload {
@@ -155,14 +152,28 @@ pub(crate) fn record_time(
     size: usize,
     cache: &mut Cache,
 ) -> Option<Timestamp> {
-    let end = offset.checked_add(size)?.checked_sub(4)?;
-    let header_time = filetime(u64_at(chunk, offset + 16)?)?;
-    let (shape, values) = instance(chunk, offset + 24, end, cache, false)?;
+    let (_, header_time, shape, values) = open(chunk, offset, size, cache)?;
     Record {
         shape: &shape,
         values: &values,
     }
     .time_created(header_time)
+}
+
+/// A record's header id and write time, and its template instance: `2A 2A 00 00`, u32 size,
+/// u64 id, u64 FILETIME, BinXML, u32 size copy.
+#[allow(clippy::type_complexity)]
+fn open<'c>(
+    chunk: &'c [u8],
+    offset: usize,
+    size: usize,
+    cache: &mut Cache,
+) -> Option<(u64, Timestamp, Rc<Shape>, Vec<Value<'c>>)> {
+    let end = offset.checked_add(size)?.checked_sub(4)?;
+    let header_record_id = u64_at(chunk, offset + 8)?;
+    let header_time = filetime(u64_at(chunk, offset + 16)?)?;
+    let (shape, values) = instance(chunk, offset + 24, end, cache, false)?;
+    Some((header_record_id, header_time, shape, values))
 }
 
 /// The template instance starting at `start` (after an optional fragment header): its

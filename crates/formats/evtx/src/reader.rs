@@ -209,6 +209,13 @@ struct IndexedChunk {
     early: Range<usize>,
 }
 
+impl IndexedChunk {
+    /// The records the second pass may read here.
+    fn records(&self) -> usize {
+        self.candidates.len() + self.early.len()
+    }
+}
+
 /// The first pass over one log: its summary, and where its wanted records are. Small (a few dozen
 /// bytes per wanted record): a scan indexes every log before it reads any event.
 pub struct LogIndex {
@@ -372,7 +379,7 @@ impl LogIndex {
         let mut ranges = Vec::new();
         let (mut start, mut records) = (0, 0);
         for (i, chunk) in self.chunks.iter().enumerate() {
-            records += chunk.candidates.len() + chunk.early.len();
+            records += chunk.records();
             if records >= per_part {
                 ranges.push(start..i + 1);
                 (start, records) = (i + 1, 0);
@@ -388,10 +395,7 @@ impl LogIndex {
     /// events it gives).
     pub fn records_in(&self, chunks: Range<usize>) -> usize {
         let chunks = self.chunks.get(chunks).unwrap_or_default();
-        chunks
-            .iter()
-            .map(|c| c.candidates.len() + c.early.len())
-            .sum()
+        chunks.iter().map(IndexedChunk::records).sum()
     }
 
     /// Pass 2 over the indexed chunks in `chunks` (a range from [`LogIndex::parts`]), as
