@@ -75,6 +75,16 @@ impl EventIdFilter {
         self.bits[usize::from(id / 64)] & (1 << (id % 64)) != 0
     }
 
+    /// Drops the fields not kept from an event the `evtx` crate rendered whole (the direct
+    /// reader never builds them).
+    fn trim(&self, event: &mut Event) {
+        if let Some(kept) = self.fields_kept(&event.provider, event.event_id) {
+            event
+                .data
+                .retain(|(name, _)| kept.iter().any(|k| **k == **name));
+        }
+    }
+
     /// The fields kept of this event, when not all are.
     pub(crate) fn fields_kept(&self, provider: &str, event_id: u16) -> Option<&[Box<str>]> {
         self.fields
@@ -332,6 +342,7 @@ pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxEr
                 render_chunk(
                     &mut data,
                     &settings,
+                    filter,
                     &mut index.summary,
                     None,
                     |_, key, event| {
@@ -459,6 +470,7 @@ impl LogIndex {
                     render_chunk(
                         &mut data,
                         &settings,
+                        filter,
                         &mut summary,
                         Some(&leftovers),
                         |summary, _, event| summary.keep(event, filter, &mut sink),
@@ -521,16 +533,9 @@ impl LogSummary {
 
     /// Hands a wanted event to the sink, widening the span with its own time (re-serialised
     /// logs can carry header times unlike TimeCreated).
-    /// Fields the filter does not keep are dropped here too, for events the `evtx` crate
-    /// rendered (the direct reader never builds them).
-    fn keep(&mut self, mut event: Event, filter: &EventIdFilter, sink: &mut impl FnMut(Event)) {
+    fn keep(&mut self, event: Event, filter: &EventIdFilter, sink: &mut impl FnMut(Event)) {
         if !filter.contains(event.event_id) {
             return;
-        }
-        if let Some(kept) = filter.fields_kept(&event.provider, event.event_id) {
-            event
-                .data
-                .retain(|(name, _)| kept.iter().any(|k| **k == **name));
         }
         self.widen(event.time);
         if self.channel.is_none() && !event.channel.is_empty() {
@@ -560,12 +565,14 @@ impl LogSummary {
     }
 }
 
-/// Renders the records of a chunk with the `evtx` crate and hands each event to `take`: every
-/// record of a chunk the scan could not read (`only: None`; they are counted here), or only those
-/// at the given offsets (sorted), which the direct reader declined.
+/// Renders the records of a chunk with the `evtx` crate and hands each event, trimmed to the
+/// fields `filter` keeps, to `take`: every record of a chunk the scan could not read (`only:
+/// None`; they are counted here), or only those at the given offsets (sorted), which the direct
+/// reader declined.
 fn render_chunk(
     data: &mut EvtxChunkData,
     settings: &Arc<ParserSettings>,
+    filter: &EventIdFilter,
     summary: &mut LogSummary,
     only: Option<&[u64]>,
     mut take: impl FnMut(&mut LogSummary, RecordKey, Event),
@@ -605,7 +612,10 @@ fn render_chunk(
         let key = record.chunk.data.get(start..end).map(record_key);
         match record.into_json_value() {
             Ok(rendered) => {
-                if let Some(event) = Event::from_json(record_id, time, recovered, &rendered.data) {
+                if let Some(mut event) =
+                    Event::from_json(record_id, time, recovered, &rendered.data)
+                {
+                    filter.trim(&mut event);
                     // Bounds the crate accepted but we cannot slice: key by the rendering.
                     let key = key.unwrap_or_else(|| RecordKey {
                         record_id,
