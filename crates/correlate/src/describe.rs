@@ -2,6 +2,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use konseki_model::{BootMarkerKind, EvidenceItem, ScmEvent, ScmEventKind};
@@ -11,8 +13,33 @@ pub(crate) fn event_item(event: &ScmEvent) -> EvidenceItem {
     EvidenceItem {
         source: event.source.clone(),
         time: Some(event.time),
-        summary: shared(describe_event(event)),
+        summary: event_summary(event),
     }
+}
+
+thread_local! {
+    /// Summaries by event id and what the event says (all a summary depends on): a service
+    /// started at every boot for years cites the same few events thousands of times, and
+    /// looking one up costs less than writing it again.
+    static BY_EVENT: RefCell<HashMap<u16, HashMap<ScmEventKind, Arc<str>>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// The summary of `event`, shared with every event that says the same.
+fn event_summary(event: &ScmEvent) -> Arc<str> {
+    BY_EVENT.with(|by_event| {
+        let mut by_event = by_event.borrow_mut();
+        let of_id = by_event.entry(event.event_id).or_default();
+        if let Some(known) = of_id.get(&event.what) {
+            return known.clone();
+        }
+        if of_id.len() >= MAX_SHARED {
+            of_id.clear();
+        }
+        let summary = shared(describe_event(event));
+        of_id.insert(event.what.clone(), summary.clone());
+        summary
+    })
 }
 
 /// Distinct summaries kept per thread before the set starts over: bounds memory on crafted

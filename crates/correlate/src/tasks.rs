@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use konseki_model::{
     actions_line, Attention, Evidence, EvidenceItem, Execution, ProcessEvent, ProcessEventKind,
     ScheduledTask, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport, Timestamp,
@@ -59,9 +61,11 @@ pub fn task_reports(
                 .then(|| (p, line.to_lowercase()))
         })
         .collect();
+    // Tasks are independent: on all cores, in task-path order.
+    let groups: Vec<Sources<'_>> = groups.into_values().collect();
     groups
-        .into_values()
-        .map(|g| report(&g, collected, &creators, prefetch, processes, system_root))
+        .par_iter()
+        .map(|g| report(g, collected, &creators, prefetch, processes, system_root))
         .collect()
 }
 

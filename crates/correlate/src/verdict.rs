@@ -1,6 +1,8 @@
 //! Runs → the verdict for one service, with its rationale in words.
 
-use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+use foldhash::HashSet;
 
 use konseki_model::{
     EvidenceItem, Execution, FailureActions, LogCoverage, Provenance, Residency, RunOutcome,
@@ -160,11 +162,11 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     // counted, and their evidence stays with each run. Items already cited by a run are not
     // repeated (a set of references: a service can have 100k events).
     let mut evidence: Vec<EvidenceItem> = Vec::new();
-    let mut cited: HashSet<(&Provenance, Option<Timestamp>)> = HashSet::new();
+    let mut cited: HashSet<Cited> = HashSet::default();
     let mut evidence_omitted = 0;
     for (i, run) in runs.iter().enumerate() {
         for item in run.evidence.iter().chain(&run.activity) {
-            if cited.insert((&item.source, item.time)) {
+            if cited.insert(Cited(&item.source, item.time)) {
                 if shown(i) {
                     evidence.push(item.clone());
                 } else {
@@ -174,7 +176,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         }
     }
     for item in &life.failed_starts {
-        if cited.insert((&item.source, item.time)) {
+        if cited.insert(Cited(&item.source, item.time)) {
             evidence.push(item.clone());
         }
     }
@@ -182,11 +184,11 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     let uncited = ctx
         .events
         .iter()
-        .filter(|e| !cited.contains(&(&e.source, Some(e.time))))
+        .filter(|e| !cited.contains(&Cited(&e.source, Some(e.time))))
         .map(event_item);
     evidence.extend(uncited.collect::<Vec<_>>());
     for item in ctx.other_evidence.into_iter().chain(ctx.prefetch_runs) {
-        if !cited.contains(&(&item.source, item.time)) {
+        if !cited.contains(&Cited(&item.source, item.time)) {
             evidence.push(item);
         }
     }
@@ -200,6 +202,30 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         summary,
         rationale,
         evidence,
+    }
+}
+
+/// An item of the evidence chain as the chain tells items apart: its source and time.
+///
+/// Hashed by what tells records apart, not by their file: `Path` hashes component by
+/// component, and a service started at every boot for years cites thousands of records of one
+/// log. Equal keys still hash equal (the file is compared, just not hashed).
+#[derive(PartialEq, Eq)]
+struct Cited<'a>(&'a Provenance, Option<Timestamp>);
+
+impl Hash for Cited<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.1.hash(state);
+        match self.0 {
+            Provenance::EventRecord {
+                record_id,
+                event_id,
+                ..
+            } => (record_id, event_id).hash(state),
+            Provenance::MftEntry { entry, .. } => entry.hash(state),
+            Provenance::File { file } => file.hash(state),
+            Provenance::RegistryKey { key, value, .. } => (key, value).hash(state),
+        }
     }
 }
 
@@ -338,5 +364,56 @@ fn summary(
             Some(span) => format!("no evidence of execution in System logs {span}"),
             None => "no evidence of execution (no System log)".to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn item(file: &str, record_id: u64) -> EvidenceItem {
+        EvidenceItem {
+            source: Provenance::EventRecord {
+                file: Arc::from(Path::new(file)),
+                record_id,
+                event_id: 7000,
+            },
+            time: Some("2021-11-03T08:15:14Z".parse().unwrap()),
+            summary: "7000: service failed to start".into(),
+        }
+    }
+
+    #[test]
+    fn the_chain_cites_an_item_once_and_tells_files_apart() {
+        // Same record id and time in two logs: two records (the file is compared, not hashed).
+        let life = Lifecycle {
+            runs: Vec::new(),
+            failed_starts: vec![item("a/System.evtx", 7), item("a/System.evtx", 7)],
+            restarts: 0,
+        };
+        let other = vec![item("b/System.evtx", 7), item("a/System.evtx", 7)];
+        let verdict = verdict(
+            &life,
+            VerdictContext {
+                system_logs: &[],
+                failure_actions: None,
+                events: &[],
+                other_evidence: other,
+                program_rationale: None,
+                prefetch_runs: Vec::new(),
+            },
+        );
+        let files: Vec<String> = verdict
+            .evidence
+            .iter()
+            .map(|i| match &i.source {
+                Provenance::EventRecord { file, .. } => file.display().to_string(),
+                other => panic!("unexpected source {other:?}"),
+            })
+            .collect();
+        assert_eq!(files, ["a/System.evtx", "b/System.evtx"]);
     }
 }

@@ -98,7 +98,7 @@ fn timing(phase: &str, started: std::time::Instant) {
             .map(|l| format!(", {}", l.split_whitespace().collect::<Vec<_>>().join(" ")))
             .unwrap_or_default();
         eprintln!(
-            "konseki: {phase} took {:.3} s{peak}",
+            "konseki: {phase} took {:.4} s{peak}",
             started.elapsed().as_secs_f64()
         );
     }
