@@ -14,6 +14,7 @@
 //! The two passes also keep memory low: between them a scan holds some forty bytes per wanted
 //! record, not the records.
 
+use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
@@ -25,7 +26,8 @@ use rayon::prelude::*;
 
 use konseki_evtx::{index_log, EventIdFilter, LogIndex, RecordKey, RecordKeyHasher};
 use konseki_model::{
-    BootMarker, LogCoverage, ProcessEvent, RegistryEvent, ScmEvent, TaskEvent, Warning,
+    BootMarker, LogCoverage, ProcessEvent, RegistryEvent, ScmEvent, ScmEventKind, TaskEvent,
+    Warning,
 };
 
 use crate::progress::Progress;
@@ -53,7 +55,13 @@ pub(crate) struct LogEvents {
 impl LogEvents {
     fn take(&mut self, extracted: Option<service_events::Extracted>) {
         match extracted {
-            Some(service_events::Extracted::Service(e)) => self.events.extend(split_drivers(e)),
+            Some(service_events::Extracted::Service(e)) => {
+                if matches!(e.what, ScmEventKind::DriversFailed { .. }) {
+                    self.events.extend(split_drivers(e));
+                } else {
+                    self.events.push(e);
+                }
+            }
             Some(service_events::Extracted::Marker(m)) => self.markers.push(m),
             Some(service_events::Extracted::Process(p)) => self.processes.push(p),
             Some(service_events::Extracted::Task(t)) => self.task_events.push(t),
@@ -70,6 +78,8 @@ const RECORDS_PER_PART: usize = 32_768;
 /// Which of a log's indexed records it reads, and where the others were counted.
 struct Ownership {
     owned: Vec<bool>,
+    /// How many records are owned (to be read in the second pass).
+    to_read: usize,
     duplicates: u64,
     counted_in: BTreeSet<usize>,
 }
@@ -80,25 +90,43 @@ pub(crate) fn read_logs(
     filter: &EventIdFilter,
     progress: &dyn Progress,
 ) -> Vec<Result<LogResult, Warning>> {
-    let indexes: Vec<_> = paths
-        .par_iter()
-        .map(|path| {
-            let index = index_log(path, filter).map_err(|e| Warning {
-                file: path.to_path_buf(),
-                offset: None,
-                message: e.to_string(),
-            });
-            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            progress.advance(size, &path.to_string_lossy());
-            index
-        })
+    // In each pass the largest jobs start first: the last to finish sets the time.
+    let mut logs: Vec<(usize, &Path, u64)> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, path)| (i, *path, std::fs::metadata(path).map_or(0, |m| m.len())))
         .collect();
+    logs.sort_by_key(|&(_, _, size)| Reverse(size));
+    let indexes = in_path_order(
+        logs.into_par_iter()
+            .map(|(i, path, size)| {
+                let index = index_log(path, filter).map_err(|e| Warning {
+                    file: path.to_path_buf(),
+                    offset: None,
+                    message: e.to_string(),
+                });
+                progress.advance(size, &path.to_string_lossy());
+                (i, index)
+            })
+            .collect(),
+    );
     let ownership = assign_records(&indexes);
-    indexes
-        .into_par_iter()
-        .zip(ownership)
-        .map(|(index, ownership)| Ok(read_log(index?, ownership, filter, paths)))
-        .collect()
+    let mut jobs: Vec<_> = indexes.into_iter().zip(ownership).enumerate().collect();
+    jobs.sort_by_key(|(_, (_, ownership))| Reverse(ownership.to_read));
+    in_path_order(
+        jobs.into_par_iter()
+            .map(|(i, (index, ownership))| {
+                let result = index.map(|index| read_log(index, ownership, filter, paths));
+                (i, result)
+            })
+            .collect(),
+    )
+}
+
+/// Results back in the order of the paths they came from.
+fn in_path_order<T>(mut results: Vec<(usize, T)>) -> Vec<T> {
+    results.sort_by_key(|&(i, _)| i);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Gives each record to the first log that holds it (and, within a log, to its first copy: a
@@ -111,6 +139,7 @@ fn assign_records<E>(indexes: &[Result<LogIndex, E>]) -> Vec<Ownership> {
     for (log, index) in indexes.iter().enumerate() {
         let mut ownership = Ownership {
             owned: Vec::new(),
+            to_read: 0,
             duplicates: 0,
             counted_in: BTreeSet::new(),
         };
@@ -129,6 +158,7 @@ fn assign_records<E>(indexes: &[Result<LogIndex, E>]) -> Vec<Ownership> {
                 }
             };
             ownership.owned.push(owned);
+            ownership.to_read += usize::from(owned);
         }
         all.push(ownership);
     }

@@ -1,9 +1,10 @@
 //! The extraction run: discover, read every artifact (event logs in parallel), tie events to keys.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use rayon::prelude::*;
 
 use konseki_model::{
@@ -299,8 +300,8 @@ fn concat_largest_first<T>(mut batches: Vec<Vec<T>>) -> Vec<T> {
 /// before it is filled and each log's events are freed once moved: a scan holds its events
 /// once, not twice, at its peak. A key is lower-cased once per distinct spelling, not per event.
 fn group_by_service(batches: Vec<Vec<ScmEvent>>) -> BTreeMap<String, Vec<ScmEvent>> {
-    let mut slot_of: HashMap<Arc<str>, usize> = HashMap::new();
-    let mut slot_of_key: HashMap<String, usize> = HashMap::new();
+    let mut slot_of: HashMap<Arc<str>, usize> = HashMap::default();
+    let mut slot_of_key: HashMap<String, usize> = HashMap::default();
     let mut sizes: Vec<usize> = Vec::new();
     for e in batches.iter().flatten() {
         let slot = match slot_of.get(&*e.service) {

@@ -145,15 +145,17 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         _ => return None,
     }
     let p = |name: &str| event.data(name).unwrap_or_default().to_string();
+    // Names are shared from borrowed text: one allocation per distinct name in a log.
+    let text_of = |name: &'static str| event.data(name).unwrap_or_default();
     let binary_key = event.binary.as_deref().and_then(utf16_text);
-    let (mut key, mut link) = match binary_key {
+    let (mut key, mut link): (Option<&str>, KeyLink) = match &binary_key {
         Some(k) => (Some(k), KeyLink::Binary),
         None => (None, KeyLink::Unresolved),
     };
-    let display_name;
+    let display_name: Option<&str>;
     let what = match event.event_id {
         7045 => {
-            display_name = Some(p("ServiceName"));
+            display_name = Some(text_of("ServiceName"));
             ScmEventKind::Installed {
                 image_path: p("ImagePath"),
                 start_type: p("StartType"),
@@ -163,7 +165,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         }
         4697 => {
             display_name = None;
-            key = Some(p("ServiceName"));
+            key = Some(text_of("ServiceName"));
             link = KeyLink::Field;
             ScmEventKind::Installed {
                 image_path: p("ServiceFileName"),
@@ -173,31 +175,31 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             }
         }
         7009 => {
-            display_name = Some(p("param2"));
+            display_name = Some(text_of("param2"));
             ScmEventKind::ConnectTimeout {
                 timeout_ms: p("param1").trim().parse().ok(),
             }
         }
         7011 => {
-            display_name = Some(p("param2"));
+            display_name = Some(text_of("param2"));
             ScmEventKind::TransactionTimeout {
                 timeout_ms: p("param1").trim().parse().ok(),
             }
         }
         7000 => {
-            display_name = Some(p("param1"));
+            display_name = Some(text_of("param1"));
             ScmEventKind::StartFailed { error: p("param2") }
         }
         7022 => {
-            display_name = Some(p("param1"));
+            display_name = Some(text_of("param1"));
             ScmEventKind::HungOnStart
         }
         7023 | 7024 => {
-            display_name = Some(p("param1"));
+            display_name = Some(text_of("param1"));
             ScmEventKind::TerminatedWithError { error: p("param2") }
         }
         7031 | 7034 => {
-            display_name = Some(p("param1"));
+            display_name = Some(text_of("param1"));
             ScmEventKind::Crashed {
                 count: p("param2").trim().parse().ok(),
                 action_delay_ms: (event.event_id == 7031)
@@ -209,18 +211,18 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             }
         }
         7032 => {
-            display_name = Some(p("param2"));
+            display_name = Some(text_of("param2"));
             ScmEventKind::RecoveryFailed {
                 action: p("param1"),
                 error: p("param3"),
             }
         }
         7036 => {
-            display_name = Some(p("param1"));
+            display_name = Some(text_of("param1"));
             // Binary is `KeyName/StateCode`; the code is language-independent, param2 is not.
-            let (state_key, code) = match key.as_deref().and_then(|k| k.rsplit_once('/')) {
-                Some((k, code)) => (Some(k.to_string()), code.parse::<u32>().ok()),
-                None => (key.clone(), None),
+            let (state_key, code) = match key.and_then(|k| k.rsplit_once('/')) {
+                Some((k, code)) => (Some(k), code.parse::<u32>().ok()),
+                None => (key, None),
             };
             key = state_key;
             ScmEventKind::StateChanged {
@@ -230,9 +232,9 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             }
         }
         7040 => {
-            display_name = Some(p("param1"));
+            display_name = Some(text_of("param1"));
             if let Some(k) = event.data("param4").filter(|k| !k.is_empty()) {
-                key = Some(k.to_string());
+                key = Some(k);
                 link = KeyLink::Field;
             }
             ScmEventKind::StartTypeChanged {
@@ -253,13 +255,14 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
     let display_name = display_name.filter(|d| !d.is_empty());
     let service = key
         .filter(|k| !k.is_empty())
-        .or_else(|| display_name.clone())
+        .or(display_name)
         .unwrap_or_default();
+    let (service, display_name) = (text.share(service), display_name.map(|d| text.share(d)));
     Some(Extracted::Service(ScmEvent {
         event_id: event.event_id,
         time: event.time,
-        service: text.share(&service),
-        display_name: display_name.map(|d| text.share(&d)),
+        service,
+        display_name,
         link,
         what,
         computer: event.computer,
@@ -418,12 +421,13 @@ fn state_name(code: u32) -> String {
 
 /// UTF-16LE text up to the first NUL; `None` when empty or not valid UTF-16.
 fn utf16_text(bytes: &[u8]) -> Option<String> {
-    let units: Vec<u16> = bytes
+    let units = bytes
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&u| u != 0)
-        .collect();
-    let text = String::from_utf16(&units).ok()?;
+        .take_while(|&u| u != 0);
+    let text = char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()?;
     (!text.is_empty()).then_some(text)
 }
 
@@ -431,27 +435,30 @@ fn utf16_text(bytes: &[u8]) -> Option<String> {
 /// name, using display→key pairs from events that carry both and from the registry. A display
 /// name shared by several keys is left unresolved rather than guessed.
 pub fn resolve_display_names(logs: &mut [Vec<ScmEvent>], services: &[ServiceConfig]) {
-    let mut keys_by_display: HashMap<String, Vec<String>> = HashMap::new();
-    let mut add = |display: &str, key: &str| {
-        let keys = keys_by_display.entry(display.to_lowercase()).or_default();
-        if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-            keys.push(key.to_string());
-        }
-    };
-    for e in logs
+    // Each distinct pair is lower-cased once, in the order first seen: a log repeats the same
+    // few pairs thousands of times.
+    let mut seen: foldhash::HashSet<(&str, &str)> = foldhash::HashSet::default();
+    let pairs: Vec<(&str, &str)> = logs
         .iter()
         .flatten()
         .filter(|e| matches!(e.link, KeyLink::Binary | KeyLink::Field))
-    {
-        if let Some(display) = &e.display_name {
-            add(display, &e.service);
+        .filter_map(|e| Some((e.display_name.as_deref()?, &*e.service)))
+        .chain(
+            services
+                .iter()
+                .filter_map(|s| Some((s.display_name.as_deref()?, s.name.as_str()))),
+        )
+        .filter(|pair| seen.insert(*pair))
+        .collect();
+    let mut keys_by_display: HashMap<String, Vec<Arc<str>>> = HashMap::new();
+    for (display, key) in pairs {
+        let keys = keys_by_display.entry(display.to_lowercase()).or_default();
+        if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            keys.push(key.into());
         }
     }
-    for s in services {
-        if let Some(display) = &s.display_name {
-            add(display, &s.name);
-        }
-    }
+    // The key of each display name as spelled, looked up once.
+    let mut key_of: foldhash::HashMap<Arc<str>, Option<Arc<str>>> = foldhash::HashMap::default();
     for e in logs
         .iter_mut()
         .flatten()
@@ -460,11 +467,17 @@ pub fn resolve_display_names(logs: &mut [Vec<ScmEvent>], services: &[ServiceConf
         let Some(display) = &e.display_name else {
             continue;
         };
-        if let Some([key]) = keys_by_display
-            .get(&display.to_lowercase())
-            .map(Vec::as_slice)
-        {
-            e.service = key.as_str().into();
+        let key = key_of.entry(display.clone()).or_insert_with(|| {
+            match keys_by_display
+                .get(&display.to_lowercase())
+                .map(Vec::as_slice)
+            {
+                Some([key]) => Some(key.clone()),
+                _ => None,
+            }
+        });
+        if let Some(key) = key {
+            e.service = key.clone();
             e.link = KeyLink::DisplayName;
         }
     }

@@ -58,7 +58,7 @@ pub(crate) fn scan_chunk(chunk: &[u8], free_space_offset: u32) -> Option<Vec<Raw
 }
 
 /// The EventID in substitution value 3, when the record is a template instance of that shape.
-fn templated_event_id(chunk: &[u8], start: usize, end: usize) -> Option<u16> {
+pub(crate) fn templated_event_id(chunk: &[u8], start: usize, end: usize) -> Option<u16> {
     if chunk.get(start..start + 5)? != [0x0f, 0x01, 0x01, 0x00, 0x0c] {
         return None;
     }
