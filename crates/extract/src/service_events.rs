@@ -425,9 +425,10 @@ fn utf16_text(bytes: &[u8]) -> Option<String> {
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
         .take_while(|&u| u != 0);
-    let text = char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .ok()?;
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        text.push(c.ok()?);
+    }
     (!text.is_empty()).then_some(text)
 }
 

@@ -15,6 +15,11 @@
 //! notes where the wanted ones are, with a [`RecordKey`] that identifies a record across copies
 //! of its log; the second decodes only the records the caller keeps. [`read_events`] does both.
 //!
+//! The first pass reads the chunks straight from the file, in blocks, a large log in parts on
+//! several cores, and puts them in the order the crate iterates them (oldest first, as Windows
+//! reads a log that wrapped around); the crate's parser reads the file header and any chunk the
+//! raw scan finds damaged.
+//!
 //! Every chunk with a valid `ElfChnk` signature is read, not only the header's chunk count:
 //! dirty logs undercount (see `EXPECTED.md`, finding 1). Damaged records and chunks become
 //! [`ReadWarning`]s that name the file offset; reading goes on.
@@ -37,6 +42,7 @@ mod event;
 mod reader;
 mod scan;
 mod template;
+mod walk;
 
 pub use event::Event;
 pub use reader::{

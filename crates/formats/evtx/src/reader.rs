@@ -18,14 +18,15 @@ use evtx::err::EvtxError as RawError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use jiff::Timestamp;
 
-use crate::direct::{read_record, record_time, Cache};
+use crate::direct::{read_record, Cache};
 use crate::event::Event;
-use crate::scan::{scan_chunk, templated_event_id};
-use konseki_bytes::{filetime, u64_at};
+use crate::scan::templated_event_id;
+use crate::walk::walk;
+use konseki_bytes::u64_at;
 
 /// Size of the EVTX file header and of each chunk (MS-EVEN6 / libevtx documentation).
-const FILE_HEADER_SIZE: u64 = 0x1000;
-const CHUNK_SIZE: u64 = 0x1_0000;
+pub(crate) const FILE_HEADER_SIZE: u64 = 0x1000;
+pub(crate) const CHUNK_SIZE: u64 = 0x1_0000;
 
 /// A record header time of FILETIME 0 (1601-01-01) means "not set" and must not widen a span.
 const UNSET_TIME: Timestamp = Timestamp::constant(-11_644_473_600, 0);
@@ -204,24 +205,24 @@ impl Hasher for RecordKeyHasher {
 
 /// A record the first pass found worth reading: wanted, or of unknown event id.
 #[derive(Debug, Clone, Copy)]
-struct Candidate {
-    key: RecordKey,
-    offset: u32,
-    size: u32,
+pub(crate) struct Candidate {
+    pub key: RecordKey,
+    pub offset: u32,
+    pub size: u32,
 }
 
 /// A chunk the second pass visits: its candidates, and the events of a damaged chunk, already
 /// read whole by the first pass.
 #[derive(Debug)]
-struct IndexedChunk {
-    number: u64,
-    candidates: Range<usize>,
-    early: Range<usize>,
+pub(crate) struct IndexedChunk {
+    pub number: u64,
+    pub candidates: Range<usize>,
+    pub early: Range<usize>,
 }
 
 impl IndexedChunk {
     /// The records the second pass may read here.
-    fn records(&self) -> usize {
+    pub(crate) fn records(&self) -> usize {
         self.candidates.len() + self.early.len()
     }
 }
@@ -266,7 +267,7 @@ fn digest(bytes: &[u8]) -> u64 {
 }
 
 /// The key of a whole record (`2A 2A 00 00`, size, id, FILETIME, BinXML, size copy).
-fn record_key(record: &[u8]) -> RecordKey {
+pub(crate) fn record_key(record: &[u8]) -> RecordKey {
     RecordKey {
         record_id: u64_at(record, 8).unwrap_or(0),
         filetime: u64_at(record, 16).unwrap_or(0),
@@ -277,7 +278,8 @@ fn record_key(record: &[u8]) -> RecordKey {
 /// Pass 1: scans every chunk of `path` raw (its records' headers and EventIDs), counts its
 /// records and span, and notes the records whose event id is in `filter` or unknown. A chunk the
 /// scan cannot read is left to the `evtx` crate here, which reports damage precisely; its wanted
-/// events are kept.
+/// events are kept. A large log is read on several cores (`walk`); the chunks come out in the
+/// crate's order.
 pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxError> {
     // Opened here (read-only), not by `EvtxParser::from_path`, which canonicalises the path
     // first: a `readlink` per directory above the log, for every log.
@@ -285,7 +287,8 @@ pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxEr
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    if file.metadata().is_ok_and(|m| m.len() == 0) {
+    let length = file.metadata().map_or(0, |m| m.len());
+    if length == 0 {
         return Err(EvtxError::Empty {
             path: path.to_path_buf(),
         });
@@ -294,10 +297,6 @@ pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxEr
         path: path.to_path_buf(),
         reason: error_chain(&e),
     })?;
-    // One thread per file: konseki parallelises across files, which measured faster than
-    // threads inside one file (CRATES.md, speed facts).
-    let settings = Arc::new(ParserSettings::new().num_threads(1));
-    let mut parser = parser.with_configuration((*settings).clone());
     let header = parser.header();
     let mut index = LogIndex {
         summary: LogSummary::empty(
@@ -309,69 +308,13 @@ pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxEr
         candidates: Vec::new(),
         early: Vec::new(),
     };
-    let mut cache = Cache::default();
-    for chunk in parser.chunks() {
-        let mut data = match chunk {
-            Ok(data) => data,
-            Err(e) => {
-                index.summary.error(&e);
-                continue;
-            }
-        };
-        let Some(number) = data.number else { continue };
-        let (first_candidate, first_early) = (index.candidates.len(), index.early.len());
-        match scan_chunk(&data.data, data.header.free_space_offset) {
-            Some(records) => {
-                cache.start_chunk();
-                for r in records {
-                    index.summary.note(filetime(r.filetime));
-                    if r.event_id.is_some_and(|id| !filter.contains(id)) {
-                        continue;
-                    }
-                    let (offset, size) = (r.offset as usize, r.size as usize);
-                    // A wanted event widens the span by its own time (see `keep`).
-                    if r.event_id.is_some() {
-                        if let Some(time) = record_time(&data.data, offset, size, &mut cache) {
-                            index.summary.widen(time);
-                        }
-                    }
-                    let bytes = &data.data[offset..offset + size];
-                    index.candidates.push(Candidate {
-                        key: record_key(bytes),
-                        offset: r.offset,
-                        size: r.size,
-                    });
-                }
-            }
-            None => {
-                let early = &mut index.early;
-                render_chunk(
-                    &mut data,
-                    &settings,
-                    filter,
-                    &mut index.summary,
-                    None,
-                    &mut cache,
-                    |_, key, event| {
-                        if filter.contains(event.event_id) {
-                            early.push((key, event));
-                        }
-                    },
-                );
-            }
-        }
-        let (candidates, early) = (
-            first_candidate..index.candidates.len(),
-            first_early..index.early.len(),
-        );
-        if !candidates.is_empty() || !early.is_empty() {
-            index.chunks.push(IndexedChunk {
-                number,
-                candidates,
-                early,
-            });
-        }
-    }
+    // Counted as the crate counts them: the file's length past its header block, not the
+    // header's chunk count (dirty logs undercount).
+    let chunk_count = length.saturating_sub(u64::from(header.header_block_size)) / CHUNK_SIZE;
+    let walked = walk(path, chunk_count, filter, &mut index.summary);
+    index.chunks = walked.chunks;
+    index.candidates = walked.candidates;
+    index.early = walked.early;
     Ok(index)
 }
 
@@ -517,7 +460,7 @@ impl LogIndex {
 
 impl LogSummary {
     /// A log's summary before any record is counted.
-    fn empty(path: PathBuf, header_chunk_count: u16, dirty: bool) -> LogSummary {
+    pub(crate) fn empty(path: PathBuf, header_chunk_count: u16, dirty: bool) -> LogSummary {
         LogSummary {
             path,
             header_chunk_count,
@@ -532,7 +475,7 @@ impl LogSummary {
     }
 
     /// Counts a record and widens the covered span with its write time.
-    fn note(&mut self, time: Option<Timestamp>) {
+    pub(crate) fn note(&mut self, time: Option<Timestamp>) {
         self.records += 1;
         if let Some(t) = time {
             self.widen(t);
@@ -552,19 +495,19 @@ impl LogSummary {
         sink(event);
     }
 
-    fn widen(&mut self, t: Timestamp) {
+    pub(crate) fn widen(&mut self, t: Timestamp) {
         if t > UNSET_TIME {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
     }
 
-    fn warn(&mut self, offset: Option<u64>, message: String) {
+    pub(crate) fn warn(&mut self, offset: Option<u64>, message: String) {
         self.errors += 1;
         self.warnings.push(ReadWarning { offset, message });
     }
 
-    fn error(&mut self, e: &RawError) {
+    pub(crate) fn error(&mut self, e: &RawError) {
         self.errors += 1;
         self.warnings.push(ReadWarning {
             offset: error_offset(e),
@@ -577,7 +520,7 @@ impl LogSummary {
 /// fields `filter` keeps, to `take`: every record of a chunk the scan could not read (`only:
 /// None`; they are counted here), or only those at the given offsets (sorted), which the direct
 /// reader declined.
-fn render_chunk(
+pub(crate) fn render_chunk(
     data: &mut EvtxChunkData,
     settings: &Arc<ParserSettings>,
     filter: &EventIdFilter,
