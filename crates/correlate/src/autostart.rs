@@ -141,12 +141,13 @@ fn artifacts_present(evidence: &Evidence) -> String {
         .iter()
         .filter(|p| p.kind == ProcessEventKind::Created)
         .count();
+    // One pass, nothing collected: a busy Security log holds hundreds of thousands of starts.
     let span = |times: &mut dyn Iterator<Item = konseki_model::Timestamp>| {
-        let times: Vec<_> = times.collect();
-        match (times.iter().min(), times.iter().max()) {
-            (Some(a), Some(b)) => format!(" {a} – {b}"),
-            _ => String::new(),
-        }
+        let bounds = times.fold(None, |bounds, t| match bounds {
+            None => Some((t, t)),
+            Some((a, b)) => Some((t.min(a), t.max(b))),
+        });
+        bounds.map_or(String::new(), |(a, b)| format!(" {a} – {b}"))
     };
     let mut parts = Vec::new();
     if !evidence.prefetch.is_empty() {

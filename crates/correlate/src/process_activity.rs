@@ -4,7 +4,10 @@
 //! (4689, Sysmon 5) before the window's end is a survivor. Other processes inside the window are
 //! listed too, fewest first dropped, as temporal correlation only.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use foldhash::HashMap;
 
 use konseki_model::{
     EvidenceItem, ProcessEvent, ProcessEventKind, RunOutcome, RunWindow, TimeBound, Timestamp,
@@ -33,7 +36,7 @@ pub struct WindowProcesses {
 impl<'a> ProcessTimeline<'a> {
     /// Indexes `processes` (sorted by time).
     pub fn new(processes: &'a [ProcessEvent]) -> ProcessTimeline<'a> {
-        let mut exits: HashMap<(&str, u64), Vec<&ProcessEvent>> = HashMap::new();
+        let mut exits: HashMap<(&str, u64), Vec<&ProcessEvent>> = HashMap::default();
         for p in processes
             .iter()
             .filter(|p| p.kind == ProcessEventKind::Exited)
@@ -46,13 +49,14 @@ impl<'a> ProcessTimeline<'a> {
             .iter()
             .filter(|p| p.kind == ProcessEventKind::Created)
             .collect();
-        // A busy log starts the same few programs hundreds of thousands of times: each
-        // distinct image text is lower-cased once.
-        let mut name_of: HashMap<&str, String> = HashMap::new();
-        let mut created_by_name: HashMap<String, Vec<&ProcessEvent>> = HashMap::new();
+        // A busy log starts the same few programs hundreds of thousands of times, their images
+        // shared by the reader: each distinct image is lower-cased once, found by its address
+        // (equal texts at two addresses are only lower-cased twice).
+        let mut name_of: HashMap<*const u8, String> = HashMap::default();
+        let mut created_by_name: HashMap<String, Vec<&ProcessEvent>> = HashMap::default();
         for p in &created {
             let name = name_of
-                .entry(&p.image)
+                .entry(Arc::as_ptr(&p.image).cast::<u8>())
                 .or_insert_with(|| file_name(&p.image));
             match created_by_name.get_mut(name.as_str()) {
                 Some(group) => group.push(p),

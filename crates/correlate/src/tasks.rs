@@ -52,7 +52,7 @@ pub fn task_reports(
     // Task-creating processes, found once: a case holds a few among hundreds of thousands.
     let creators: Vec<(&ProcessEvent, String)> = evidence
         .processes
-        .iter()
+        .par_iter()
         .filter(|p| p.kind == ProcessEventKind::Created)
         .filter_map(|p| {
             // Tested before lower-casing: one allocation per creator, not per process.
