@@ -63,7 +63,7 @@ rm -rf "$work/big"
 # (a shadow copy beside the live log), so they measure the cost of reading the bytes, not of
 # distinct events. Distinct events: one large log, as on a busy server (a single Security.evtx
 # of gigabytes), at two sizes, every record different and one in four a process start kept for
-# correlation. Its first pass runs on one core, its second on all.
+# correlation. Both its passes run on all cores.
 for records in 250000 1000000; do
   mkdir -p "$work/single-$records"
   cargo run --release --locked -q -p konseki-forge --example big_evtx "$records" "$work/single-$records/Security.evtx"
