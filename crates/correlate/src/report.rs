@@ -1,5 +1,6 @@
 //! Evidence → the scan report: one [`ServiceReport`] per service key.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
@@ -26,7 +27,13 @@ use crate::verdict::{verdict, VerdictContext};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Correlates everything extracted into the report.
-pub fn analyse(evidence: Evidence) -> ScanReport {
+pub fn analyse(mut evidence: Evidence) -> ScanReport {
+    let control_set_diffs = control_set_diffs(&evidence.services);
+    // Configurations and events move into their service's group: no copies of large logs.
+    let (events, configs) = (
+        std::mem::take(&mut evidence.events),
+        std::mem::take(&mut evidence.services),
+    );
     let system_logs: Vec<&LogCoverage> = evidence
         .logs
         .iter()
@@ -63,37 +70,38 @@ pub fn analyse(evidence: Evidence) -> ScanReport {
             }),
     };
 
-    let autostarts = autostart_reports(
-        &evidence,
-        &shared.prefetch,
-        &shared.amcache,
-        &shared.processes,
-    );
-    let tasks = task_reports(
-        &evidence,
-        &shared.prefetch,
-        &shared.processes,
-        &shared.system_root,
-    );
     let sessions = boot_sessions(&evidence.markers);
-    let control_set_diffs = control_set_diffs(&evidence.services);
-    // Configurations and events move into their service's group: no copies of large logs.
     // Events arrive grouped by service key; configurations join their group.
-    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = evidence
-        .events
+    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = events
         .into_iter()
         .map(|(key, events)| (key, (Vec::new(), events)))
         .collect();
-    for c in evidence.services {
+    for c in configs {
         grouped.entry(c.name.to_lowercase()).or_default().0.push(c);
     }
 
-    // Services are independent: correlate them on all cores, in key order.
-    let groups: Vec<(Vec<ServiceConfig>, Vec<ScmEvent>)> = grouped.into_values().collect();
-    let services = groups
-        .into_par_iter()
-        .map(|(configs, events)| service_report(configs, events, &shared))
-        .collect();
+    // Services are independent of each other and of the other autostarts and tasks: all on all
+    // cores at once, the services with the most events first (a service started at every boot
+    // for years is most of the work), reported in key order.
+    let mut groups: Vec<_> = grouped.into_values().enumerate().collect();
+    groups.sort_by_key(|(_, (_, events))| Reverse(events.len()));
+    let ((autostarts, tasks), mut services) = rayon::join(
+        || {
+            let (prefetch, processes) = (&shared.prefetch, &shared.processes);
+            (
+                autostart_reports(&evidence, prefetch, &shared.amcache, processes),
+                task_reports(&evidence, prefetch, processes, &shared.system_root),
+            )
+        },
+        || {
+            groups
+                .into_par_iter()
+                .map(|(i, (configs, events))| (i, service_report(configs, events, &shared)))
+                .collect::<Vec<_>>()
+        },
+    );
+    services.sort_by_key(|(i, _)| *i);
+    let services = services.into_iter().map(|(_, s)| s).collect();
 
     ScanReport {
         konseki_version: env!("CARGO_PKG_VERSION").to_string(),
