@@ -1,11 +1,12 @@
 //! The first pass's walk over a log's chunks, read straight from the file.
 //!
 //! Chunks are independent, so a large log is read in parts on several cores (a single
-//! Security.evtx of gigabytes is common), each part a read per chunk, in sequence. The chunks are then put in the order the `evtx` crate iterates them, which is the
-//! order Windows reads a log: from the chunk whose header names the lowest record id to the end
-//! of the file, then from its start (a full log writes over its oldest chunk). What a chunk says
-//! follows the crate too: an all-zero chunk is skipped, a header that does not parse is a
-//! damaged chunk, the chunk count is the file's length over 64 KiB, not the header's.
+//! Security.evtx of gigabytes is common), each part a read per chunk, in sequence. The chunks
+//! are then put in the order the `evtx` crate iterates them, which is the order Windows reads a
+//! log: from the chunk whose header names the lowest record id to the end of the file, then from
+//! its start (a full log writes over its oldest chunk). What a chunk says follows the crate too:
+//! an all-zero chunk is skipped, a header that does not parse is a damaged chunk, the chunk count
+//! is the file's length over 64 KiB, not the header's.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -103,6 +104,12 @@ fn read_part(path: &Path, range: Range<u64>, filter: &EventIdFilter, log: &LogSu
             Err(e) => {
                 part.summary
                     .warn(Some(start), format!("chunks could not be read: {e}"));
+                part.chunks.push(Scanned {
+                    number: range.start,
+                    candidates: 0..0,
+                    early: 0..0,
+                    warnings: 0..1,
+                });
                 return part;
             }
         };
@@ -154,8 +161,10 @@ fn read_up_to(file: &mut File, buffer: &mut [u8]) -> usize {
     let mut read = 0;
     while read < buffer.len() {
         match file.read(&mut buffer[read..]) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
             Ok(n) => read += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
         }
     }
     read
@@ -372,5 +381,29 @@ mod tests {
             wrapped |= ours.first().is_some_and(|&first| first > 0);
         }
         assert!(wrapped, "no log of the test starts past its first chunk");
+    }
+
+    /// Chunks the file no longer holds (it shrank while it was read) are each a warning that
+    /// names them, as the crate reports them; what was read stays.
+    #[test]
+    fn chunks_past_the_end_are_reported_one_by_one() {
+        let Some(path) = konseki_testutil::corpus("evtx/APTSimulatorVM-Win10/System.evtx") else {
+            return;
+        };
+        let filter = EventIdFilter::new([7036, 7040, 7045]);
+        let count = (std::fs::metadata(&path).unwrap().len() - FILE_HEADER_SIZE) / CHUNK_SIZE;
+        let (whole, chunks) = walked(&path, count, 1, &filter);
+        for parts in [1, 2] {
+            let (longer, longer_chunks) = walked(&path, count + 2, parts, &filter);
+            assert_eq!((longer.records, &longer_chunks), (whole.records, &chunks));
+            assert_eq!(longer.errors, whole.errors + 2);
+            let messages: Vec<&str> = longer.warnings.iter().map(|w| &*w.message).collect();
+            assert_eq!(
+                messages[messages.len() - 2..],
+                [count, count + 1].map(|n| format!(
+                    "Failed to parse chunk number {n}: Reached EOF while trying to allocate chunk"
+                ))
+            );
+        }
     }
 }
