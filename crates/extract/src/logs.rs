@@ -56,6 +56,7 @@ impl LogEvents {
     fn take(&mut self, extracted: Option<service_events::Extracted>) {
         match extracted {
             Some(service_events::Extracted::Service(e)) => {
+                // Only a 7026 becomes several events (one per driver it names).
                 if matches!(e.what, ScmEventKind::DriversFailed { .. }) {
                     self.events.extend(split_drivers(e));
                 } else {
