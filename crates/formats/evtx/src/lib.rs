@@ -15,8 +15,8 @@
 //! notes where the wanted ones are, with a [`RecordKey`] that identifies a record across copies
 //! of its log; the second decodes only the records the caller keeps. [`read_events`] does both.
 //!
-//! The first pass reads the chunks straight from the file, in blocks, a large log in parts on
-//! several cores, and puts them in the order the crate iterates them (oldest first, as Windows
+//! The first pass reads the chunks straight from the file, one read each, a large log in parts
+//! on several cores, and puts them in the order the crate iterates them (oldest first, as Windows
 //! reads a log that wrapped around); the crate's parser reads the file header and any chunk the
 //! raw scan finds damaged.
 //!

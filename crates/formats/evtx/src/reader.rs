@@ -530,8 +530,13 @@ pub(crate) fn render_chunk(
     mut take: impl FnMut(&mut LogSummary, RecordKey, Event),
 ) {
     let number = data.number;
-    // Template offsets are relative to this chunk.
-    cache.start_chunk();
+    // A whole chunk the raw scan declined: its records are read as in an undamaged one. The
+    // records at `only` were declined by the direct reader already: rendered, not read again.
+    let whole = only.is_none();
+    if whole {
+        // Template offsets are relative to this chunk.
+        cache.start_chunk();
+    }
     let mut chunk = match data.parse(settings.clone()) {
         Ok(chunk) => chunk,
         Err(e) => {
@@ -567,7 +572,7 @@ pub(crate) fn render_chunk(
         // The crate found the record; what is in it is read as in an undamaged chunk: not at
         // all when its EventID is not wanted, straight from its values when the direct reader
         // can. Only what it declines is rendered (the crate's JSON costs ~10 µs a record).
-        if let Some(key) = key {
+        if let Some(key) = key.filter(|_| whole) {
             let (data, binxml) = (record.chunk.data, record.binxml_offset as usize);
             if templated_event_id(data, binxml, end - 4).is_some_and(|id| !filter.contains(id)) {
                 continue;

@@ -120,7 +120,8 @@ fn read_part(path: &Path, range: Range<u64>, filter: &EventIdFilter, log: &LogSu
     let mut number = range.start;
     // One read per chunk, in sequence: measured faster than reading several at once, which
     // leaves each chunk out of the cache by the time it is scanned.
-    while number < range.end && read_up_to(&mut file, &mut chunk) == chunk.len() {
+    // A read that fails or comes short ends the part like the end of the file.
+    while number < range.end && file.read_exact(&mut chunk).is_ok() {
         let warnings = part.summary.warnings.len();
         let (candidates, early) = (part.candidates.len(), part.early.len());
         scan(&chunk, number, filter, &settings, &mut cache, &mut part);
@@ -154,20 +155,6 @@ fn read_part(path: &Path, range: Range<u64>, filter: &EventIdFilter, log: &LogSu
         });
     }
     part
-}
-
-/// Fills `buffer` as far as the file goes; an I/O error ends it like the end of the file.
-fn read_up_to(file: &mut File, buffer: &mut [u8]) -> usize {
-    let mut read = 0;
-    while read < buffer.len() {
-        match file.read(&mut buffer[read..]) {
-            Ok(0) => break,
-            Ok(n) => read += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    read
 }
 
 /// One chunk: its records counted, its wanted ones noted (read whole by the crate when the raw
