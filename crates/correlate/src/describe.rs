@@ -2,9 +2,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use foldhash::HashMap;
-use std::sync::Arc;
 
 use konseki_model::{BootMarkerKind, EvidenceItem, ScmEvent, ScmEventKind};
 

@@ -119,7 +119,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         (4688 | 4689, SECURITY) | (1 | 5, SYSMON) => {
             return process_event(&event, source, text).map(Extracted::Process)
         }
-        (12..=14, "Microsoft-Windows-Sysmon") => {
+        (12..=14, SYSMON) => {
             let field = |name: &str| {
                 event
                     .data(name)
@@ -136,17 +136,17 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
                 source,
             }));
         }
-        (4698..=4702, "Microsoft-Windows-Security-Auditing")
+        (4698..=4702, SECURITY)
         | (106 | 140 | 141 | 142 | 200 | 201 | 129, "Microsoft-Windows-TaskScheduler") => {
             return task_event(&event, source, text).map(Extracted::Task)
         }
-        (4697, "Microsoft-Windows-Security-Auditing") => {}
+        (4697, SECURITY) => {}
         (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {}
         _ => return None,
     }
-    let p = |name: &str| event.data(name).unwrap_or_default().to_string();
     // Names are shared from borrowed text: one allocation per distinct name in a log.
     let text_of = |name: &'static str| event.data(name).unwrap_or_default();
+    let p = |name: &'static str| text_of(name).to_string();
     let binary_key = event.binary.as_deref().and_then(utf16_text);
     let (mut key, mut link): (Option<&str>, KeyLink) = match &binary_key {
         Some(k) => (Some(k), KeyLink::Binary),
