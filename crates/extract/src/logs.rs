@@ -91,7 +91,11 @@ pub(crate) fn read_logs(
     filter: &EventIdFilter,
     progress: &dyn Progress,
 ) -> Vec<Result<LogResult, Warning>> {
-    // In each pass the largest jobs start first: the last to finish sets the time.
+    // In each pass the largest jobs start first: the last to finish sets the time. They are
+    // handed out one at a time (`par_bridge`), so a core that is free takes the largest job
+    // left: `into_par_iter` halves the list up front, and one core read the three largest
+    // logs of corpus/evtx in turn while the other, done with all the small ones, waited
+    // (second pass 22 ms where 15 would do).
     let mut logs: Vec<(usize, &Path, u64)> = paths
         .iter()
         .enumerate()
@@ -99,7 +103,8 @@ pub(crate) fn read_logs(
         .collect();
     logs.sort_by_key(|&(_, _, size)| Reverse(size));
     let indexes = in_path_order(
-        logs.into_par_iter()
+        logs.into_iter()
+            .par_bridge()
             .map(|(i, path, size)| {
                 let index = index_log(path, filter).map_err(|e| Warning {
                     file: path.to_path_buf(),
@@ -115,7 +120,8 @@ pub(crate) fn read_logs(
     let mut jobs: Vec<_> = indexes.into_iter().zip(ownership).enumerate().collect();
     jobs.sort_by_key(|(_, (_, ownership))| Reverse(ownership.to_read));
     in_path_order(
-        jobs.into_par_iter()
+        jobs.into_iter()
+            .par_bridge()
             .map(|(i, (index, ownership))| {
                 let result = index.map(|index| read_log(index, ownership, filter, paths));
                 (i, result)
