@@ -14,6 +14,8 @@ pub struct Bar {
     bar: ProgressBar,
     started: Instant,
     enabled: bool,
+    /// `KONSEKI_TIMINGS` is set: each step's time is said on stderr (for `bench/`).
+    timings: bool,
 }
 
 impl Bar {
@@ -28,6 +30,7 @@ impl Bar {
             bar,
             started: Instant::now(),
             enabled: !quiet && std::io::stderr().is_terminal(),
+            timings: std::env::var_os("KONSEKI_TIMINGS").is_some(),
         }
     }
 }
@@ -47,5 +50,12 @@ impl Progress for Bar {
 
     fn end(&self) {
         self.bar.finish_and_clear();
+    }
+
+    fn step(&self, what: &str) {
+        if self.timings {
+            let at = self.started.elapsed().as_secs_f64();
+            eprintln!("konseki:   {what} at {at:.4} s");
+        }
     }
 }

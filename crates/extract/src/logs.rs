@@ -116,10 +116,12 @@ pub(crate) fn read_logs(
             })
             .collect(),
     );
+    progress.step("logs indexed (first pass)");
     let ownership = assign_records(&indexes);
+    progress.step("records assigned to logs");
     let mut jobs: Vec<_> = indexes.into_iter().zip(ownership).enumerate().collect();
     jobs.sort_by_key(|(_, (_, ownership))| Reverse(ownership.to_read));
-    in_path_order(
+    let results = in_path_order(
         jobs.into_iter()
             .par_bridge()
             .map(|(i, (index, ownership))| {
@@ -127,7 +129,9 @@ pub(crate) fn read_logs(
                 (i, result)
             })
             .collect(),
-    )
+    );
+    progress.step("wanted records read (second pass)");
+    results
 }
 
 /// Results back in the order of the paths they came from.

@@ -8,6 +8,8 @@ pub trait Progress: Sync {
     fn advance(&self, done: u64, what: &str);
     /// All work is finished.
     fn end(&self);
+    /// A step of the reading is done (`what` names it): for timings, not for display.
+    fn step(&self, _what: &str) {}
 }
 
 /// Progress that goes nowhere.

@@ -39,6 +39,7 @@ pub fn extract_with(
     locations: &[autostart::defs::Location],
 ) -> Extracted {
     let discovered = discover(roots, &autostart::folders::folder_patterns(locations));
+    progress.step("evidence discovered");
     let mut out = Extracted {
         warnings: discovered.warnings,
         ..Extracted::default()
@@ -183,6 +184,7 @@ pub fn extract_with(
     for a in &prefetch {
         progress.advance(size(&a.path), &a.path.to_string_lossy());
     }
+    progress.step("hives, tasks and Prefetch read");
     // Services first: events that name only a display name are tied to keys through them.
     let filter = event_filter();
     let logs: Vec<_> = discovered
@@ -240,6 +242,7 @@ pub fn extract_with(
         ));
     resolve_display_names(&mut batches, &out.services);
     out.events = group_by_service(batches);
+    progress.step("events grouped by service");
 
     for artifact in discovered
         .artifacts
