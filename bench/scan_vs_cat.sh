@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Whole-process benchmark: `konseki scan` over a directory of event logs, next to `cat` of the
-# same bytes (the physical limit, warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's
-# own tool), at three sizes: ../shared/corpus/evtx, and the same files replicated to >= 1/4 and
-# >= 1 GB (to show how cost grows); then one forged Security.evtx of 250,000 and of 1,000,000
-# distinct records (100 and 400 MB). Prints wall times (hyperfine, warm cache), peak RSS
-# (/usr/bin/time) and konseki's own time per phase (KONSEKI_TIMINGS).
+# Whole-process benchmark: `konseki scan` over a directory of event logs (writing the whole JSON
+# report, and the default terminal table), next to `cat` of the same bytes (the physical limit,
+# warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's own tool), at three sizes:
+# ../shared/corpus/evtx, and the same files replicated to >= 1/4 and >= 1 GB (to show how cost
+# grows); then one forged Security.evtx of 250,000 and of 1,000,000 distinct records (100 and
+# 400 MB). Prints wall times (hyperfine, warm cache), peak RSS (/usr/bin/time) and konseki's own
+# time per phase (KONSEKI_TIMINGS).
 #
 # Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), and evtx_dump
 # (`cargo install evtx --version 0.15.1 --locked`); a missing evtx_dump is reported and skipped.
@@ -39,6 +40,7 @@ measure() { # name dir
   local cmds=(
     -n cat "find '$dir' -type f -exec cat {} + > /dev/null"
     -n konseki "'$konseki' scan '$dir' -q -f json -o /dev/null"
+    -n konseki-table "'$konseki' scan '$dir' -q -o /dev/null"
   )
   if [[ -n $evtx_dump ]]; then
     cmds+=(-n evtx_dump "find '$dir' -name '*.evtx' -exec '$evtx_dump' -t 1 -o jsonl {} \\; > /dev/null 2>&1")

@@ -100,7 +100,7 @@ impl<'a> ProcessTimeline<'a> {
                 continue; // the run's own process, cited by the run when it is one
             }
             if !child {
-                others.push(item(p, "started inside the window", to));
+                others.push(p);
                 continue;
             }
             out.items
@@ -118,8 +118,14 @@ impl<'a> ProcessTimeline<'a> {
                 ));
             }
         }
+        // Only the last few are cited: their lines are written for those alone (a window of
+        // hours can hold thousands of process starts).
         let keep = others.len().saturating_sub(MAX_OTHERS);
-        out.items.extend(others.drain(keep..));
+        out.items.extend(
+            others[keep..]
+                .iter()
+                .map(|p| item(p, "started inside the window", to)),
+        );
         out
     }
 }
@@ -284,7 +290,76 @@ fn file_name(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use konseki_model::Provenance;
+
     use super::*;
+
+    fn started(second: i64, record: u64, image: &str, parent: &str) -> ProcessEvent {
+        ProcessEvent {
+            kind: ProcessEventKind::Created,
+            time: Timestamp::from_second(1_600_000_000 + second).unwrap(),
+            image: image.into(),
+            command_line: None,
+            pid: Some(record),
+            parent_pid: None,
+            parent_image: Some(parent.into()),
+            computer: "HOST".into(),
+            source: Provenance::EventRecord {
+                file: Arc::from(Path::new("Security.evtx")),
+                record_id: record,
+                event_id: 4688,
+            },
+        }
+    }
+
+    /// A window holding many unrelated process starts cites the child of the service program
+    /// first, then only the latest `MAX_OTHERS` others, in time order.
+    #[test]
+    fn a_busy_window_cites_the_child_and_the_latest_others() {
+        let mut processes: Vec<ProcessEvent> = (0..30)
+            .map(|i| {
+                started(
+                    i,
+                    i as u64,
+                    "C:\\Windows\\x.exe",
+                    "C:\\Windows\\services.exe",
+                )
+            })
+            .collect();
+        processes.push(started(5, 100, "C:\\tmp\\child.exe", "C:\\tmp\\svc.exe"));
+        processes.sort_by_key(|p| p.time);
+        let timeline = ProcessTimeline::new(&processes);
+        let at = |s: i64| Timestamp::from_second(1_600_000_000 + s).unwrap();
+        let run = RunWindow {
+            start: TimeBound::Exact { at: at(0) },
+            end: TimeBound::Exact { at: at(40) },
+            max_duration_ms: Some(40_000),
+            outcome: RunOutcome::TimedOut { timeout_ms: None },
+            evidence: Vec::new(),
+            activity: Vec::new(),
+        };
+        let computers = BTreeSet::from(["HOST"]);
+        let found = timeline.inside(&run, Some("C:\\tmp\\svc.exe"), &computers);
+        let records: Vec<u64> = found
+            .items
+            .iter()
+            .map(|i| match &i.source {
+                Provenance::EventRecord { record_id, .. } => *record_id,
+                _ => unreachable!(),
+            })
+            .collect();
+        let latest: Vec<u64> = (10..30).collect();
+        assert_eq!(records[0], 100, "the child first");
+        assert_eq!(
+            records[1..],
+            latest[..],
+            "then the latest {MAX_OTHERS} others"
+        );
+        assert!(found.items[1].summary.contains("started inside the window"));
+        assert_eq!(found.survivors.len(), 1, "the child has no exit");
+    }
 
     #[test]
     fn program_names_match_like_windows_paths() {

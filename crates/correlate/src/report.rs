@@ -120,6 +120,22 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
     }
 }
 
+/// The computers a service's events were logged on. A service's events name one or two, each
+/// thousands of times (shared text): collected into a set only once each, not sorted whole.
+fn computers_of(events: &[ScmEvent]) -> BTreeSet<&str> {
+    let mut distinct: Vec<&str> = Vec::new();
+    for e in events {
+        let computer = &*e.computer;
+        if !distinct
+            .iter()
+            .any(|c| std::ptr::eq(*c, computer) || *c == computer)
+        {
+            distinct.push(computer);
+        }
+    }
+    distinct.into_iter().collect()
+}
+
 /// The timeout of the control set in use (`Select\Current`), else of any set, else the default.
 fn effective_pipe_timeout(sets: &[ControlSet]) -> u64 {
     sets.iter()
@@ -180,7 +196,7 @@ fn service_report(
         .filter(|p| p.services.iter().any(|s| s.eq_ignore_ascii_case(&name)))
         .cloned()
         .collect();
-    let computers: BTreeSet<&str> = events.iter().map(|e| &*e.computer).collect();
+    let computers = computers_of(&events);
     let merged: Vec<BootMarker>;
     let own_markers: &[BootMarker] = match computers.iter().collect::<Vec<_>>().as_slice() {
         [] => &[],
