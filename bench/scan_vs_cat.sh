@@ -32,8 +32,8 @@ replicate() { # dir mb
   for i in $(seq 1 "$copies"); do cp -r "$corpus" "$1/copy$i"; done
 }
 
-measure() { # name dir
-  local name=$1 dir=$2 mb
+measure() { # name dir [runs]
+  local name=$1 dir=$2 runs=${3:-${RUNS:-3}} mb
   # Apparent size: several corpus logs are sparse, so du's block count understates what is read.
   mb=$(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s / 1048576}')
   echo "== $name: $(find "$dir" -type f | wc -l) files, ${mb} MB"
@@ -47,13 +47,14 @@ measure() { # name dir
   else
     echo "(evtx_dump not installed: skipped)"
   fi
-  hyperfine --warmup 1 --runs "${RUNS:-3}" --style basic --export-markdown "$work/$name.md" "${cmds[@]}" >/dev/null
+  hyperfine --warmup 1 --runs "$runs" --style basic --export-markdown "$work/$name.md" "${cmds[@]}" >/dev/null
   cat "$work/$name.md"
   KONSEKI_TIMINGS=1 /usr/bin/time -f "peak RSS konseki scan ($name): %M KB" \
     "$konseki" scan "$dir" -q -f json -o /dev/null
 }
 
-measure corpus "$corpus"
+# The corpus takes some 50 ms a run, where this machine's noise is several ms: more runs.
+measure corpus "$corpus" "${CORPUS_RUNS:-20}"
 quarter=$(( target_mb / 4 ))
 replicate "$work/quarter" "$quarter"
 measure "replicated-${quarter}MB" "$work/quarter"
