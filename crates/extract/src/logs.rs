@@ -142,36 +142,60 @@ fn in_path_order<T>(mut results: Vec<(usize, T)>) -> Vec<T> {
 
 /// Gives each record to the first log that holds it (and, within a log, to its first copy: a
 /// damaged log can repeat a chunk).
-fn assign_records<E>(indexes: &[Result<LogIndex, E>]) -> Vec<Ownership> {
-    let total = indexes.iter().flatten().map(LogIndex::len).sum();
-    let mut first_log: HashMap<RecordKey, usize, BuildHasherDefault<RecordKeyHasher>> =
-        HashMap::with_capacity_and_hasher(total, BuildHasherDefault::default());
-    let mut all = Vec::with_capacity(indexes.len());
-    for (log, index) in indexes.iter().enumerate() {
-        let mut ownership = Ownership {
-            owned: Vec::new(),
-            to_read: 0,
-            duplicates: 0,
-            counted_in: BTreeSet::new(),
-        };
-        for key in index.iter().flat_map(LogIndex::keys) {
-            let owned = match first_log.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(log);
-                    true
-                }
-                Entry::Occupied(first) => {
-                    if *first.get() != log {
-                        ownership.counted_in.insert(*first.get());
+///
+/// The keys are cut into one shard per core by bits of their digest (not the low bits the map
+/// uses for its buckets), each shard's map filled on its own core: on 1 GB of logs this map
+/// holds 660,000 keys and was an eighth of the scan on one core.
+fn assign_records<E: Sync>(indexes: &[Result<LogIndex, E>]) -> Vec<Ownership> {
+    let total: usize = indexes.iter().flatten().map(LogIndex::len).sum();
+    let shards = rayon::current_num_threads().max(1) as u64;
+    // Per shard, the records held before: (log, position in its keys, first log holding it).
+    // Positions and log numbers fit in u32: 2^32 records take over 100 GB of log.
+    let copies: Vec<Vec<(u32, u32, u32)>> = (0..shards)
+        .into_par_iter()
+        .map(|shard| {
+            let mut first_log: HashMap<RecordKey, u32, BuildHasherDefault<RecordKeyHasher>> =
+                HashMap::with_capacity_and_hasher(
+                    total / shards as usize + 1,
+                    BuildHasherDefault::default(),
+                );
+            let mut copies = Vec::new();
+            for (log, index) in indexes.iter().enumerate() {
+                for (i, key) in index.iter().flat_map(LogIndex::keys).enumerate() {
+                    if (key.digest >> 32) % shards != shard {
+                        continue;
                     }
-                    ownership.duplicates += 1;
-                    false
+                    match first_log.entry(key) {
+                        Entry::Vacant(slot) => {
+                            slot.insert(log as u32);
+                        }
+                        Entry::Occupied(first) => copies.push((log as u32, i as u32, *first.get())),
+                    }
                 }
-            };
-            ownership.owned.push(owned);
-            ownership.to_read += usize::from(owned);
+            }
+            copies
+        })
+        .collect();
+    let mut all: Vec<Ownership> = indexes
+        .iter()
+        .map(|index| {
+            let len = index.as_ref().map_or(0, LogIndex::len);
+            Ownership {
+                owned: vec![true; len],
+                to_read: len,
+                duplicates: 0,
+                counted_in: BTreeSet::new(),
+            }
+        })
+        .collect();
+    for (log, i, first) in copies.into_iter().flatten() {
+        let ownership = &mut all[log as usize];
+        ownership.owned[i as usize] = false;
+        ownership.to_read -= 1;
+        ownership.duplicates += 1;
+        if first != log {
+            ownership.counted_in.insert(first as usize);
         }
-        all.push(ownership);
     }
     all
 }
