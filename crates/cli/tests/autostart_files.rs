@@ -156,7 +156,7 @@ fn per_user_com_classes_of_the_corpus_usrclass() {
         entries(&report, location)
             .into_iter()
             .filter(|a| match &a.entry.source {
-                konseki_model::Provenance::RegistryKey { key, .. } => key.starts_with("CLSID\\"),
+                konseki_model::Provenance::RegistryKey { at, .. } => at.key.starts_with("CLSID\\"),
                 _ => false,
             })
             .collect()

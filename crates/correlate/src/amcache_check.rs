@@ -117,11 +117,11 @@ mod tests {
             link_date: None,
             publisher: None,
             key_last_written: Some("2026-01-04T08:00:00Z".parse().unwrap()),
-            source: Provenance::RegistryKey {
-                file: Arc::from(Path::new("Amcache.hve")),
-                key: "Root\\InventoryApplicationFile\\testwritefile.exe|1".into(),
-                value: None,
-            },
+            source: Provenance::registry_key(
+                Arc::from(Path::new("Amcache.hve")),
+                "Root\\InventoryApplicationFile\\testwritefile.exe|1".into(),
+                None,
+            ),
         };
         let index_entries = [entry];
         let index = AmcacheIndex::new(&index_entries);

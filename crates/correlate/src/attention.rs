@@ -54,11 +54,9 @@ pub fn attention(
     let mut flags = Vec::new();
     let key_item = |c: &ServiceConfig, value: &str, summary: String| EvidenceItem {
         source: match &c.source {
-            Provenance::RegistryKey { file, key, .. } => Provenance::RegistryKey {
-                file: file.clone(),
-                key: key.clone(),
-                value: Some(value.to_string()),
-            },
+            Provenance::RegistryKey { file, at } => {
+                Provenance::registry_key(file.clone(), at.key.clone(), Some(value.to_string()))
+            }
             other => other.clone(),
         },
         time: c.key_last_written,

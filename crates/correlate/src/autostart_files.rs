@@ -150,9 +150,10 @@ pub(crate) fn differing_between_users(entries: &[&AutostartEntry]) -> BTreeMap<u
     // keys, so never compared with each other).
     let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
-        let Provenance::RegistryKey { key, value, .. } = &e.source else {
+        let Provenance::RegistryKey { at, .. } = &e.source else {
             continue;
         };
+        let (key, value) = (&at.key, &at.value);
         if e.user.is_some() && e.changed_by.is_none() {
             groups
                 .entry((

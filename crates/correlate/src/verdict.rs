@@ -224,7 +224,7 @@ impl Hash for Cited<'_> {
             } => (record_id, event_id).hash(state),
             Provenance::MftEntry { entry, .. } => entry.hash(state),
             Provenance::File { file } => file.hash(state),
-            Provenance::RegistryKey { key, value, .. } => (key, value).hash(state),
+            Provenance::RegistryKey { at, .. } => (&at.key, &at.value).hash(state),
         }
     }
 }

@@ -17,11 +17,7 @@ const MAX_ENTRIES: usize = 200_000;
 pub fn read_amcache(path: &Path, logs: &[PathBuf]) -> Result<Vec<AmcacheEntry>, String> {
     let mut hive = Hive::open(path, logs).map_err(|e| e.to_string())?;
     let file: Arc<Path> = Arc::from(path);
-    let source = |key: &Key| Provenance::RegistryKey {
-        file: file.clone(),
-        key: key.path.clone(),
-        value: None,
-    };
+    let source = |key: &Key| Provenance::registry_key(file.clone(), key.path.clone(), None);
     let mut entries = Vec::new();
     if let Some(inventory) = hive.key("Root\\InventoryApplicationFile") {
         for key in hive.subkeys(&inventory).into_iter().take(MAX_ENTRIES) {

@@ -101,11 +101,11 @@ pub fn read_system_hive(
             wait_to_kill_service_timeout: wait_to_kill,
             time_zone,
             service_count: service_keys.len(),
-            source: Provenance::RegistryKey {
-                file: Arc::from(path),
-                key: format!("{}\\Control", set.name),
-                value: None,
-            },
+            source: Provenance::registry_key(
+                Arc::from(path),
+                format!("{}\\Control", set.name),
+                None,
+            ),
         });
     }
     out.warnings
@@ -154,11 +154,7 @@ fn read_service(
     ServiceConfig {
         name: key.name.clone(),
         control_set: control_set.to_string(),
-        source: Provenance::RegistryKey {
-            file: Arc::from(file),
-            key: key.path.clone(),
-            value: None,
-        },
+        source: Provenance::registry_key(Arc::from(file), key.path.clone(), None),
         key_last_written: key.last_written,
         parameters_last_written: parameters.and_then(|p| p.last_written),
         display_name: text(key, "DisplayName"),

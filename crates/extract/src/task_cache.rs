@@ -84,11 +84,7 @@ fn entry(
         last_launched: u64_at(&dynamic, 12).and_then(filetime_set),
         definition_missing: definition.is_none(),
         id: Some(id),
-        source: Provenance::RegistryKey {
-            file: file.clone(),
-            key: tree.path.clone(),
-            value: None,
-        },
+        source: Provenance::registry_key(file.clone(), tree.path.clone(), None),
     }
 }
 

@@ -88,11 +88,7 @@ pub(crate) fn time_zone_information(key: &Key, path: &Path) -> Option<TimeZone> 
             .and_then(Data::as_u64)
             .is_some_and(|v| v != 0),
         yearly: Vec::new(), // from the SOFTWARE hive, when present: `dynamic_rules`
-        source: Provenance::RegistryKey {
-            file: Arc::from(path),
-            key: key.path.clone(),
-            value: None,
-        },
+        source: Provenance::registry_key(Arc::from(path), key.path.clone(), None),
     })
 }
 

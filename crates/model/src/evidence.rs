@@ -87,12 +87,33 @@ pub enum Provenance {
     RegistryKey {
         /// The hive file.
         file: Arc<Path>,
-        /// Key path inside the hive.
-        key: String,
-        /// The value, when the fact is one value.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        value: Option<String>,
+        /// The key and value, boxed: the other kinds, hundreds of thousands in a large case,
+        /// need not be as large as two strings (a `Provenance` is 32 bytes, not 64). Written
+        /// as two fields of the source, `key` and `value`.
+        #[serde(flatten)]
+        at: Box<KeyAt>,
     },
+}
+
+/// Where in a hive a fact is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct KeyAt {
+    /// Key path inside the hive.
+    pub key: String,
+    /// The value, when the fact is one value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Provenance {
+    /// A registry key of `file` (and one of its values).
+    pub fn registry_key(file: Arc<Path>, key: String, value: Option<String>) -> Provenance {
+        Provenance::RegistryKey {
+            file,
+            at: Box::new(KeyAt { key, value }),
+        }
+    }
 }
 
 /// Something that went wrong while reading evidence; the run went on.

@@ -32,8 +32,8 @@ pub use events::{
     ScmEventKind,
 };
 pub use evidence::{
-    ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, LogCoverage, Missing,
-    NtfsTimes, Provenance, Warning,
+    ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt, LogCoverage,
+    Missing, NtfsTimes, Provenance, Warning,
 };
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{

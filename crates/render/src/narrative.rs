@@ -117,11 +117,11 @@ pub(crate) fn cite(source: &Provenance) -> String {
         }
         Provenance::MftEntry { file, entry } => format!("{} entry {entry}", shown(file)),
         Provenance::File { file } => format!("{} (file)", shown(file)),
-        Provenance::RegistryKey { file, key, value } => format!(
+        Provenance::RegistryKey { file, at } => format!(
             "{} key {}{}",
             shown(file),
-            clean(key, 200),
-            value
+            clean(&at.key, 200),
+            at.value
                 .as_ref()
                 .map(|v| format!(" value {v}"))
                 .unwrap_or_default()

@@ -65,11 +65,11 @@ fn row(e: &TimelineEntry) -> Vec<String> {
         } => (file, format!("record {record_id} (event {event_id})")),
         Provenance::MftEntry { file, entry } => (file, format!("entry {entry}")),
         Provenance::File { file } => (file, String::new()),
-        Provenance::RegistryKey { file, key, value } => (
+        Provenance::RegistryKey { file, at } => (
             file,
-            match value {
-                Some(v) => format!("{key} value {v}"),
-                None => key.clone(),
+            match &at.value {
+                Some(v) => format!("{} value {v}", at.key),
+                None => at.key.clone(),
             },
         ),
     };

@@ -190,11 +190,11 @@ pub fn read_autostarts(
                         file: None,
                         not_default,
                         shadows: None,
-                        source: Provenance::RegistryKey {
-                            file: file.clone(),
-                            key: holder.path.clone(),
-                            value: Some(value),
-                        },
+                        source: Provenance::registry_key(
+                            file.clone(),
+                            holder.path.clone(),
+                            Some(value),
+                        ),
                         command,
                     });
                 }
@@ -298,9 +298,10 @@ fn mark_startup_approved(hive: &mut Hive, rooted: bool, entries: &mut [Autostart
     };
     let machine = "Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved";
     for e in entries.iter_mut().filter(|e| e.location.ends_with("run")) {
-        let Provenance::RegistryKey { key, value, .. } = &e.source else {
+        let Provenance::RegistryKey { at, .. } = &e.source else {
             continue;
         };
+        let (key, value) = (&at.key, &at.value);
         let list = if key.to_ascii_lowercase().contains("wow6432node") {
             "Run32"
         } else {
@@ -332,9 +333,10 @@ pub fn open(path: &Path, logs: &[PathBuf]) -> Option<(Hive, HiveRole)> {
 /// the user's in its place.
 pub fn mark_shadowed(software: &mut Hive, entries: &mut [AutostartEntry], locations: &[Location]) {
     for e in entries.iter_mut() {
-        let Provenance::RegistryKey { key, value, .. } = &e.source else {
+        let Provenance::RegistryKey { at, .. } = &e.source else {
             continue;
         };
+        let (key, value) = (&at.key, &at.value);
         let Some(prefix) = locations
             .iter()
             .find(|l| l.id == e.location)
