@@ -243,8 +243,8 @@ fn shared_host_processes_are_not_attributed_to_services() {
             .events
             .iter()
             .find_map(|e| match &e.what {
-                konseki_model::ScmEventKind::Installed { image_path, .. } => {
-                    Some(image_path.to_lowercase())
+                konseki_model::ScmEventKind::Installed { install } => {
+                    Some(install.image_path.to_lowercase())
                 }
                 _ => None,
             })

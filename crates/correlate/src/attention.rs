@@ -135,7 +135,8 @@ pub fn attention(
         }
     }
     for e in events {
-        if let ScmEventKind::Installed { image_path, .. } = &e.what {
+        if let ScmEventKind::Installed { install } = &e.what {
+            let image_path = &install.image_path;
             if let Some(interp) = interpreter(image_path) {
                 suspicious_image = true;
                 push_once(

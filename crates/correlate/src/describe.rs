@@ -70,8 +70,9 @@ pub(crate) fn shared(summary: String) -> Arc<str> {
 fn describe_event(e: &ScmEvent) -> String {
     let id = e.event_id;
     match &e.what {
-        ScmEventKind::Installed { image_path, start_type, account, .. } => format!(
-            "{id}: service installed, ImagePath `{image_path}`, start type {start_type}, account {account}"
+        ScmEventKind::Installed { install } => format!(
+            "{id}: service installed, ImagePath `{}`, start type {}, account {}",
+            install.image_path, install.start_type, install.account
         ),
         ScmEventKind::ConnectTimeout { timeout_ms } => format!(
             "{id}: the SCM started the program and waited {} ms for it to connect; it did not",
@@ -86,9 +87,16 @@ fn describe_event(e: &ScmEvent) -> String {
         ),
         ScmEventKind::HungOnStart => format!("{id}: service hung on starting"),
         ScmEventKind::TerminatedWithError { error } => {
-            format!("{id}: service terminated with error {}", win32_error_text(error))
+            format!(
+                "{id}: service terminated with error {}",
+                win32_error_text(error)
+            )
         }
-        ScmEventKind::Crashed { count, action_delay_ms, action } => format!(
+        ScmEventKind::Crashed {
+            count,
+            action_delay_ms,
+            action,
+        } => format!(
             "{id}: service terminated unexpectedly ({} time(s)){}",
             count.map_or("?".to_string(), |c| c.to_string()),
             match (action, action_delay_ms) {
@@ -104,7 +112,9 @@ fn describe_event(e: &ScmEvent) -> String {
         ScmEventKind::StartTypeChanged { from, to } => {
             format!("{id}: start type changed from {from} to {to}")
         }
-        ScmEventKind::DriversFailed { .. } => format!("{id}: boot/system-start driver failed to load"),
+        ScmEventKind::DriversFailed { .. } => {
+            format!("{id}: boot/system-start driver failed to load")
+        }
     }
 }
 

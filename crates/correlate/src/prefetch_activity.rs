@@ -87,7 +87,9 @@ pub fn program_path(
         return Some(path.to_string());
     }
     let logged = events.iter().find_map(|e| match &e.what {
-        ScmEventKind::Installed { image_path, .. } if !image_path.is_empty() => Some(image_path),
+        ScmEventKind::Installed { install } if !install.image_path.is_empty() => {
+            Some(&install.image_path)
+        }
         _ => None,
     })?;
     let line = logged.trim().trim_matches('"');
@@ -225,10 +227,12 @@ mod tests {
             display_name: None,
             link: konseki_model::KeyLink::Unresolved,
             what: ScmEventKind::Installed {
-                image_path: image.into(),
-                start_type: String::new(),
-                service_type: String::new(),
-                account: String::new(),
+                install: Box::new(konseki_model::Install {
+                    image_path: image.into(),
+                    start_type: String::new(),
+                    service_type: String::new(),
+                    account: String::new(),
+                }),
             },
             computer: "H".into(),
             user_sid: None,

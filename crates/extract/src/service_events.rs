@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::shared_text::SharedText;
 use konseki_evtx::{Event, EventIdFilter};
 use konseki_model::{
-    BootMarker, BootMarkerKind, KeyLink, ProcessEvent, ProcessEventKind, Provenance, RegistryEvent,
-    ScmEvent, ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
+    BootMarker, BootMarkerKind, Install, KeyLink, ProcessEvent, ProcessEventKind, Provenance,
+    RegistryEvent, ScmEvent, ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
 };
 
 const SCM_PROVIDER: &str = "Service Control Manager";
@@ -157,10 +157,12 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         7045 => {
             display_name = Some(text_of("ServiceName"));
             ScmEventKind::Installed {
-                image_path: p("ImagePath"),
-                start_type: p("StartType"),
-                service_type: p("ServiceType"),
-                account: p("AccountName"),
+                install: Box::new(Install {
+                    image_path: p("ImagePath"),
+                    start_type: p("StartType"),
+                    service_type: p("ServiceType"),
+                    account: p("AccountName"),
+                }),
             }
         }
         4697 => {
@@ -168,10 +170,12 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             key = Some(text_of("ServiceName"));
             link = KeyLink::Field;
             ScmEventKind::Installed {
-                image_path: p("ServiceFileName"),
-                start_type: p("ServiceStartType"),
-                service_type: p("ServiceType"),
-                account: p("ServiceAccount"),
+                install: Box::new(Install {
+                    image_path: p("ServiceFileName"),
+                    start_type: p("ServiceStartType"),
+                    service_type: p("ServiceType"),
+                    account: p("ServiceAccount"),
+                }),
             }
         }
         7009 => {

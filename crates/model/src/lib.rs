@@ -28,8 +28,8 @@ pub use autostart::{
     ShortcutInfo, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport,
 };
 pub use events::{
-    BootMarker, BootMarkerKind, EventData, KeyLink, ProcessEvent, ProcessEventKind, ScmEvent,
-    ScmEventKind,
+    BootMarker, BootMarkerKind, EventData, Install, KeyLink, ProcessEvent, ProcessEventKind,
+    ScmEvent, ScmEventKind,
 };
 pub use evidence::{
     ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt, LogCoverage,

@@ -77,7 +77,7 @@ fn row(s: &ServiceReport) -> Vec<String> {
 
 fn installed_image(s: &ServiceReport) -> Option<String> {
     s.events.iter().find_map(|e| match &e.what {
-        konseki_model::ScmEventKind::Installed { image_path, .. } => Some(image_path.clone()),
+        konseki_model::ScmEventKind::Installed { install } => Some(install.image_path.clone()),
         _ => None,
     })
 }

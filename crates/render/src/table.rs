@@ -308,8 +308,8 @@ fn row(s: &ServiceReport) -> [String; 5] {
         .and_then(|c| c.image_path.as_ref().map(|i| i.raw.clone()))
         .or_else(|| {
             s.events.iter().find_map(|e| match &e.what {
-                konseki_model::ScmEventKind::Installed { image_path, .. } => {
-                    Some(image_path.clone())
+                konseki_model::ScmEventKind::Installed { install } => {
+                    Some(install.image_path.clone())
                 }
                 _ => None,
             })
