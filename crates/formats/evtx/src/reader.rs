@@ -620,9 +620,10 @@ fn read_chunk(
 }
 
 /// The channel of the first readable record: says what a log is when none of its events matched.
-/// Only the first chunk that parses is read.
+/// Only the first chunk that parses is read. Opened as `index_log` opens a log (read-only, no
+/// `EvtxParser::from_path`, which canonicalises the path first).
 fn first_channel(path: &Path, settings: &Arc<ParserSettings>) -> Option<String> {
-    let mut parser = EvtxParser::from_path(path).ok()?;
+    let mut parser = EvtxParser::from_read_seek(File::open(path).ok()?).ok()?;
     for data in parser.chunks() {
         let Ok(mut data) = data else { continue };
         let Ok(mut chunk) = data.parse(settings.clone()) else {
