@@ -247,7 +247,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             }
         }
         7026 => {
-            // param1 lists driver key names; the event is attached to each by `split_drivers`.
+            // param1 lists driver key names; the event is attached to each by `push_per_driver`.
             display_name = None;
             link = KeyLink::Field;
             ScmEventKind::DriversFailed {
@@ -394,19 +394,22 @@ fn process_event(
     })
 }
 
-/// A 7026 names several drivers: one event per driver, so each driver's report shows it.
-pub fn split_drivers(event: ScmEvent) -> Vec<ScmEvent> {
+/// Adds `event` to `events`. A 7026 names several drivers: it is added once per driver, so each
+/// driver's report shows it.
+pub fn push_per_driver(events: &mut Vec<ScmEvent>, event: ScmEvent) {
     let ScmEventKind::DriversFailed { drivers } = &event.what else {
-        return vec![event];
+        events.push(event);
+        return;
     };
-    drivers
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|d| !d.is_empty())
-        .map(|driver| ScmEvent {
-            service: driver.into(),
-            ..event.clone()
-        })
-        .collect()
+    events.extend(
+        drivers
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|d| !d.is_empty())
+            .map(|driver| ScmEvent {
+                service: driver.into(),
+                ..event.clone()
+            }),
+    );
 }
 
 /// SERVICE_STATUS dwCurrentState values (winsvc.h).
@@ -491,6 +494,43 @@ pub fn resolve_display_names(logs: &mut [Vec<ScmEvent>], services: &[ServiceConf
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(id: u16, what: ScmEventKind) -> ScmEvent {
+        ScmEvent {
+            event_id: id,
+            time: "2015-08-08T09:14:01Z".parse().unwrap(),
+            service: "".into(),
+            display_name: None,
+            link: KeyLink::Field,
+            what,
+            computer: "HOST".into(),
+            user_sid: None,
+            source: Provenance::EventRecord {
+                file: Arc::from(Path::new("System.evtx")),
+                record_id: 1,
+                event_id: id,
+            },
+            data: Default::default(),
+        }
+    }
+
+    /// A 7026 is added once per driver it names (as the corpus logs them, CRLF-separated); any
+    /// other event once, as it is.
+    #[test]
+    fn a_7026_is_added_per_driver() {
+        let mut events = Vec::new();
+        let drivers = ScmEventKind::DriversFailed {
+            drivers: "\r\nCSC\r\ndam".into(),
+        };
+        push_per_driver(&mut events, event(7026, drivers));
+        let timeout = ScmEventKind::ConnectTimeout {
+            timeout_ms: Some(30_000),
+        };
+        push_per_driver(&mut events, event(7009, timeout.clone()));
+        let services: Vec<&str> = events.iter().map(|e| &*e.service).collect();
+        assert_eq!(services, ["CSC", "dam", ""]);
+        assert_eq!(events[2].what, timeout);
+    }
 
     #[test]
     fn utf16_key_names() {
