@@ -82,7 +82,8 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
 
     // Services are independent of each other and of the other autostarts and tasks: all on all
     // cores at once, the services with the most events first (a service started at every boot
-    // for years is most of the work), reported in key order.
+    // for years is most of the work), handed out one at a time as extract's `largest_first`
+    // does (`into_par_iter` would cut the sorted list in halves up front), reported in key order.
     let mut groups: Vec<_> = grouped.into_values().enumerate().collect();
     groups.sort_by_key(|(_, (_, events))| Reverse(events.len()));
     let ((autostarts, tasks), mut services) = rayon::join(
@@ -95,7 +96,8 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
         },
         || {
             groups
-                .into_par_iter()
+                .into_iter()
+                .par_bridge()
                 .map(|(i, (configs, events))| (i, service_report(configs, events, &shared)))
                 .collect::<Vec<_>>()
         },
