@@ -3,12 +3,12 @@
 //! JSON. Also checks that it takes nearly all records, so that this cannot pass by declining.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use evtx::{EvtxParser, ParserSettings};
+use evtx::EvtxParser;
 
 use crate::direct::{read_record, Cache};
 use crate::event::Event;
+use crate::reader::one_thread;
 use crate::scan::scan_chunk;
 
 fn evtx_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -27,7 +27,7 @@ fn compare(path: &Path) -> (usize, usize) {
     let Ok(mut parser) = EvtxParser::from_path(path) else {
         return (0, 0);
     };
-    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let settings = one_thread();
     let (mut compared, mut declined) = (0, 0);
     for data in parser.chunks() {
         let Ok(mut data) = data else { continue };

@@ -372,7 +372,7 @@ impl LogIndex {
         let header = &self.summary;
         let mut summary =
             LogSummary::empty(header.path.clone(), header.header_chunk_count, header.dirty);
-        let settings = Arc::new(ParserSettings::new().num_threads(1));
+        let settings = one_thread();
         let mut file = None;
         let mut cache = Cache::for_filter(filter);
         let mut buffer = vec![0u8; CHUNK_SIZE as usize];
@@ -440,19 +440,14 @@ impl LogIndex {
     pub fn finish(self, parts: impl IntoIterator<Item = LogSummary>) -> LogSummary {
         let mut summary = self.summary;
         for part in parts {
-            summary.records += part.records;
-            summary.errors += part.errors;
+            summary.add_counts(&part);
             summary.warnings.extend(part.warnings);
-            for time in [part.first, part.last].into_iter().flatten() {
-                summary.widen(time);
-            }
             if summary.channel.is_none() {
                 summary.channel = part.channel;
             }
         }
         if summary.channel.is_none() && summary.records > 0 {
-            let settings = Arc::new(ParserSettings::new().num_threads(1));
-            summary.channel = first_channel(&summary.path, &settings);
+            summary.channel = first_channel(&summary.path);
         }
         summary
     }
@@ -471,6 +466,16 @@ impl LogSummary {
             last: None,
             channel: None,
             warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a part's record and error counts, and widens the span with the part's (its warnings
+    /// are the caller's to order).
+    pub(crate) fn add_counts(&mut self, part: &LogSummary) {
+        self.records += part.records;
+        self.errors += part.errors;
+        for time in [part.first, part.last].into_iter().flatten() {
+            self.widen(time);
         }
     }
 
@@ -619,10 +624,17 @@ fn read_chunk(
     file.read_exact(buffer)
 }
 
+/// The `evtx` crate's settings for parsing on the calling thread: konseki itself runs logs, and
+/// parts of a large log, in parallel.
+pub(crate) fn one_thread() -> Arc<ParserSettings> {
+    Arc::new(ParserSettings::new().num_threads(1))
+}
+
 /// The channel of the first readable record: says what a log is when none of its events matched.
 /// Only the first chunk that parses is read. Opened as `index_log` opens a log (read-only, no
 /// `EvtxParser::from_path`, which canonicalises the path first).
-fn first_channel(path: &Path, settings: &Arc<ParserSettings>) -> Option<String> {
+fn first_channel(path: &Path) -> Option<String> {
+    let settings = one_thread();
     let mut parser = EvtxParser::from_read_seek(File::open(path).ok()?).ok()?;
     for data in parser.chunks() {
         let Ok(mut data) = data else { continue };

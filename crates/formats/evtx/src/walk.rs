@@ -21,8 +21,8 @@ use rayon::prelude::*;
 use crate::direct::{record_time, Cache};
 use crate::event::Event;
 use crate::reader::{
-    record_key, render_chunk, Candidate, EventIdFilter, IndexedChunk, LogSummary, RecordKey,
-    CHUNK_SIZE, FILE_HEADER_SIZE,
+    one_thread, record_key, render_chunk, Candidate, EventIdFilter, IndexedChunk, LogSummary,
+    RecordKey, CHUNK_SIZE, FILE_HEADER_SIZE,
 };
 use crate::scan::scan_chunk;
 use konseki_bytes::filetime;
@@ -113,8 +113,7 @@ fn read_part(path: &Path, range: Range<u64>, filter: &EventIdFilter, log: &LogSu
                 return part;
             }
         };
-    // One thread per part: the parts are what runs in parallel.
-    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let settings = one_thread();
     let mut cache = Cache::default();
     let mut chunk = vec![0u8; CHUNK_SIZE as usize];
     let mut number = range.start;
@@ -257,14 +256,7 @@ fn in_record_order(mut parts: Vec<Part>, summary: &mut LogSummary) -> Walked {
         early: Vec::new(),
     };
     for part in &parts {
-        summary.records += part.summary.records;
-        summary.errors += part.summary.errors;
-        for time in [part.summary.first, part.summary.last]
-            .into_iter()
-            .flatten()
-        {
-            summary.widen(time);
-        }
+        summary.add_counts(&part.summary);
     }
     for (p, c) in order {
         let part = &mut parts[p];
