@@ -45,7 +45,7 @@ pub enum ScmEventKind {
     /// 7045 (System) or 4697 (Security): a service was installed.
     Installed {
         /// What was installed, boxed: the other kinds, most of a log's SCM events, need not
-        /// be as large as four strings (an `ScmEventKind` is 48 bytes, not 96). Written as
+        /// be as large as four strings (an `ScmEventKind` is 56 bytes, not 96). Written as
         /// four fields of the event's `what`.
         #[serde(flatten)]
         install: Box<Install>,

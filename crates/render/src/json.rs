@@ -81,7 +81,7 @@ fn write_services(
         let (written, rendered) = std::thread::scope(|scope| {
             let helper = scope.spawn(|| -> io::Result<Vec<u8>> {
                 let mut buffer = Vec::new();
-                elements(&mut io::BufWriter::new(&mut buffer), last, false)?;
+                elements(&mut buffer, last, false)?;
                 Ok(buffer)
             });
             let written = elements(out, first, any);
