@@ -1,10 +1,9 @@
 //! One-line descriptions of evidence, and the wording of durations and errors.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use konseki_model::{BootMarkerKind, EvidenceItem, ScmEvent, ScmEventKind};
 
@@ -47,7 +46,7 @@ fn event_summary(event: &ScmEvent) -> Arc<str> {
 const MAX_SHARED: usize = 16_384;
 
 thread_local! {
-    static SUMMARIES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    static SUMMARIES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::default());
 }
 
 /// One allocation per distinct summary: most events say the same thing ("7036: service entered
