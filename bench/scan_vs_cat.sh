@@ -7,7 +7,7 @@
 # 400 MB). Prints wall times (hyperfine, warm cache), peak RSS (/usr/bin/time) and konseki's own
 # time per phase (KONSEKI_TIMINGS).
 #
-# Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), and evtx_dump
+# Needs: hyperfine, GNU time and python3 (Debian packages `hyperfine`, `time`), and evtx_dump
 # (`cargo install evtx --version 0.15.1 --locked`); a missing evtx_dump is reported and skipped.
 # Usage: bench/scan_vs_cat.sh [TARGET_MB]   (default 1024)
 set -euo pipefail
@@ -47,8 +47,16 @@ measure() { # name dir [runs]
   else
     echo "(evtx_dump not installed: skipped)"
   fi
-  hyperfine --warmup 1 --runs "$runs" --style basic --export-markdown "$work/$name.md" "${cmds[@]}" >/dev/null
+  hyperfine --warmup 1 --runs "$runs" --style basic --export-markdown "$work/$name.md" \
+    --export-json "$work/$name.json" "${cmds[@]}" >/dev/null
   cat "$work/$name.md"
+  # Medians too: this machine has slow spells of tens of ms, which pull a mean of 20 runs up.
+  python3 - "$work/$name.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+cat = next(r["median"] for r in results if r["command"] == "cat")
+print("medians: " + ", ".join(f'{r["command"]} {r["median"] * 1000:.1f} ms ({r["median"] / cat:.2f}x)' for r in results))
+PY
   KONSEKI_TIMINGS=1 /usr/bin/time -f "peak RSS konseki scan ($name): %M KB" \
     "$konseki" scan "$dir" -q -f json -o /dev/null
 }
