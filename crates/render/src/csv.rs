@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use konseki_model::{ScanReport, ServiceReport};
 
-use crate::text::flag_ids;
+use crate::text::{flag_ids, image_path};
 use crate::Selection;
 
 const HEADER: [&str; 12] = [
@@ -49,10 +49,7 @@ fn row(s: &ServiceReport) -> Vec<String> {
             .and_then(|c| c.start)
             .map(|st| st.label())
             .unwrap_or_default(),
-        config
-            .and_then(|c| c.image_path.as_ref().map(|i| i.raw.clone()))
-            .or_else(|| installed_image(s))
-            .unwrap_or_default(),
+        image_path(s),
         serde_json::to_value(s.verdict.execution)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -73,13 +70,6 @@ fn row(s: &ServiceReport) -> Vec<String> {
             .map(|e| e.time.to_string())
             .unwrap_or_default(),
     ]
-}
-
-fn installed_image(s: &ServiceReport) -> Option<String> {
-    s.events.iter().find_map(|e| match &e.what {
-        konseki_model::ScmEventKind::Installed { install } => Some(install.image_path.clone()),
-        _ => None,
-    })
 }
 
 pub(crate) fn write_row(

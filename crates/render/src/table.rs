@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use konseki_model::{ArtifactKind, ScanReport, ServiceReport};
 
-use crate::text::{clean, flag_ids};
+use crate::text::{clean, flag_ids, image_path};
 use crate::Selection;
 
 pub(crate) fn render(
@@ -304,17 +304,7 @@ fn write_columns(out: &mut dyn Write, header: [&str; 5], rows: &[[String; 5]]) -
 
 fn row(s: &ServiceReport) -> [String; 5] {
     let config = s.configs.first();
-    let image = config
-        .and_then(|c| c.image_path.as_ref().map(|i| i.raw.clone()))
-        .or_else(|| {
-            s.events.iter().find_map(|e| match &e.what {
-                konseki_model::ScmEventKind::Installed { install } => {
-                    Some(install.image_path.clone())
-                }
-                _ => None,
-            })
-        })
-        .unwrap_or_default();
+    let image = image_path(s);
     [
         clean(&s.name, 32),
         config

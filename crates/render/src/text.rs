@@ -25,6 +25,22 @@ pub(crate) fn flag_ids(flags: &[konseki_model::Attention], sep: &str) -> String 
         .join(sep)
 }
 
+/// The service's ImagePath as configured (raw, first control set), else as its installation
+/// logged it (7045/4697), else empty.
+pub(crate) fn image_path(s: &konseki_model::ServiceReport) -> String {
+    let installed = || {
+        s.events.iter().find_map(|e| match &e.what {
+            konseki_model::ScmEventKind::Installed { install } => Some(install.image_path.clone()),
+            _ => None,
+        })
+    };
+    s.configs
+        .first()
+        .and_then(|c| c.image_path.as_ref().map(|i| i.raw.clone()))
+        .or_else(installed)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
