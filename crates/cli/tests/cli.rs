@@ -264,3 +264,31 @@ fn scan_with_own_definitions() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("mine.toml"));
 }
+
+/// A log whose file name is not UTF-8 (possible on a Linux mount or an extracted collection)
+/// is read and reported, its name with U+FFFD: the JSON report is written, not refused.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_does_not_stop_the_report() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(log) = corpus("evtx/ID7009-Service deployment time out (meterpreter).evtx") else {
+        return;
+    };
+    let case = common::temp_case("non-utf8-name");
+    let name = std::ffi::OsStr::from_bytes(b"System\xff.evtx");
+    std::fs::copy(&log, case.join(name)).unwrap();
+    for format in ["json", "jsonl", "csv", "table"] {
+        let out = konseki(&[
+            "scan".as_ref(),
+            case.as_os_str(),
+            "-f".as_ref(),
+            format.as_ref(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{format}: {stderr}");
+        // The CSV's rows are services, with no file names.
+        let named = String::from_utf8_lossy(&out.stdout).contains("System\u{fffd}.evtx");
+        assert!(named || format == "csv", "{format}");
+    }
+    std::fs::remove_dir_all(&case).ok();
+}

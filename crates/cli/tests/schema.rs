@@ -57,3 +57,49 @@ fn scan_json_validates_against_the_committed_schema() {
     broken.as_object_mut().unwrap().remove("services");
     assert!(!validator.is_valid(&broken));
 }
+
+/// konseki writes its JSON with its own serialiser, in chunks on several threads: on a real
+/// report (services of thousands of events, cut into parts; tasks; warnings of corrupt logs),
+/// the document and the JSONL lines are byte for byte what serde_json writes of the report.
+#[test]
+fn json_and_jsonl_are_what_serde_json_writes() {
+    let (Some(logs), Some(hive)) = (corpus("evtx"), corpus("hives/SYSTEM_2")) else {
+        return;
+    };
+    let report = scan(&[logs, hive]);
+    let largest = report.services.iter().map(|s| s.events.len()).max();
+    assert!(largest > Some(1000) && !report.tasks.is_empty() && !report.warnings.is_empty());
+    let render = |format| {
+        let mut out = Vec::new();
+        konseki_render::render(&report, format, konseki_render::Selection::All, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+
+    let expected = serde_json::to_string(&report).unwrap() + "\n";
+    let document = render(konseki_render::Format::Json);
+    assert!(
+        document == expected,
+        "the JSON document differs from serde_json's"
+    );
+
+    // A line is the item's object with `record_type` first.
+    let line = |record_type: &str, item: String| {
+        format!("{{\"record_type\":\"{record_type}\",{}\n", &item[1..])
+    };
+    let services = report
+        .services
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap());
+    let warnings = report
+        .warnings
+        .iter()
+        .map(|w| serde_json::to_string(w).unwrap());
+    let expected: String = services
+        .map(|s| line("service", s))
+        .chain(warnings.map(|w| line("warning", w)))
+        .collect();
+    assert!(
+        render(konseki_render::Format::Jsonl) == expected,
+        "the JSONL lines differ from serde_json's"
+    );
+}

@@ -64,7 +64,10 @@ pub struct AutostartFile {
     /// Its Windows path (`C:\Users\bob\…\Startup\upd.lnk`).
     pub path: String,
     /// The collected copy, when the collection holds one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::path_text::optional"
+    )]
     pub collected: Option<std::path::PathBuf>,
     /// Size in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -65,6 +65,7 @@ pub enum Provenance {
     /// An event record.
     EventRecord {
         /// The log file.
+        #[serde(serialize_with = "crate::path_text::one")]
         file: Arc<Path>,
         /// `EventRecordID`.
         record_id: u64,
@@ -74,6 +75,7 @@ pub enum Provenance {
     /// An $MFT entry.
     MftEntry {
         /// The $MFT file.
+        #[serde(serialize_with = "crate::path_text::one")]
         file: Arc<Path>,
         /// Entry number.
         entry: u64,
@@ -81,11 +83,13 @@ pub enum Provenance {
     /// A file in the evidence, as a whole (a program's imports and hashes).
     File {
         /// The file.
+        #[serde(serialize_with = "crate::path_text::one")]
         file: Arc<Path>,
     },
     /// A registry key (and value, when one value is meant).
     RegistryKey {
         /// The hive file.
+        #[serde(serialize_with = "crate::path_text::one")]
         file: Arc<Path>,
         /// The key and value, boxed: the other kinds, hundreds of thousands in a large case,
         /// need not be as large as two strings (a `Provenance` is 32 bytes, not 64). Written
@@ -121,6 +125,7 @@ impl Provenance {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// The file concerned.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub file: PathBuf,
     /// Byte offset in the file, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,12 +160,17 @@ pub struct FoundArtifact {
     /// Its kind, decided by signature.
     pub kind: ArtifactKind,
     /// The file.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub path: PathBuf,
     /// For hives: which hive it is (`SYSTEM`, `SOFTWARE`, …) when the content or name says so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// For hives: the transaction logs found beside it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "crate::path_text::all"
+    )]
     pub logs: Vec<PathBuf>,
 }
 
@@ -179,6 +189,7 @@ pub struct Missing {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Inventory {
     /// The paths given to the scan.
+    #[serde(serialize_with = "crate::path_text::all")]
     pub roots: Vec<PathBuf>,
     /// Artifacts recognised, by signature.
     pub found: Vec<FoundArtifact>,
@@ -191,10 +202,12 @@ pub struct Inventory {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HiveState {
     /// The hive file.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub path: PathBuf,
     /// Primary ≠ secondary sequence number.
     pub dirty: bool,
     /// The transaction logs that were offered.
+    #[serde(serialize_with = "crate::path_text::all")]
     pub logs: Vec<PathBuf>,
     /// Whether logs were replayed onto it.
     pub logs_replayed: bool,
@@ -205,6 +218,7 @@ pub struct HiveState {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogCoverage {
     /// The log file.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub file: PathBuf,
     /// Its channel (`System`, `Security`, …) as recorded in its events.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -229,7 +243,11 @@ pub struct LogCoverage {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub duplicates: u64,
     /// The files those records were counted in (when not this one).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "crate::path_text::all"
+    )]
     pub duplicates_counted_in: Vec<PathBuf>,
 }
 

@@ -16,6 +16,7 @@
 mod autostart;
 mod events;
 mod evidence;
+mod path_text;
 mod program;
 mod report;
 mod service;

@@ -31,6 +31,7 @@ pub struct ProgramFile {
     /// The Windows path the configuration names (expanded).
     pub windows_path: String,
     /// The file in the evidence.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub file: PathBuf,
     /// The service keys whose ImagePath or ServiceDll names it.
     pub services: Vec<String>,

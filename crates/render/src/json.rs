@@ -1,151 +1,59 @@
 //! JSON (one document) and JSONL (one object per line).
 //!
-//! The document is what `serde_json::to_writer` makes of the report (tested), written field by
-//! field so that the services, most of it, can be written on two cores: in batches, the first
-//! half of each straight out while another thread writes the second half into memory.
+//! The document is what `serde_json::to_writer` makes of the report (tested, here and on the
+//! corpus), written by our own serialiser ([`writer`]) in small chunks on every core
+//! ([`ordered`]) and in order.
 
 use std::io::{self, Write};
 
-use konseki_model::{ScanReport, ServiceReport};
+use konseki_model::ScanReport;
 use serde::Serialize;
 
 use crate::Selection;
 
+mod ordered;
+mod pieces;
+mod writer;
+
 pub(crate) fn render(report: &ScanReport, out: &mut impl Write) -> io::Result<()> {
+    let helpers = rayon::current_num_threads().saturating_sub(1).max(1);
+    render_cut(report, out, SPLIT_WEIGHT, CHUNK_WEIGHT, helpers)
+}
+
+/// The document, with services heavier than `split_weight` cut into their events and runs,
+/// rendered in chunks of about `chunk_weight` (see [`pieces::pieces`]) by this thread and
+/// `helpers` others.
+fn render_cut(
+    report: &ScanReport,
+    out: &mut impl Write,
+    split_weight: usize,
+    chunk_weight: usize,
+    helpers: usize,
+) -> io::Result<()> {
     // Compact: reports of large cases run to hundreds of MB, and `jq .` pretty-prints.
-    // The report's fields in its order. Destructured without `..`: a field added to
-    // `ScanReport` fails to compile here until it is written.
-    let ScanReport {
-        konseki_version,
-        schema_version,
-        inventory,
-        hives,
-        logs,
-        control_sets,
-        control_set_diffs,
-        boot_markers,
-        boot_sessions,
-        services,
-        autostarts,
-        tasks,
-        warnings,
-    } = report;
-    out.write_all(b"{")?;
-    field(out, "konseki_version", konseki_version, true)?;
-    field(out, "schema_version", schema_version, false)?;
-    field(out, "inventory", inventory, false)?;
-    field(out, "hives", hives, false)?;
-    field(out, "logs", logs, false)?;
-    field(out, "control_sets", control_sets, false)?;
-    field(out, "control_set_diffs", control_set_diffs, false)?;
-    field(out, "boot_markers", boot_markers, false)?;
-    field(out, "boot_sessions", boot_sessions, false)?;
-    out.write_all(b",\"services\":[")?;
-    write_services(out, services, BATCH_WEIGHT)?;
-    out.write_all(b"]")?;
-    field(out, "autostarts", autostarts, false)?;
-    field(out, "tasks", tasks, false)?;
-    field(out, "warnings", warnings, false)?;
-    out.write_all(b"}\n")
-}
-
-/// `"name":value`, after a comma unless it is the first field.
-fn field<T: Serialize + ?Sized>(
-    out: &mut impl Write,
-    name: &str,
-    value: &T,
-    first: bool,
-) -> io::Result<()> {
-    if !first {
-        out.write_all(b",")?;
-    }
-    serde_json::to_writer(&mut *out, name)?;
-    out.write_all(b":")?;
-    serde_json::to_writer(&mut *out, value)?;
-    Ok(())
-}
-
-/// The services, comma-separated, in batches of about `batch_weight` (see [`weight`]).
-fn write_services(
-    out: &mut impl Write,
-    services: &[ServiceReport],
-    batch_weight: usize,
-) -> io::Result<()> {
-    let mut rest = services;
-    let mut any = false;
-    while !rest.is_empty() {
-        let (batch, after) = rest.split_at(batch_end(rest, batch_weight));
-        let (first, last) = batch.split_at(halfway(batch));
-        // The services are most of a report: the last half of each batch is written into
-        // memory on another core while this one writes the first half straight out.
-        let (written, rendered) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| -> io::Result<Vec<u8>> {
-                let mut buffer = Vec::new();
-                elements(&mut buffer, last, false)?;
-                Ok(buffer)
-            });
-            let written = elements(out, first, any);
-            let rendered = helper
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("writing the services failed")));
-            (written, rendered)
-        });
-        written?;
-        any |= !first.is_empty();
-        if any && !last.is_empty() {
-            out.write_all(b",")?;
+    let pieces = pieces::pieces(report, split_weight);
+    let weights: Vec<usize> = pieces.iter().map(|p| p.weight).collect();
+    let chunks = ordered::chunks(&weights, chunk_weight);
+    let render = |i: usize, buffer: &mut Vec<u8>| -> io::Result<()> {
+        for piece in &pieces[chunks[i].clone()] {
+            piece.write(buffer)?;
         }
-        out.write_all(&rendered?)?;
-        any |= !last.is_empty();
-        rest = after;
-    }
-    Ok(())
+        Ok(())
+    };
+    // Room for a few chunks per thread ahead of the writing: enough that no thread waits
+    // for another's chunk to be written, few enough that memory stays small.
+    let ahead = 4 * (helpers + 1);
+    ordered::write_in_order(out, chunks.len(), helpers, ahead, &render)
 }
 
-/// How much writing a service takes, roughly: its events and runs.
-fn weight(service: &ServiceReport) -> usize {
-    service.events.len() + service.runs.len() + 1
-}
+/// Services heavier than this are cut into their events and runs.
+const SPLIT_WEIGHT: usize = 64;
 
-/// Services written per batch, by weight: half a batch is held in memory while it is written.
-const BATCH_WEIGHT: usize = 1 << 16;
+/// Weight rendered per chunk: ~48 KB of JSON (~750 bytes a unit in the corpus's report).
+const CHUNK_WEIGHT: usize = 64;
 
-/// Where the batch that starts `services` ends (at least one service).
-fn batch_end(services: &[ServiceReport], batch_weight: usize) -> usize {
-    let mut total = 0;
-    let end = services
-        .iter()
-        .position(|s| {
-            total += weight(s);
-            total > batch_weight
-        })
-        .unwrap_or(services.len());
-    end.max(1)
-}
-
-/// Where the first half of `batch`, by weight, ends.
-fn halfway(batch: &[ServiceReport]) -> usize {
-    let total: usize = batch.iter().map(weight).sum();
-    let mut first = 0;
-    batch
-        .iter()
-        .position(|s| {
-            first += weight(s);
-            first * 2 >= total
-        })
-        .map_or(batch.len(), |i| i + 1)
-}
-
-/// Array elements, comma-separated (and preceded by one when `after_others`).
-fn elements<T: Serialize>(out: &mut impl Write, items: &[T], after_others: bool) -> io::Result<()> {
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 || after_others {
-            out.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *out, item)?;
-    }
-    out.flush()
-}
+/// How much rendered JSON is held before it is written out.
+const FLUSH_AT: usize = 1 << 16;
 
 #[derive(Serialize)]
 struct Line<'a, T: Serialize> {
@@ -159,32 +67,35 @@ pub(crate) fn render_lines(
     selection: Selection,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    let mut buffer = Vec::with_capacity(FLUSH_AT + (FLUSH_AT >> 2));
     for service in report.services.iter().filter(|s| selection.includes(s)) {
-        serde_json::to_writer(
-            &mut *out,
-            &Line {
-                record_type: "service",
-                item: service,
-            },
-        )?;
-        writeln!(out)?;
+        line(&mut buffer, out, "service", service)?;
     }
     for warning in &report.warnings {
-        serde_json::to_writer(
-            &mut *out,
-            &Line {
-                record_type: "warning",
-                item: warning,
-            },
-        )?;
-        writeln!(out)?;
+        line(&mut buffer, out, "warning", warning)?;
+    }
+    out.write_all(&buffer)
+}
+
+/// One JSONL line into `buffer`, which is written out when it holds [`FLUSH_AT`] bytes.
+fn line<T: Serialize>(
+    buffer: &mut Vec<u8>,
+    out: &mut impl Write,
+    record_type: &str,
+    item: &T,
+) -> io::Result<()> {
+    writer::write(buffer, &Line { record_type, item })?;
+    buffer.push(b'\n');
+    if buffer.len() >= FLUSH_AT {
+        out.write_all(buffer)?;
+        buffer.clear();
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use konseki_model::{Execution, Inventory, Residency, Verdict};
+    use konseki_model::{Execution, Inventory, Residency, ServiceReport, Verdict};
 
     use super::*;
 
@@ -210,8 +121,8 @@ mod tests {
         }
     }
 
-    /// However the services are cut into batches and halves (one service a batch, halves of
-    /// one, uneven halves, one batch), the document is what serde_json writes of the report.
+    /// However the document is cut (services whole or in parts, chunks of one piece or
+    /// more) and however many threads write it, it is what serde_json writes of the report.
     #[test]
     fn the_document_is_serde_jsons_however_it_is_cut() {
         for count in [0, 1, 2, 7] {
@@ -234,23 +145,23 @@ mod tests {
                 tasks: Vec::new(),
                 warnings: Vec::new(),
             };
-            let mut expected = serde_json::to_vec(&report.services).unwrap();
-            expected.push(b'#');
-            for batch_weight in [1, 2, 3, BATCH_WEIGHT] {
-                let mut written = b"[".to_vec();
-                write_services(&mut written, &report.services, batch_weight).unwrap();
-                written.extend_from_slice(b"]#");
-                assert_eq!(
-                    String::from_utf8(written).unwrap(),
-                    String::from_utf8(expected.clone()).unwrap(),
-                    "{count} services in batches of {batch_weight}"
-                );
-            }
-            let mut document = Vec::new();
-            render(&report, &mut document).unwrap();
             let mut whole = serde_json::to_vec(&report).unwrap();
             whole.push(b'\n');
-            assert_eq!(document, whole, "{count} services");
+            for split_weight in [0, 1, SPLIT_WEIGHT] {
+                for chunk_weight in [1, 2, 3, CHUNK_WEIGHT] {
+                    for helpers in [0, 1, 2] {
+                        let mut document = Vec::new();
+                        render_cut(&report, &mut document, split_weight, chunk_weight, helpers)
+                            .unwrap();
+                        assert_eq!(
+                            String::from_utf8(document).unwrap(),
+                            String::from_utf8(whole.clone()).unwrap(),
+                            "{count} services, split above {split_weight}, chunks of \
+                             {chunk_weight}, {helpers} helpers"
+                        );
+                    }
+                }
+            }
         }
     }
 }
