@@ -34,6 +34,7 @@ pub mod prefetch_activity;
 pub mod process_activity;
 pub mod program_check;
 mod report;
+mod service_groups;
 pub mod tasks;
 pub mod timeline;
 pub mod verdict;

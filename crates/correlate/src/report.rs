@@ -20,6 +20,7 @@ use crate::lifecycle::lifecycle;
 use crate::prefetch_activity::{inside, is_shared_host, program_path, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 use crate::program_check::{program_flags, program_item, program_rationale};
+use crate::service_groups::group_by_service;
 use crate::tasks::task_reports;
 use crate::verdict::{verdict, VerdictContext};
 
@@ -71,21 +72,9 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
     };
 
     let sessions = boot_sessions(&evidence.markers);
-    // Events arrive grouped by service key; configurations join their group.
-    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = events
-        .into_iter()
-        .map(|(key, events)| (key, (Vec::new(), events)))
-        .collect();
-    for c in configs {
-        grouped.entry(c.name.to_lowercase()).or_default().0.push(c);
-    }
-
     // Services are independent of each other and of the other autostarts and tasks: all on all
-    // cores at once, the services with the most events first (a service started at every boot
-    // for years is most of the work), handed out one at a time as extract's `largest_first`
-    // does (`into_par_iter` would cut the sorted list in halves up front), reported in key order.
-    let mut groups: Vec<_> = grouped.into_values().enumerate().collect();
-    groups.sort_by_key(|(_, (_, events))| Reverse(events.len()));
+    // cores at once. The events are grouped by service on one core while the other writes the
+    // autostart and task reports.
     let ((autostarts, tasks), mut services) = rayon::join(
         || {
             let (prefetch, processes) = (&shared.prefetch, &shared.processes);
@@ -94,13 +83,7 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
                 task_reports(&evidence, prefetch, processes, &shared.system_root),
             )
         },
-        || {
-            groups
-                .into_iter()
-                .par_bridge()
-                .map(|(i, (configs, events))| (i, service_report(configs, events, &shared)))
-                .collect::<Vec<_>>()
-        },
+        || service_reports(group_by_service(events), configs, &shared),
     );
     services.sort_by_key(|(i, _)| *i);
     let services = services.into_iter().map(|(_, s)| s).collect();
@@ -120,6 +103,32 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
         tasks,
         warnings: evidence.warnings,
     }
+}
+
+/// A report per service: its configurations (one per control set) and events, in key order.
+fn service_reports(
+    events: BTreeMap<String, Vec<ScmEvent>>,
+    configs: Vec<ServiceConfig>,
+    shared: &Shared<'_>,
+) -> Vec<(usize, ServiceReport)> {
+    // Configurations join their service's group.
+    let mut grouped: BTreeMap<String, (Vec<ServiceConfig>, Vec<ScmEvent>)> = events
+        .into_iter()
+        .map(|(key, events)| (key, (Vec::new(), events)))
+        .collect();
+    for c in configs {
+        grouped.entry(c.name.to_lowercase()).or_default().0.push(c);
+    }
+    // The services with the most events first (a service started at every boot for years is
+    // most of the work), handed out one at a time as extract's `largest_first` does
+    // (`into_par_iter` would cut the sorted list in halves up front), reported in key order.
+    let mut groups: Vec<_> = grouped.into_values().enumerate().collect();
+    groups.sort_by_key(|(_, (_, events))| Reverse(events.len()));
+    groups
+        .into_iter()
+        .par_bridge()
+        .map(|(i, (configs, events))| (i, service_report(configs, events, shared)))
+        .collect()
 }
 
 /// The computers a service's events were logged on. A service's events name one or two, each

@@ -10,22 +10,21 @@ use konseki_model::{ArtifactKind, Evidence, ProcessEventKind, TimeRole, Timeline
 
 use crate::describe::{event_item, marker_text};
 use crate::process_activity::process_text;
+use crate::service_groups::in_service_order;
 use crate::tasks::event_item as task_event_item;
 
 /// The timeline of `evidence`.
 pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
     let mut out = Vec::new();
-    for events in evidence.events.values() {
-        for e in events {
-            out.push(TimelineEntry {
-                time: e.time,
-                role: TimeRole::EventLogged,
-                artifact: ArtifactKind::EventLog,
-                service: Some(e.service.to_string()),
-                summary: event_item(e).summary,
-                source: e.source.clone(),
-            });
-        }
+    for e in in_service_order(&evidence.events) {
+        out.push(TimelineEntry {
+            time: e.time,
+            role: TimeRole::EventLogged,
+            artifact: ArtifactKind::EventLog,
+            service: Some(e.service.to_string()),
+            summary: event_item(e).summary,
+            source: e.source.clone(),
+        });
     }
     for m in &evidence.markers {
         let what = marker_text(m.kind);

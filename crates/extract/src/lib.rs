@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! let extracted = konseki_extract::extract(&["evidence/".into()], &konseki_extract::NoProgress);
-//! let events: usize = extracted.events.values().map(Vec::len).sum();
+//! let events: usize = extracted.events.iter().map(Vec::len).sum();
 //! println!("{} services, {events} SCM events", extracted.services.len());
 //! ```
 

@@ -1,15 +1,12 @@
 //! The extraction run: discover, read every artifact (event logs in parallel), tie events to keys.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use foldhash::HashMap;
 use rayon::prelude::*;
 
 use konseki_model::{
-    ArtifactKind, Evidence as Extracted, FileEntry, Missing, NtfsTimes, Provenance, ScmEvent,
-    Warning,
+    ArtifactKind, Evidence as Extracted, FileEntry, Missing, NtfsTimes, Provenance, Warning,
 };
 
 use crate::amcache::read_amcache;
@@ -241,8 +238,9 @@ pub fn extract_with(
             &paths,
         ));
     resolve_display_names(&mut batches, &out.services);
-    out.events = group_by_service(batches);
-    progress.step("events grouped by service");
+    // Grouped by service in correlate, beside its other work.
+    out.events = batches;
+    progress.step("events tied to service keys");
 
     for artifact in discovered
         .artifacts
@@ -297,43 +295,6 @@ fn concat_largest_first<T>(mut batches: Vec<Vec<T>>) -> Vec<T> {
         all.extend(batch);
     }
     all
-}
-
-/// Events grouped by service key (lower-case), each group in time order. Each group is sized
-/// before it is filled and each log's events are freed once moved: a scan holds its events
-/// once, not twice, at its peak. A key is lower-cased once per distinct spelling, not per event.
-fn group_by_service(batches: Vec<Vec<ScmEvent>>) -> BTreeMap<String, Vec<ScmEvent>> {
-    let mut slot_of: HashMap<Arc<str>, usize> = HashMap::default();
-    let mut slot_of_key: HashMap<String, usize> = HashMap::default();
-    let mut sizes: Vec<usize> = Vec::new();
-    for e in batches.iter().flatten() {
-        let slot = match slot_of.get(&*e.service) {
-            Some(&slot) => slot,
-            None => {
-                let next = slot_of_key.len();
-                let slot = *slot_of_key.entry(e.service.to_lowercase()).or_insert(next);
-                if slot == sizes.len() {
-                    sizes.push(0);
-                }
-                slot_of.insert(e.service.clone(), slot);
-                slot
-            }
-        };
-        sizes[slot] += 1;
-    }
-    let mut groups: Vec<Vec<ScmEvent>> = sizes.into_iter().map(Vec::with_capacity).collect();
-    for batch in batches {
-        for e in batch {
-            groups[slot_of[&*e.service]].push(e);
-        }
-    }
-    let order = |a: &ScmEvent, b: &ScmEvent| (a.time, &a.source).cmp(&(b.time, &b.source));
-    groups.par_iter_mut().for_each(|g| g.sort_by(order));
-    let mut by_key: Vec<Option<Vec<ScmEvent>>> = groups.into_iter().map(Some).collect();
-    slot_of_key
-        .into_iter()
-        .filter_map(|(key, slot)| Some((key, by_key[slot].take()?)))
-        .collect()
 }
 
 /// Every entry of an $MFT, with its drive letter, into `out.files`.

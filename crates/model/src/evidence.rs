@@ -1,6 +1,5 @@
 //! What evidence was found, what was expected and missing, and what could not be read.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,8 +24,9 @@ pub struct Evidence {
     pub control_sets: Vec<ControlSet>,
     /// Service configurations, per control set.
     pub services: Vec<ServiceConfig>,
-    /// Service lifecycle events by service key (lower-case), each in time order.
-    pub events: BTreeMap<String, Vec<ScmEvent>>,
+    /// Service lifecycle events, one vector per log (or part of a log), in the order read,
+    /// each tied to its service key (`link` says how); correlation groups them by service.
+    pub events: Vec<Vec<ScmEvent>>,
     /// Boot, shutdown and log-cleared markers, sorted by time.
     pub markers: Vec<BootMarker>,
     /// Files from $MFT(s).
