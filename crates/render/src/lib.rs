@@ -1,8 +1,8 @@
 //! konseki renderers: one per output format, all over the same [`ScanReport`].
 //!
 //! Evidence strings are attacker-controlled: the CSV renderer neutralises spreadsheet formulas,
-//! the table renderer strips control characters (terminal escapes), the JSON renderers rely on
-//! serde's escaping.
+//! the table renderer strips control characters (terminal escapes), the JSON renderers escape
+//! strings exactly as serde_json does (`json/writer.rs`, tested against it).
 //!
 //! ```
 //! use konseki_render::{render, Format, Selection};
