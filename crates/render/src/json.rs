@@ -1,12 +1,13 @@
 //! JSON (one document) and JSONL (one object per line).
 //!
-//! The document is what `serde_json::to_writer` makes of the report (tested, here and on the
-//! corpus), written by our own serialiser ([`writer`]) in small chunks on every core
-//! ([`ordered`]) and in order.
+//! The document is what `serde_json::to_writer` makes of the report, and each line what it
+//! makes of a service or warning with its `record_type` (tested, here and on the corpus),
+//! written by our own serialiser ([`writer`]) in small chunks on every core ([`ordered`]) and
+//! in order.
 
 use std::io::{self, Write};
 
-use konseki_model::ScanReport;
+use konseki_model::{ScanReport, ServiceReport, Warning};
 use serde::Serialize;
 
 use crate::Selection;
@@ -16,8 +17,18 @@ mod pieces;
 mod writer;
 
 pub(crate) fn render(report: &ScanReport, out: &mut impl Write) -> io::Result<()> {
-    let helpers = rayon::current_num_threads().saturating_sub(1).max(1);
-    render_cut(report, out, SPLIT_WEIGHT, CHUNK_WEIGHT, helpers)
+    render_cut(report, out, SPLIT_WEIGHT, CHUNK_WEIGHT, helpers())
+}
+
+/// The thread pool's other threads, which render beside this one (at least one).
+fn helpers() -> usize {
+    rayon::current_num_threads().saturating_sub(1).max(1)
+}
+
+/// Room for a few chunks per thread ahead of the writing: enough that no thread waits for
+/// another's chunk to be written, few enough that memory stays small.
+fn room_ahead(helpers: usize) -> usize {
+    4 * (helpers + 1)
 }
 
 /// The document, with services heavier than `split_weight` cut into their events and runs,
@@ -40,10 +51,7 @@ fn render_cut(
         }
         Ok(())
     };
-    // Room for a few chunks per thread ahead of the writing: enough that no thread waits
-    // for another's chunk to be written, few enough that memory stays small.
-    let ahead = 4 * (helpers + 1);
-    ordered::write_in_order(out, chunks.len(), helpers, ahead, &render)
+    ordered::write_in_order(out, chunks.len(), helpers, room_ahead(helpers), &render)
 }
 
 /// Services heavier than this are cut into their events and runs.
@@ -52,9 +60,6 @@ const SPLIT_WEIGHT: usize = 64;
 /// Weight rendered per chunk: ~48 KB of JSON (~750 bytes a unit in the corpus's report).
 const CHUNK_WEIGHT: usize = 64;
 
-/// How much rendered JSON is held before it is written out.
-const FLUSH_AT: usize = 1 << 16;
-
 #[derive(Serialize)]
 struct Line<'a, T: Serialize> {
     record_type: &'a str,
@@ -62,35 +67,57 @@ struct Line<'a, T: Serialize> {
     item: &'a T,
 }
 
+/// One JSONL line's item.
+enum LineItem<'a> {
+    Service(&'a ServiceReport),
+    Warning(&'a Warning),
+}
+
+impl LineItem<'_> {
+    fn write(&self, buffer: &mut Vec<u8>) -> io::Result<()> {
+        match self {
+            LineItem::Service(item) => writer::write(
+                buffer,
+                &Line {
+                    record_type: "service",
+                    item,
+                },
+            ),
+            LineItem::Warning(item) => writer::write(
+                buffer,
+                &Line {
+                    record_type: "warning",
+                    item,
+                },
+            ),
+        }?;
+        buffer.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Each selected service, then each warning, a line each, rendered in chunks of whole lines
+/// on every core as the document is.
 pub(crate) fn render_lines(
     report: &ScanReport,
     selection: Selection,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let mut buffer = Vec::with_capacity(FLUSH_AT + (FLUSH_AT >> 2));
-    for service in report.services.iter().filter(|s| selection.includes(s)) {
-        line(&mut buffer, out, "service", service)?;
-    }
-    for warning in &report.warnings {
-        line(&mut buffer, out, "warning", warning)?;
-    }
-    out.write_all(&buffer)
-}
-
-/// One JSONL line into `buffer`, which is written out when it holds [`FLUSH_AT`] bytes.
-fn line<T: Serialize>(
-    buffer: &mut Vec<u8>,
-    out: &mut impl Write,
-    record_type: &str,
-    item: &T,
-) -> io::Result<()> {
-    writer::write(buffer, &Line { record_type, item })?;
-    buffer.push(b'\n');
-    if buffer.len() >= FLUSH_AT {
-        out.write_all(buffer)?;
-        buffer.clear();
-    }
-    Ok(())
+    let services = report.services.iter().filter(|s| selection.includes(s));
+    let lines: Vec<(LineItem<'_>, usize)> = services
+        .map(|s| (LineItem::Service(s), pieces::weight(s)))
+        .chain(report.warnings.iter().map(|w| (LineItem::Warning(w), 0)))
+        .collect();
+    let weights: Vec<usize> = lines.iter().map(|(_, weight)| *weight).collect();
+    let chunks = ordered::chunks(&weights, CHUNK_WEIGHT);
+    let render = |i: usize, buffer: &mut Vec<u8>| -> io::Result<()> {
+        for (line, _) in &lines[chunks[i].clone()] {
+            line.write(buffer)?;
+        }
+        Ok(())
+    };
+    let helpers = helpers();
+    ordered::write_in_order(out, chunks.len(), helpers, room_ahead(helpers), &render)
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ fn elements<'a, T: Json>(items: &'a [T], weight: impl Fn(&T) -> usize) -> Vec<Pi
 
 /// How much writing a service takes, roughly: its events and runs (~750 bytes each in the
 /// corpus's report).
-fn weight(service: &ServiceReport) -> usize {
+pub(super) fn weight(service: &ServiceReport) -> usize {
     service.events.len() + service.runs.len() + 1
 }
 
