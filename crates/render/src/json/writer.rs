@@ -1,11 +1,12 @@
 //! A serde serialiser that writes compact JSON into a `Vec<u8>`, byte for byte what
-//! `serde_json::to_writer` writes (tested, here and on a whole corpus report), about twice as fast.
+//! `serde_json::to_writer` writes (tested, here and on a whole corpus report).
 //!
-//! Why our own: a report is mostly short strings (paths, keys, summaries) full of `\`, which
-//! serde_json escapes a fragment at a time through `io::Write`, each `{`, `,` and `"` a call of
-//! its own. Here every piece lands in one growable buffer, and a string is checked for characters
-//! to escape eight bytes at a time. Numbers other than integers (none in a report today) are
-//! left to serde_json, so they read the same.
+//! Why our own: serde_json writes through `io::Write`, each `{`, `,` and `"` and each clean
+//! stretch of a string a call of its own. Here every piece lands in one growable buffer, and a
+//! string is checked for characters to escape eight bytes at a time. On the corpus's 7 MB
+//! report, one thread, into a warm buffer: 12-19 % less time than serde_json (e.g. 12.4 ->
+//! 10.5 ms); most of the rest is reading the report's strings from memory. Numbers other than
+//! integers (none in a report today) are left to serde_json, so they read the same.
 
 use std::fmt::{self, Write as _};
 
