@@ -25,12 +25,6 @@ fn helpers() -> usize {
     rayon::current_num_threads().saturating_sub(1).max(1)
 }
 
-/// Room for a few chunks per thread ahead of the writing: enough that no thread waits for
-/// another's chunk to be written, few enough that memory stays small.
-fn room_ahead(helpers: usize) -> usize {
-    4 * (helpers + 1)
-}
-
 /// The document, with services heavier than `split_weight` cut into their events and runs,
 /// rendered in chunks of about `chunk_weight` (see [`pieces::pieces`]) by this thread and
 /// `helpers` others.
@@ -43,15 +37,14 @@ fn render_cut(
 ) -> io::Result<()> {
     // Compact: reports of large cases run to hundreds of MB, and `jq .` pretty-prints.
     let pieces = pieces::pieces(report, split_weight);
-    let weights: Vec<usize> = pieces.iter().map(|p| p.weight).collect();
-    let chunks = ordered::chunks(&weights, chunk_weight);
-    let render = |i: usize, buffer: &mut Vec<u8>| -> io::Result<()> {
-        for piece in &pieces[chunks[i].clone()] {
-            piece.write(buffer)?;
-        }
-        Ok(())
-    };
-    ordered::write_in_order(out, chunks.len(), helpers, room_ahead(helpers), &render)
+    ordered::write_items(
+        out,
+        &pieces,
+        |piece| piece.weight,
+        chunk_weight,
+        helpers,
+        |piece, buffer| Ok(piece.write(buffer)?),
+    )
 }
 
 /// Services heavier than this are cut into their events and runs.
@@ -74,26 +67,26 @@ enum LineItem<'a> {
 }
 
 impl LineItem<'_> {
+    fn weight(&self) -> usize {
+        match self {
+            LineItem::Service(service) => pieces::weight(service),
+            LineItem::Warning(_) => 0,
+        }
+    }
+
+    /// The line, `record_type` first, and its newline.
     fn write(&self, buffer: &mut Vec<u8>) -> io::Result<()> {
         match self {
-            LineItem::Service(item) => writer::write(
-                buffer,
-                &Line {
-                    record_type: "service",
-                    item,
-                },
-            ),
-            LineItem::Warning(item) => writer::write(
-                buffer,
-                &Line {
-                    record_type: "warning",
-                    item,
-                },
-            ),
-        }?;
-        buffer.push(b'\n');
-        Ok(())
+            LineItem::Service(item) => line(buffer, "service", *item),
+            LineItem::Warning(item) => line(buffer, "warning", *item),
+        }
     }
+}
+
+fn line<T: Serialize>(buffer: &mut Vec<u8>, record_type: &str, item: &T) -> io::Result<()> {
+    writer::write(buffer, &Line { record_type, item })?;
+    buffer.push(b'\n');
+    Ok(())
 }
 
 /// Each selected service, then each warning, a line each, rendered in chunks of whole lines
@@ -104,20 +97,18 @@ pub(crate) fn render_lines(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let services = report.services.iter().filter(|s| selection.includes(s));
-    let lines: Vec<(LineItem<'_>, usize)> = services
-        .map(|s| (LineItem::Service(s), pieces::weight(s)))
-        .chain(report.warnings.iter().map(|w| (LineItem::Warning(w), 0)))
+    let lines: Vec<LineItem<'_>> = services
+        .map(LineItem::Service)
+        .chain(report.warnings.iter().map(LineItem::Warning))
         .collect();
-    let weights: Vec<usize> = lines.iter().map(|(_, weight)| *weight).collect();
-    let chunks = ordered::chunks(&weights, CHUNK_WEIGHT);
-    let render = |i: usize, buffer: &mut Vec<u8>| -> io::Result<()> {
-        for (line, _) in &lines[chunks[i].clone()] {
-            line.write(buffer)?;
-        }
-        Ok(())
-    };
-    let helpers = helpers();
-    ordered::write_in_order(out, chunks.len(), helpers, room_ahead(helpers), &render)
+    ordered::write_items(
+        out,
+        &lines,
+        LineItem::weight,
+        CHUNK_WEIGHT,
+        helpers(),
+        LineItem::write,
+    )
 }
 
 #[cfg(test)]

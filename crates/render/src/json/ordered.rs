@@ -14,11 +14,34 @@ use std::ops::Range;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Renders chunk `i` into the (empty) buffer.
-pub(super) type RenderChunk<'a> = dyn Fn(usize, &mut Vec<u8>) -> io::Result<()> + Sync + 'a;
+type RenderChunk<'a> = dyn Fn(usize, &mut Vec<u8>) -> io::Result<()> + Sync + 'a;
+
+/// Writes every item of `items` to `out` with `write`, in order: gathered in chunks of about
+/// `per_chunk` by `weight`, rendered on this thread and `helpers` pool threads.
+pub(super) fn write_items<T: Sync>(
+    out: &mut impl Write,
+    items: &[T],
+    weight: impl Fn(&T) -> usize,
+    per_chunk: usize,
+    helpers: usize,
+    write: impl Fn(&T, &mut Vec<u8>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    let weights: Vec<usize> = items.iter().map(weight).collect();
+    let chunks = chunks(&weights, per_chunk);
+    let render = |i: usize, buffer: &mut Vec<u8>| -> io::Result<()> {
+        items[chunks[i].clone()]
+            .iter()
+            .try_for_each(|item| write(item, buffer))
+    };
+    // Room for a few chunks per thread ahead of the writing: enough that no thread waits for
+    // another's chunk to be written, few enough that memory stays small.
+    let ahead = 4 * (helpers + 1);
+    write_in_order(out, chunks.len(), helpers, ahead, &render)
+}
 
 /// Writes `chunks` chunks to `out` in order, rendering them with `render` on this thread and
 /// on up to `helpers` pool threads; at most `ahead` chunks are held rendered and not written.
-pub(super) fn write_in_order(
+fn write_in_order(
     out: &mut impl Write,
     chunks: usize,
     helpers: usize,
@@ -194,7 +217,7 @@ impl Drop for StopOnDrop<'_> {
 }
 
 /// Consecutive ranges of `weights` (at least one item each) of about `per_chunk` in total.
-pub(super) fn chunks(weights: &[usize], per_chunk: usize) -> Vec<Range<usize>> {
+fn chunks(weights: &[usize], per_chunk: usize) -> Vec<Range<usize>> {
     let mut chunks = Vec::new();
     let (mut start, mut total) = (0, 0);
     for (i, weight) in weights.iter().enumerate() {

@@ -12,8 +12,8 @@ use std::fmt::{self, Write as _};
 
 use serde::ser::{self, Impossible, Serialize};
 
-/// serde_json's error type: `?` on an `io::Result` and the `Serialize` impls' own errors
-/// (a path that is not UTF-8) come out as they would from serde_json.
+/// serde_json's error type: a `Serialize` impl's own error (`ser::Error::custom`) and a key
+/// serde_json refuses come out as they would from serde_json, and convert to `io::Error` alike.
 pub(crate) type Error = serde_json::Error;
 type Result<T = ()> = std::result::Result<T, Error>;
 
@@ -25,6 +25,17 @@ pub(crate) fn write<T: Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> R
 /// The serialiser: a buffer written to.
 pub(crate) struct Json<'a> {
     out: &'a mut Vec<u8>,
+}
+
+impl Json<'_> {
+    /// An externally tagged variant's opening, `{"variant":`, then `after` (`[` or `{` for
+    /// a tuple or struct variant, nothing for a newtype variant).
+    fn open_variant(&mut self, variant: &str, after: &[u8]) {
+        self.out.push(b'{');
+        string(self.out, variant);
+        self.out.push(b':');
+        self.out.extend_from_slice(after);
+    }
 }
 
 /// What needs escaping, as serde_json escapes it: 0 for nothing, else the letter after `\`
@@ -232,9 +243,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Json<'b> {
         variant: &'static str,
         value: &T,
     ) -> Result {
-        self.out.push(b'{');
-        string(self.out, variant);
-        self.out.push(b':');
+        self.open_variant(variant, b"");
         value.serialize(&mut *self)?;
         self.out.push(b'}');
         Ok(())
@@ -256,9 +265,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Json<'b> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'a, 'b>> {
-        self.out.push(b'{');
-        string(self.out, variant);
-        self.out.extend_from_slice(b":[");
+        self.open_variant(variant, b"[");
         Ok(Compound::new(self, b"]}"))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, 'b>> {
@@ -275,9 +282,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Json<'b> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'a, 'b>> {
-        self.out.push(b'{');
-        string(self.out, variant);
-        self.out.extend_from_slice(b":{");
+        self.open_variant(variant, b"{");
         Ok(Compound::new(self, b"}}"))
     }
     fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result {
