@@ -13,6 +13,10 @@ use clap::Parser;
 /// Exit code when the command could not do its job (unreadable input, nothing to read, I/O).
 const EXIT_FAILURE: u8 = 1;
 
+/// Exit code when writing was refused because it would touch the evidence (`-o` onto or into
+/// an input) or existing files (`demo` into a non-empty folder).
+const EXIT_REFUSED: u8 = 4;
+
 fn main() -> ExitCode {
     tune_allocator();
     let args = args::Args::parse();
@@ -23,6 +27,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("konseki: error: {err:#}");
+            if err.downcast_ref::<output::Refused>().is_some() {
+                return ExitCode::from(EXIT_REFUSED);
+            }
             ExitCode::from(EXIT_FAILURE)
         }
     }

@@ -44,7 +44,9 @@ impl Progress for Bar {
         if self.enabled && self.bar.is_hidden() && self.started.elapsed() > SHOW_AFTER {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-        self.bar.set_message(what.to_string());
+        // File names come from the evidence: shown, never acted on by the terminal.
+        self.bar
+            .set_message(konseki_render::terminal_safe(what).into_owned());
         self.bar.inc(done);
     }
 

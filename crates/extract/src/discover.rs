@@ -12,10 +12,14 @@ use konseki_model::{ArtifactKind, FoundArtifact, Warning};
 use konseki_registry::BaseBlock;
 
 use crate::autostart::folders::in_autostart_folder;
+use crate::scope::Scope;
 
 /// Directory depth limit: a collection is never deeper; a symlink loop or a hostile tree must not
 /// make the walk endless.
 const MAX_DEPTH: usize = 32;
+
+/// Links leading out of a root that are each named in a warning; more are counted in one.
+const LINK_WARNINGS: usize = 20;
 
 /// What the walk found.
 #[derive(Debug, Default)]
@@ -24,23 +28,40 @@ pub struct Discovered {
     pub artifacts: Vec<FoundArtifact>,
     /// Files in autostart folders (Startup), whatever their content.
     pub folder_files: Vec<PathBuf>,
-    /// Paths that could not be read.
+    /// Paths that could not be read, and links not followed.
     pub warnings: Vec<Warning>,
+    /// The roots walked: nothing above them is read or interpreted.
+    pub scope: Scope,
 }
 
 /// Walks `roots` and recognises artifacts; files in the folders `autostart_folders` (from
 /// [`crate::autostart::folders::folder_patterns`]) are kept whatever they hold. Paths that do
 /// not exist or cannot be read are warnings.
+///
+/// A root given as a symbolic link is followed; links inside a root are not (a link can lead
+/// out of the evidence, onto the examiner's own files, or back into the tree): each one that
+/// leads outside is named in a warning, those inside are counted in one.
 pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discovered {
     let mut files = Vec::new();
+    let scope = Scope::new(roots);
     let mut found = Discovered::default();
     for root in roots {
-        walk(root, 0, &mut files, &mut found.warnings);
+        let mut walk = Walk {
+            root,
+            root_real: root.canonicalize().ok(),
+            files: &mut files,
+            warnings: &mut found.warnings,
+            links_inside: 0,
+            links_outside: 0,
+        };
+        walk.enter(root, 0);
+        walk.finish();
     }
     files.sort();
+    files.dedup();
     let mut logs = Vec::new();
     for path in files {
-        if in_autostart_folder(&path, autostart_folders) {
+        if in_autostart_folder(&scope, &path, autostart_folders) {
             found.folder_files.push(path.clone());
         }
         match sniff(&path) {
@@ -72,37 +93,105 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
             .cloned()
             .collect();
     }
+    found.scope = scope;
     found
 }
 
-fn walk(path: &Path, depth: usize, files: &mut Vec<PathBuf>, warnings: &mut Vec<Warning>) {
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            warnings.push(Warning {
-                file: path.to_path_buf(),
-                offset: None,
-                message: format!("cannot access: {e}"),
-            });
+/// One root's walk.
+struct Walk<'a> {
+    root: &'a Path,
+    /// The root with its links resolved, to tell where a link inside it leads.
+    root_real: Option<PathBuf>,
+    files: &'a mut Vec<PathBuf>,
+    warnings: &'a mut Vec<Warning>,
+    links_inside: usize,
+    links_outside: usize,
+}
+
+impl Walk<'_> {
+    fn warn(&mut self, path: &Path, message: String) {
+        self.warnings.push(Warning {
+            file: path.to_path_buf(),
+            offset: None,
+            message,
+        });
+    }
+
+    fn enter(&mut self, path: &Path, depth: usize) {
+        // The root itself is followed when it is a link; nothing below it is.
+        let meta = if depth == 0 {
+            std::fs::metadata(path)
+        } else {
+            std::fs::symlink_metadata(path)
+        };
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => return self.warn(path, format!("cannot access: {e}")),
+        };
+        if meta.file_type().is_symlink() {
+            return self.link(path);
+        }
+        if meta.is_file() {
+            self.files.push(path.to_path_buf());
+        } else if meta.is_dir() {
+            if depth >= MAX_DEPTH {
+                return self.warn(
+                    path,
+                    format!("folder more than {MAX_DEPTH} levels deep: not read"),
+                );
+            }
+            let entries = match std::fs::read_dir(path) {
+                Ok(entries) => entries,
+                Err(e) => return self.warn(path, format!("cannot list directory: {e}")),
+            };
+            for entry in entries.flatten() {
+                self.enter(&entry.path(), depth + 1);
+            }
+        }
+    }
+
+    fn link(&mut self, path: &Path) {
+        let target = std::fs::canonicalize(path);
+        let inside = match (&target, &self.root_real) {
+            (Ok(t), Some(root)) => t.starts_with(root),
+            _ => false,
+        };
+        if inside {
+            self.links_inside += 1;
             return;
         }
-    };
-    if meta.is_file() {
-        files.push(path.to_path_buf());
-    } else if meta.is_dir() && depth < MAX_DEPTH {
-        let entries = match std::fs::read_dir(path) {
-            Ok(entries) => entries,
-            Err(e) => {
-                warnings.push(Warning {
-                    file: path.to_path_buf(),
-                    offset: None,
-                    message: format!("cannot list directory: {e}"),
-                });
-                return;
-            }
-        };
-        for entry in entries.flatten() {
-            walk(&entry.path(), depth + 1, files, warnings);
+        self.links_outside += 1;
+        if self.links_outside <= LINK_WARNINGS {
+            let to = match &target {
+                Ok(t) => format!("to {}", t.display()),
+                Err(e) => format!("whose target cannot be resolved ({e})"),
+            };
+            self.warn(
+                path,
+                format!(
+                    "symbolic link {to} leads outside the evidence root {}: not followed",
+                    self.root.display()
+                ),
+            );
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.links_outside > LINK_WARNINGS {
+            let more = self.links_outside - LINK_WARNINGS;
+            self.warn(
+                self.root,
+                format!("{more} more symbolic links leading outside this root: not followed"),
+            );
+        }
+        if self.links_inside > 0 {
+            let n = self.links_inside;
+            self.warn(
+                self.root,
+                format!(
+                    "{n} symbolic link(s) inside this root not followed: their targets are read where they lie"
+                ),
+            );
         }
     }
 }
@@ -183,10 +272,11 @@ pub(crate) fn decoded_file_name(path: &Path) -> Option<String> {
 }
 
 /// The drive letter of the volume an artifact comes from: the first path component that is a
-/// drive (`C`, `C:`, Velociraptor's `C%3A`) walking up from the file; `C:` when none says.
-pub fn drive_of(path: &Path) -> String {
-    path.ancestors()
-        .skip(1)
+/// drive (`C`, `C:`, Velociraptor's `C%3A`) walking up from the file to the root it was found
+/// under; `C:` when none says.
+pub fn drive_of(scope: &Scope, path: &Path) -> String {
+    scope
+        .ancestors(path)
         .filter_map(decoded_file_name)
         .find_map(|name| drive_letter(&name))
         .unwrap_or_else(|| "C:".to_string())
@@ -228,9 +318,14 @@ mod tests {
 
     #[test]
     fn drive_letters_from_collection_layouts() {
-        assert_eq!(drive_of(Path::new("case/C/$MFT")), "C:");
-        assert_eq!(drive_of(Path::new("case/D%3A/$MFT")), "D:");
-        assert_eq!(drive_of(Path::new("loose/$MFT")), "C:");
+        let scope = Scope::new(&["case".into(), "loose".into(), "/mnt/d".into()]);
+        assert_eq!(drive_of(&scope, Path::new("case/C/$MFT")), "C:");
+        assert_eq!(drive_of(&scope, Path::new("case/D%3A/$MFT")), "D:");
+        assert_eq!(drive_of(&scope, Path::new("loose/$MFT")), "C:");
+        // The examiner's own folders above the root say nothing about the evidence.
+        assert_eq!(drive_of(&scope, Path::new("/mnt/d/$MFT")), "D:");
+        let inner = Scope::new(&["/mnt/d/case".into()]);
+        assert_eq!(drive_of(&inner, Path::new("/mnt/d/case/$MFT")), "C:");
     }
 
     #[test]

@@ -14,17 +14,19 @@ use konseki_pe::PeError;
 
 use crate::discover::{decoded_file_name, drive_letter};
 use crate::image_path::{normalize_image_path, WindowsPaths};
+use crate::scope::Scope;
 
 /// Service types whose ImagePath is a program the SCM starts (own or shared process).
 const WIN32_SERVICE: u32 = 0x10 | 0x20;
 
 /// The program files named by `services`, found in the volume trees of `artifacts`, checked.
 pub fn find_programs(
+    scope: &Scope,
     artifacts: &[FoundArtifact],
     services: &[ServiceConfig],
     paths: &WindowsPaths,
 ) -> Vec<ProgramFile> {
-    let volumes = volume_roots(artifacts);
+    let volumes = volume_roots(scope, artifacts);
     if volumes.is_empty() {
         return Vec::new();
     }
@@ -107,13 +109,14 @@ fn check(windows_path: String, services: Vec<String>, file: PathBuf) -> ProgramF
 }
 
 /// Volume trees by drive letter (`C:`), from where the artifacts were found. Each directory
-/// above an artifact is looked at once, however many artifacts lie below it.
-fn volume_roots(artifacts: &[FoundArtifact]) -> BTreeMap<String, Vec<PathBuf>> {
+/// above an artifact, up to the root it was found under (never above: the examiner's own
+/// folders are not evidence), is looked at once, however many artifacts lie below it.
+fn volume_roots(scope: &Scope, artifacts: &[FoundArtifact]) -> BTreeMap<String, Vec<PathBuf>> {
     let mut roots: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     let mut seen: HashMap<PathBuf, Option<(String, PathBuf)>> = HashMap::new();
     for artifact in artifacts {
         let mut root = None;
-        for dir in artifact.path.ancestors().skip(1) {
+        for dir in scope.ancestors(&artifact.path) {
             let found = seen
                 .entry(dir.to_path_buf())
                 .or_insert_with(|| volume_at(dir));
@@ -145,6 +148,9 @@ fn volume_at(dir: &Path) -> Option<(String, PathBuf)> {
 /// A directory entry named `name` in any case (Velociraptor's `%XX` escapes decoded).
 fn lookup(dir: &Path, name: &str) -> Option<PathBuf> {
     std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+        if e.file_type().is_ok_and(|t| t.is_symlink()) {
+            return None; // not followed: it could lead out of the evidence
+        }
         let path = e.path();
         decoded_file_name(&path)
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
@@ -185,6 +191,8 @@ impl Tree {
                 .map(|entries| {
                     entries
                         .flatten()
+                        // Links are not followed: one could lead out of the evidence.
+                        .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
                         .filter_map(|e| {
                             let path = e.path();
                             Some((decoded_file_name(&path)?.to_lowercase(), path))

@@ -16,6 +16,7 @@ use crate::logs::read_logs;
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
+use crate::scope::Scope;
 use crate::service_events::{event_filter, resolve_display_names};
 use crate::services::read_system_hive;
 use crate::software::read_windows_paths;
@@ -100,7 +101,8 @@ pub fn extract_with(
         }
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
-    out.programs = find_programs(&discovered.artifacts, &out.services, &paths);
+    let scope = &discovered.scope;
+    out.programs = find_programs(scope, &discovered.artifacts, &out.services, &paths);
     // The first SOFTWARE hive stays open past the loop: the machine's COM classes (compared
     // with every user's, read in the loop), the Task Scheduler's cache and the time zone rules
     // come from it without parsing and replaying it again.
@@ -110,7 +112,7 @@ pub fn extract_with(
         .iter()
         .filter(|a| a.kind == ArtifactKind::Hive && a.role.as_deref() != Some("AMCACHE.HVE"))
     {
-        if let Some((mut hive, role)) = autostart::open(&artifact.path, &artifact.logs) {
+        if let Some((mut hive, role)) = autostart::open(&artifact.path, &artifact.logs, scope) {
             out.autostarts.extend(autostart::read_autostarts(
                 &mut hive,
                 &artifact.path,
@@ -247,11 +249,12 @@ pub fn extract_with(
         .iter()
         .filter(|a| a.kind == ArtifactKind::Mft)
     {
-        read_files(&artifact.path, &mut out);
+        read_files(scope, &artifact.path, &mut out);
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
     }
     progress.end();
     let folder_entries = autostart::folders::read_folder_entries(
+        scope,
         &discovered.folder_files,
         &out.files,
         locations,
@@ -298,8 +301,8 @@ fn concat_largest_first<T>(mut batches: Vec<Vec<T>>) -> Vec<T> {
 }
 
 /// Every entry of an $MFT, with its drive letter, into `out.files`.
-fn read_files(path: &Path, out: &mut Extracted) {
-    let drive = drive_of(path);
+fn read_files(scope: &Scope, path: &Path, out: &mut Extracted) {
+    let drive = drive_of(scope, path);
     let file: Arc<Path> = Arc::from(path);
     let ntfs = |t: konseki_mft::Times| NtfsTimes {
         created: t.created,

@@ -1,7 +1,8 @@
 //! konseki renderers: one per output format, all over the same [`ScanReport`].
 //!
 //! Evidence strings are attacker-controlled: the CSV renderer neutralises spreadsheet formulas,
-//! the table renderer strips control characters (terminal escapes), the JSON renderers escape
+//! the table and narrative show control and invisible format characters visibly escaped
+//! ([`terminal_safe`]: terminal escapes, bidi overrides), the JSON renderers escape
 //! strings exactly as serde_json does (`json/writer.rs`, tested against it).
 //!
 //! ```
@@ -23,6 +24,7 @@ use std::io::{self, Write};
 use konseki_model::{ScanReport, ServiceReport};
 
 pub use narrative::explain;
+pub use text::{terminal_path, terminal_safe};
 pub use timeline::{render_timeline, TimelineFormat};
 
 /// Output formats.

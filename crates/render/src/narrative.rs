@@ -27,7 +27,7 @@ fn narrative(s: &ServiceReport) -> String {
         let _ = writeln!(
             t,
             "  {}: Start {}, Type {}, ImagePath `{}`, account {}{}",
-            c.control_set,
+            clean(&c.control_set, 60),
             c.start.map(|x| x.label()).unwrap_or_else(|| "?".into()),
             c.service_type
                 .map(|x| format!("0x{x:x}"))
@@ -102,7 +102,7 @@ fn narrative(s: &ServiceReport) -> String {
 
 /// An evidence path as printed: names inside a collection come from the examined system.
 fn shown(file: &std::path::Path) -> String {
-    clean(&file.display().to_string(), 300)
+    clean(&file.to_string_lossy(), 300)
 }
 
 /// Where to re-check an item by hand.
@@ -123,7 +123,7 @@ pub(crate) fn cite(source: &Provenance) -> String {
             clean(&at.key, 200),
             at.value
                 .as_ref()
-                .map(|v| format!(" value {v}"))
+                .map(|v| format!(" value {}", clean(v, 200)))
                 .unwrap_or_default()
         ),
     }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use konseki_model::{ArtifactKind, ScanReport, ServiceReport};
 
-use crate::text::{clean, flag_ids, image_path};
+use crate::text::{clean, flag_ids, image_path, terminal_path};
 use crate::Selection;
 
 pub(crate) fn render(
@@ -22,7 +22,7 @@ pub(crate) fn render(
             ArtifactKind::Prefetch => "prefetch",
             ArtifactKind::Task => "task",
         };
-        writeln!(out, "  {kind:<9} {}", a.path.display())?;
+        writeln!(out, "  {kind:<9} {}", terminal_path(&a.path))?;
     }
     for m in &report.inventory.missing {
         writeln!(out, "  missing   {}: {}", m.what, m.consequence)?;
@@ -31,7 +31,7 @@ pub(crate) fn render(
         writeln!(
             out,
             "  hive      {}: {}{}",
-            h.path.display(),
+            terminal_path(&h.path),
             if h.dirty { "dirty" } else { "clean" },
             if h.dirty {
                 if h.logs_replayed {
@@ -48,8 +48,8 @@ pub(crate) fn render(
         writeln!(
             out,
             "  log       {} [{}]: {} records, {} – {} (event logged){}",
-            l.file.display(),
-            l.channel.as_deref().unwrap_or("?"),
+            terminal_path(&l.file),
+            clean(l.channel.as_deref().unwrap_or("?"), 120),
             l.records,
             l.first.map_or("?".into(), |t| t.to_string()),
             l.last.map_or("?".into(), |t| t.to_string()),
@@ -63,7 +63,7 @@ pub(crate) fn render(
             let elsewhere: Vec<String> = l
                 .duplicates_counted_in
                 .iter()
-                .map(|f| f.display().to_string())
+                .map(|f| terminal_path(f))
                 .collect();
             writeln!(
                 out,
@@ -81,7 +81,7 @@ pub(crate) fn render(
         writeln!(
             out,
             "  {} [{}]: {} services, ServicesPipeTimeout {} ms{}{}",
-            c.name,
+            clean(&c.name, 60),
             c.roles.join(","),
             c.service_count,
             c.effective_pipe_timeout_ms,
@@ -94,7 +94,7 @@ pub(crate) fn render(
                 .as_ref()
                 .map(|z| format!(
                     ", time zone {} (UTC{:+}h{})",
-                    z.name,
+                    clean(&z.name, 80),
                     -f64::from(z.rules.bias_minutes) / 60.0,
                     if z.rules.daylight_start.is_some() && !z.daylight_disabled {
                         ", with daylight time"
@@ -164,7 +164,7 @@ pub(crate) fn render(
                         e.location,
                         e.user
                             .as_ref()
-                            .map(|u| format!(" [{u}]"))
+                            .map(|u| format!(" [{}]", clean(u, 80)))
                             .unwrap_or_default()
                     ),
                     clean(&e.name, 32),
@@ -252,8 +252,8 @@ pub(crate) fn render(
                 out,
                 "  {} {} → {}: {}{}",
                 clean(&d.service, 40),
-                d.from,
-                d.to,
+                clean(&d.from, 40),
+                clean(&d.to, 40),
                 d.change,
                 if d.details.is_empty() {
                     String::new()
@@ -270,7 +270,7 @@ pub(crate) fn render(
             writeln!(
                 out,
                 "  {}{}: {}",
-                w.file.display(),
+                terminal_path(&w.file),
                 w.offset.map(|o| format!(" @0x{o:x}")).unwrap_or_default(),
                 clean(&w.message, 300)
             )?;

@@ -22,7 +22,10 @@ pub fn run(dir: Option<PathBuf>, name: &str, list: bool) -> anyhow::Result<ExitC
         format!("no built-in scenario `{name}` (konseki demo --list shows them)")
     })?;
     let dir = match dir {
-        Some(d) => d,
+        Some(d) => {
+            crate::output::refuse_non_empty(&d)?;
+            d
+        }
         None => std::env::temp_dir().join(format!("konseki-demo-{name}-{}", std::process::id())),
     };
     let files = scenario

@@ -30,7 +30,8 @@ pub fn run(
         Selection::Notable
     };
     let started = std::time::Instant::now();
-    let mut out = crate::output::open(output.output.as_deref())?;
+    let evidence = evidence_files(&report.inventory);
+    let mut out = crate::output::open(output.output.as_deref(), paths, &evidence)?;
     render(&report, format, selection, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     timing("render", started);
@@ -38,6 +39,16 @@ pub fn run(
     // longer than the OS takes to drop the whole heap.
     std::mem::forget(report);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every file read as evidence: the artifacts found and the transaction logs beside hives.
+pub fn evidence_files(inventory: &konseki_model::Inventory) -> Vec<&std::path::Path> {
+    inventory
+        .found
+        .iter()
+        .flat_map(|a| std::iter::once(&a.path).chain(&a.logs))
+        .map(PathBuf::as_path)
+        .collect()
 }
 
 /// Reads the evidence and correlates it. Fails when nothing readable was found at all.
@@ -62,7 +73,13 @@ pub fn build_report(
         let reasons: Vec<String> = evidence
             .warnings
             .iter()
-            .map(|w| format!("{}: {}", w.file.display(), w.message))
+            .map(|w| {
+                format!(
+                    "{}: {}",
+                    konseki_render::terminal_path(&w.file),
+                    konseki_render::terminal_safe(&w.message)
+                )
+            })
             .collect();
         anyhow::bail!(
             "no readable evidence (SYSTEM, SOFTWARE or user hive, EVTX log, Prefetch, Amcache, $MFT, task file, Startup folder) found under {}{}",

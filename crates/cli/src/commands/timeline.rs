@@ -33,7 +33,8 @@ pub fn run(
         TimelineFormatArg::Jsonl => TimelineFormat::Jsonl,
         TimelineFormatArg::Csv => TimelineFormat::Csv,
     };
-    let mut out = crate::output::open(output)?;
+    let read = super::scan::evidence_files(&evidence.inventory);
+    let mut out = crate::output::open(output, paths, &read)?;
     render_timeline(&entries, format, &mut out).context("writing the timeline")?;
     out.flush().context("writing the timeline")?;
     Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ use super::defs::{HiveKind, Location};
 use super::program_of;
 use crate::discover::{decoded_file_name, drive_of};
 use crate::image_path::WindowsPaths;
+use crate::scope::Scope;
 
 /// A folder's own settings file, not an entry.
 const FOLDER_SETTINGS: &str = "desktop.ini";
@@ -60,21 +61,21 @@ fn may_end_at(pattern: &[String], folder: &str) -> bool {
 }
 
 /// Whether a collected file lies in one of the folders: the walk keeps only those.
-pub fn in_autostart_folder(path: &Path, patterns: &[Vec<String>]) -> bool {
+pub fn in_autostart_folder(scope: &Scope, path: &Path, patterns: &[Vec<String>]) -> bool {
     let Some(parent) = path.parent().and_then(decoded_file_name) else {
         return false;
     };
     if !patterns.iter().any(|p| may_end_at(p, &parent)) {
         return false;
     }
-    let folders = folder_names(path);
+    let folders = folder_names(scope, path);
     patterns.iter().any(|p| matches(&folders, p).is_some())
 }
 
-fn folder_names(path: &Path) -> Vec<String> {
-    let mut names: Vec<String> = path
-        .ancestors()
-        .skip(1)
+/// The folders holding `path`, outermost first, from the root it was found under.
+fn folder_names(scope: &Scope, path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = scope
+        .ancestors(path)
         .filter_map(decoded_file_name)
         .collect();
     names.reverse();
@@ -95,6 +96,7 @@ struct Seen<'a> {
 /// Entries for every file in the VOLUME locations: `collected` are files of the tree (found
 /// by the walk), `mft` the $MFT's entries. Unreadable shortcuts become warnings.
 pub fn read_folder_entries(
+    scope: &Scope,
     collected: &[PathBuf],
     mft: &[FileEntry],
     locations: &[Location],
@@ -122,8 +124,8 @@ pub fn read_folder_entries(
         if name.eq_ignore_ascii_case(FOLDER_SETTINGS) {
             continue;
         }
-        if let Some((location, user, folder)) = find(&folder_names(file)) {
-            let windows_path = format!("{}\\{folder}\\{name}", drive_of(file));
+        if let Some((location, user, folder)) = find(&folder_names(scope, file)) {
+            let windows_path = format!("{}\\{folder}\\{name}", drive_of(scope, file));
             seen.entry(windows_path.to_lowercase())
                 .or_insert_with(|| Seen {
                     location,

@@ -17,6 +17,7 @@ use konseki_model::{AutostartEntry, Provenance};
 use konseki_registry::{Data, Hive, Key};
 
 use crate::image_path::{normalize_image_path, WindowsPaths};
+use crate::scope::Scope;
 use defs::{HiveKind, Location, Read};
 
 /// Entries read at most per location key: a crafted hive must not make the report endless.
@@ -44,7 +45,7 @@ pub enum HiveRole {
 }
 
 /// Tells what the hive at `path` is; `None` for hives with no autostart locations.
-pub fn hive_role(hive: &mut Hive, path: &Path) -> Option<HiveRole> {
+pub fn hive_role(hive: &mut Hive, path: &Path, scope: &Scope) -> Option<HiveRole> {
     if hive.key("Select").is_some() {
         return Some(HiveRole::System);
     }
@@ -54,7 +55,7 @@ pub fn hive_role(hive: &mut Hive, path: &Path) -> Option<HiveRole> {
     if system_root {
         return Some(HiveRole::Software);
     }
-    let user = || user_of(path);
+    let user = || user_of(path, scope);
     if hive.key("Software").is_some()
         && (hive.key("Environment").is_some() || hive.key("Control Panel").is_some())
     {
@@ -79,8 +80,10 @@ pub fn hive_role(hive: &mut Hive, path: &Path) -> Option<HiveRole> {
 
 /// The profile a user hive belongs to: the name the hive records for itself
 /// (`\??\C:\Users\nfury\ntuser.dat`), else the folder holding an `NTUSER.DAT`, else the file.
-fn user_of(path: &Path) -> String {
-    let recorded = std::fs::read(path).ok().and_then(|bytes| {
+fn user_of(path: &Path, scope: &Scope) -> String {
+    // The base block's file name field (offset 0x30, 64 bytes): only those bytes are read, not
+    // the hive (a hostile "hive" can be gigabytes).
+    let recorded = read_head(path, 0x70).and_then(|bytes| {
         let name = bytes.get(0x30..0x70)?;
         let units: Vec<u16> = name
             .chunks_exact(2)
@@ -97,9 +100,8 @@ fn user_of(path: &Path) -> String {
     });
     recorded.filter(|u| !u.is_empty()).unwrap_or_else(|| {
         // The profile folder the hive was collected from (`Users\eve\…\UsrClass.dat`).
-        let names: Vec<String> = path
-            .ancestors()
-            .skip(1)
+        let names: Vec<String> = scope
+            .ancestors(path)
             .filter_map(crate::discover::decoded_file_name)
             .collect();
         let profile = names.windows(2).find_map(|w| {
@@ -322,10 +324,22 @@ fn mark_startup_approved(hive: &mut Hive, rooted: bool, entries: &mut [Autostart
 }
 
 /// Opens a hive for autostart reading (logs replayed), with its role.
-pub fn open(path: &Path, logs: &[PathBuf]) -> Option<(Hive, HiveRole)> {
+pub fn open(path: &Path, logs: &[PathBuf], scope: &Scope) -> Option<(Hive, HiveRole)> {
     let mut hive = Hive::open(path, logs).ok()?;
-    let role = hive_role(&mut hive, path)?;
+    let role = hive_role(&mut hive, path, scope)?;
     Some((hive, role))
+}
+
+/// The first `len` bytes of a file (fewer when it is shorter).
+fn read_head(path: &Path, len: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(len)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(head)
 }
 
 /// Per-user entries whose location `overrides` a machine-wide key (UsrClass.dat's COM classes
