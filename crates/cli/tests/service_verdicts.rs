@@ -126,10 +126,17 @@ fn system_hive_services_and_control_sets() {
         assert_eq!(set.effective_pipe_timeout_ms, 30_000);
         assert_eq!(set.wait_to_kill_service_timeout.as_deref(), Some("12000"));
     }
-    assert!(report
+    // LastKnownGood (ControlSet002) is the older set: Mnemosyne, present only in the set in
+    // use, was added since the last good boot (issue 16, item 8).
+    let diffs: Vec<(&str, &str, &str, &str)> = report
         .control_set_diffs
         .iter()
-        .any(|d| d.change == "removed" && d.from == "ControlSet001" && d.to == "ControlSet002"));
+        .map(|d| (&*d.service, &*d.from, &*d.to, &*d.change))
+        .collect();
+    assert_eq!(
+        diffs,
+        [("Mnemosyne", "ControlSet002", "ControlSet001", "added")]
+    );
     let fresponse = service(&report, "FResponse Service");
     let c = &fresponse.configs[0];
     assert_eq!((c.service_type, c.error_control), (Some(0x10), Some(1)));

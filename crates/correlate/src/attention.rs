@@ -52,16 +52,6 @@ pub fn attention(
     standard_roots: &[String],
 ) -> Vec<Attention> {
     let mut flags = Vec::new();
-    let key_item = |c: &ServiceConfig, value: &str, summary: String| EvidenceItem {
-        source: match &c.source {
-            Provenance::RegistryKey { file, at } => {
-                Provenance::registry_key(file.clone(), at.key.clone(), Some(value.to_string()))
-            }
-            other => other.clone(),
-        },
-        time: c.key_last_written,
-        summary: summary.into(),
-    };
     let failed_runs = runs.iter().any(|r| {
         matches!(
             r.outcome,
@@ -69,85 +59,13 @@ pub fn attention(
         )
     });
 
-    // Images: registry ImagePaths and installed ImagePaths.
+    // Images: every ImagePath a control set holds or an install logged, under the same rules.
     let mut suspicious_image = false;
-    for c in configs {
-        let Some(image) = &c.image_path else { continue };
-        let exe = image.executable.to_ascii_lowercase();
-        let item = || {
-            key_item(
-                c,
-                "ImagePath",
-                format!("ImagePath `{}` ({})", image.raw, c.control_set),
-            )
-        };
-        if let Some(place) = user_writable_place(&exe) {
-            suspicious_image = true;
-            push_once(&mut flags, "user_writable_image", format!(
-                "the program `{}` lies in a user-writable place (`{}`): anyone who can write there controls what runs as {}",
-                image.executable, place.trim_matches('\\'), c.object_name.as_deref().unwrap_or("the service account")
-            ), item());
-        }
-        let standard = if standard_roots.is_empty() {
-            exe.starts_with("c:\\windows\\") || exe.starts_with("c:\\program files")
-        } else {
-            standard_roots
-                .iter()
-                .any(|root| exe.starts_with(&root.to_ascii_lowercase()))
-        };
-        let auto = matches!(c.start, Some(StartType::Auto));
-        if auto && !c.is_driver() && !standard && exe.contains('\\') {
-            suspicious_image = true;
-            push_once(
-                &mut flags,
-                "non_standard_image_location",
-                format!(
-                "auto-start service whose program `{}` is outside %SystemRoot% and Program Files ({})",
-                image.executable,
-                if standard_roots.is_empty() { "C:\\Windows, C:\\Program Files".to_string() } else { standard_roots.join(", ") }
-            ),
-                item(),
-            );
-        }
-        if let Some(interp) = interpreter(&image.raw) {
-            suspicious_image = true;
-            push_once(&mut flags, "interpreter_image", format!(
-                "ImagePath runs a command interpreter (`{interp}`): a service used as a one-shot command launcher"
-            ), item());
-        }
-        // Drivers are loaded by the I/O manager from the exact path, not through CreateProcess.
-        if !image.quoted && !c.is_driver() && image.executable.contains(' ') {
-            push_once(
-                &mut flags,
-                "unquoted_path_with_spaces",
-                format!(
-                    "unquoted ImagePath with spaces: CreateProcess tries `{}` first",
-                    image
-                        .executable
-                        .split(' ')
-                        .next()
-                        .unwrap_or_default()
-                        .to_string()
-                        + ".exe"
-                ),
-                item(),
-            );
-        }
+    for image in images(configs, events) {
+        suspicious_image |= image_flags(&mut flags, &image, standard_roots);
     }
     for e in events {
         if let ScmEventKind::Installed { install } = &e.what {
-            let image_path = &install.image_path;
-            if let Some(interp) = interpreter(image_path) {
-                suspicious_image = true;
-                push_once(
-                    &mut flags,
-                    "interpreter_image",
-                    format!(
-                        "installed with an ImagePath that runs a command interpreter (`{interp}`)"
-                    ),
-                    event_item(e),
-                );
-            }
             push_once(
                 &mut flags,
                 "installed_within_logs",
@@ -161,13 +79,13 @@ pub fn attention(
             );
             for c in configs {
                 let Some(image) = &c.image_path else { continue };
-                if !same_path(&image.raw, image_path) {
+                if !same_path(&image.raw, &install.image_path) {
                     push_once(
                         &mut flags,
                         "image_path_differs_from_install",
                         format!(
                             "ImagePath in {} (`{}`) differs from the one logged at install (`{}`)",
-                            c.control_set, image.raw, image_path
+                            c.control_set, image.raw, install.image_path
                         ),
                         event_item(e),
                     );
@@ -194,7 +112,7 @@ pub fn attention(
                     b.control_set,
                     ib.map_or("(none)", |s| s.as_str())
                 ),
-                key_item(b, "ImagePath", format!("ImagePath in {}", b.control_set)),
+                config_item(b, "ImagePath", format!("ImagePath in {}", b.control_set)),
             );
         }
     }
@@ -222,7 +140,7 @@ pub fn attention(
                         .as_deref()
                         .unwrap_or("(FailureCommand empty)")
                 ),
-                key_item(
+                config_item(
                     c,
                     "FailureActions",
                     "FailureActions with RUN_COMMAND".into(),
@@ -233,16 +151,18 @@ pub fn attention(
             push_once(&mut flags, "recovery_restarts", format!(
                 "FailureActions restart the service on failure (reset after {}): a failing program can come back again and again; whether it did is judged from events only",
                 actions.reset_period_s.map_or("never".to_string(), |s| format!("{s} s"))
-            ), key_item(c, "FailureActions", "FailureActions with RESTART".into()));
+            ), config_item(c, "FailureActions", "FailureActions with RESTART".into()));
         }
     }
 
     // ServicesPipeTimeout: a raised value gives a plain program longer to act before the kill.
+    // It is the SCM's wait for a Win32 service process to connect: drivers are not subject to
+    // it (the I/O manager loads them; technet cc756342).
     let auto_or_run = !runs.is_empty()
         || configs
             .iter()
             .any(|c| matches!(c.start, Some(StartType::Auto)));
-    if auto_or_run {
+    if auto_or_run && !is_driver(configs, events) {
         for set in control_sets.iter().filter(|s| {
             !s.pipe_timeout_is_default && s.effective_pipe_timeout_ms != DEFAULT_PIPE_TIMEOUT_MS
         }) {
@@ -270,6 +190,202 @@ pub fn attention(
     flags
 }
 
+/// A program a service runs, as one source names it: a control set's ImagePath or the
+/// ImagePath logged at an install (7045/4697). Every image rule reads these, so a service known
+/// only from its install (no hive) is flagged as one read from a hive would be.
+struct Image<'a> {
+    /// As stored or logged.
+    raw: &'a str,
+    /// The program, resolved (`%SystemRoot%` from the evidence).
+    executable: &'a str,
+    quoted: bool,
+    auto_start: bool,
+    driver: bool,
+    account: Option<&'a str>,
+    /// Where it was read (`ImagePath in ControlSet001`, `the ImagePath logged at install`).
+    origin: String,
+    item: EvidenceItem,
+}
+
+/// The images of a service: each control set's, then each install's.
+fn images<'a>(configs: &'a [ServiceConfig], events: &'a [&'a ScmEvent]) -> Vec<Image<'a>> {
+    let configured = configs.iter().filter_map(|c| {
+        let image = c.image_path.as_ref()?;
+        Some(Image {
+            raw: &image.raw,
+            executable: &image.executable,
+            quoted: image.quoted,
+            auto_start: matches!(c.start, Some(StartType::Auto)),
+            driver: c.is_driver(),
+            account: c.object_name.as_deref(),
+            origin: format!("ImagePath in {}", c.control_set),
+            item: config_item(
+                c,
+                "ImagePath",
+                format!("ImagePath `{}` ({})", image.raw, c.control_set),
+            ),
+        })
+    });
+    let installed = events.iter().filter_map(|e| match &e.what {
+        ScmEventKind::Installed { install } if !install.image_path.trim().is_empty() => {
+            Some(Image {
+                raw: &install.image_path,
+                executable: &install.executable,
+                quoted: install.image_path.trim_start().starts_with('"'),
+                auto_start: install.start() == Some(StartType::Auto),
+                driver: install.is_driver() == Some(true),
+                account: Some(install.account.as_str()).filter(|a| !a.is_empty()),
+                origin: format!(
+                    "the ImagePath logged at install ({} record {})",
+                    e.event_id,
+                    record_id(e)
+                ),
+                item: event_item(e),
+            })
+        }
+        _ => None,
+    });
+    configured.chain(installed).collect()
+}
+
+/// The flags one image earns; whether it is suspicious in itself (for the recovery rule).
+fn image_flags(flags: &mut Vec<Attention>, image: &Image<'_>, standard_roots: &[String]) -> bool {
+    let exe = image.executable.to_ascii_lowercase();
+    let mut suspicious = false;
+    if let Some(place) = user_writable_place(&exe) {
+        suspicious = true;
+        push_once(flags, "user_writable_image", format!(
+            "the program `{}` ({}) lies in a user-writable place (`{}`): anyone who can write there controls what runs as {}",
+            image.executable, image.origin, place.trim_matches('\\'), image.account.unwrap_or("the service account")
+        ), image.item.clone());
+    }
+    let standard = if standard_roots.is_empty() {
+        exe.starts_with("c:\\windows\\") || exe.starts_with("c:\\program files")
+    } else {
+        standard_roots
+            .iter()
+            .any(|root| exe.starts_with(&root.to_ascii_lowercase()))
+    };
+    if image.auto_start && !image.driver && !standard && exe.contains('\\') {
+        suspicious = true;
+        push_once(
+            flags,
+            "non_standard_image_location",
+            format!(
+                "auto-start service whose program `{}` ({}) is outside %SystemRoot% and Program Files ({})",
+                image.executable,
+                image.origin,
+                if standard_roots.is_empty() { "C:\\Windows, C:\\Program Files".to_string() } else { standard_roots.join(", ") }
+            ),
+            image.item.clone(),
+        );
+    }
+    if let Some(interp) = interpreter(image.raw) {
+        suspicious = true;
+        push_once(flags, "interpreter_image", format!(
+            "{} runs a command interpreter (`{interp}`): a service used as a one-shot command launcher",
+            image.origin
+        ), image.item.clone());
+    } else if let Some(program) = non_service_program(&exe) {
+        suspicious = true;
+        push_once(flags, "non_service_program_image", format!(
+            "{} starts `{program}`, a Windows program that is not a service: the SCM will give up on it at the ServicesPipeTimeout, so a service is only the launcher here",
+            image.origin
+        ), image.item.clone());
+    }
+    if named_pipe_echo(image.raw) {
+        suspicious = true;
+        push_once(flags, "named_pipe_impersonation", format!(
+            "{} (`{}`) writes into a named pipe: the well-known privilege escalation (Meterpreter `getsystem`, and tools like it) in which a service running as SYSTEM is made to connect to an attacker's pipe so that its token can be impersonated",
+            image.origin, image.raw
+        ), image.item.clone());
+    }
+    // Drivers are loaded by the I/O manager from the exact path, not through CreateProcess.
+    if !image.quoted && !image.driver && image.executable.contains(' ') {
+        push_once(
+            flags,
+            "unquoted_path_with_spaces",
+            format!(
+                "unquoted ImagePath with spaces ({}): CreateProcess tries `{}` first",
+                image.origin,
+                image
+                    .executable
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+                    + ".exe"
+            ),
+            image.item.clone(),
+        );
+    }
+    suspicious
+}
+
+/// The evidence item for one value of a service key.
+fn config_item(c: &ServiceConfig, value: &str, summary: String) -> EvidenceItem {
+    EvidenceItem {
+        source: match &c.source {
+            Provenance::RegistryKey { file, at } => {
+                Provenance::registry_key(file.clone(), at.key.clone(), Some(value.to_string()))
+            }
+            other => other.clone(),
+        },
+        time: c.key_last_written,
+        summary: summary.into(),
+    }
+}
+
+/// Windows programs that are not services: registered as a service's image, the SCM starts
+/// them and then gives up (7009/7000), and what they were given ran. Command interpreters are
+/// flagged apart ([`INTERPRETERS`]).
+const NON_SERVICE_PROGRAMS: [&str; 12] = [
+    "calc.exe",
+    "notepad.exe",
+    "explorer.exe",
+    "regsvr32.exe",
+    "msiexec.exe",
+    "certutil.exe",
+    "bitsadmin.exe",
+    "schtasks.exe",
+    "net.exe",
+    "net1.exe",
+    "reg.exe",
+    "sc.exe",
+];
+
+/// The non-service Windows program `exe` (lower-cased path) is, if any.
+fn non_service_program(exe: &str) -> Option<&'static str> {
+    let name = exe.rsplit('\\').next().unwrap_or(exe);
+    NON_SERVICE_PROGRAMS.iter().copied().find(|p| *p == name)
+}
+
+/// `cmd /c echo … > \\.\pipe\…`: the image only writes into a named pipe.
+fn named_pipe_echo(raw: &str) -> bool {
+    let lower = raw.to_ascii_lowercase();
+    lower.contains("echo") && lower.contains("\\\\.\\pipe\\")
+}
+
+/// Whether the service is a driver, by its `Type` in any control set or its logged install.
+pub(crate) fn is_driver(configs: &[ServiceConfig], events: &[&ScmEvent]) -> bool {
+    configs.iter().any(ServiceConfig::is_driver)
+        || events.iter().any(|e| match &e.what {
+            ScmEventKind::Installed { install } => install.is_driver() == Some(true),
+            _ => false,
+        })
+}
+
+/// Whether the service starts automatically, by any control set or its logged install.
+pub(crate) fn is_auto_start(configs: &[ServiceConfig], events: &[&ScmEvent]) -> bool {
+    configs
+        .iter()
+        .any(|c| matches!(c.start, Some(StartType::Auto)))
+        || events.iter().any(|e| match &e.what {
+            ScmEventKind::Installed { install } => install.start() == Some(StartType::Auto),
+            _ => false,
+        })
+}
+
 fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: EvidenceItem) {
     match flags.iter_mut().find(|f| f.id == id) {
         // A flag cites a bounded number of items: enough to check it by hand, without making
@@ -287,6 +403,18 @@ fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: Evidenc
     }
 }
 
+/// Environment variables that name a user-writable folder; an install logs them unexpanded
+/// (`%TEMP%\x.exe`), and the SCM expands them in the service's own environment.
+const USER_WRITABLE_VARIABLES: [&str; 7] = [
+    "%temp%",
+    "%tmp%",
+    "%appdata%",
+    "%localappdata%",
+    "%userprofile%",
+    "%public%",
+    "%programdata%",
+];
+
 /// The user-writable folder a lower-cased path lies in, if any.
 pub(crate) fn user_writable_place(lower: &str) -> Option<&'static str> {
     USER_WRITABLE
@@ -294,6 +422,13 @@ pub(crate) fn user_writable_place(lower: &str) -> Option<&'static str> {
         .copied()
         .find(|p| lower.contains(*p))
         .or(lower.starts_with("c:\\tmp\\").then_some("c:\\tmp\\"))
+        .or_else(|| {
+            let unquoted = lower.trim_start_matches('"');
+            USER_WRITABLE_VARIABLES
+                .iter()
+                .copied()
+                .find(|v| unquoted.starts_with(*v))
+        })
 }
 
 pub(crate) fn interpreter(command: &str) -> Option<&'static str> {

@@ -156,7 +156,7 @@ impl State {
                     open.evidence.push(item);
                     open.seen_until = t;
                 }
-                None => self.open_run(t, pipe_timeout_ms, item),
+                None => self.open_run(t, item),
             },
             ScmEventKind::StateChanged { state } if state == "stopped" => {
                 self.ensure_open(t);
@@ -221,12 +221,21 @@ impl State {
         self.set_bound_to_run_end(t);
     }
 
-    fn open_run(&mut self, t: Timestamp, pipe_timeout_ms: u64, item: EvidenceItem) {
-        let (from, bound) = self.earliest_start(t, pipe_timeout_ms);
+    /// A 7036 "running" with no run open. The pipe timeout bounds only how long a process may
+    /// take to connect, not how long the service may stay start-pending before it reports
+    /// running (wait hints extend that): the start is bounded by the latest boot, install or
+    /// run end, and is unknown without one.
+    fn open_run(&mut self, t: Timestamp, item: EvidenceItem) {
+        let (start, bound) = match self.lower_bound {
+            Some(from) if from <= t => {
+                (TimeBound::Range { from, to: t }, self.bound_source.clone())
+            }
+            _ => (TimeBound::NotAfter { to: t }, None),
+        };
         let mut evidence: Vec<EvidenceItem> = bound.into_iter().collect();
         evidence.push(item);
         self.open = Some(OpenRun {
-            start: TimeBound::Range { from, to: t },
+            start,
             seen_until: t,
             evidence,
         });

@@ -76,29 +76,18 @@ fn without_volume(path: &str) -> &str {
     skip.map_or(path, |i| &path[i..])
 }
 
-/// The program a service runs, from its configuration or else its install events, with
-/// `%SystemRoot%` / `%windir%` expanded to `system_root` (`C:\Windows`).
-pub fn program_path(
-    configured: Option<&str>,
-    events: &[ScmEvent],
-    system_root: &str,
-) -> Option<String> {
+/// The program a service runs, from its configuration or else its install events (resolved at
+/// extraction as a registry ImagePath is).
+pub fn program_path(configured: Option<&str>, events: &[ScmEvent]) -> Option<String> {
     if let Some(path) = configured {
         return Some(path.to_string());
     }
-    let logged = events.iter().find_map(|e| match &e.what {
-        ScmEventKind::Installed { install } if !install.image_path.is_empty() => {
-            Some(&install.image_path)
+    events.iter().find_map(|e| match &e.what {
+        ScmEventKind::Installed { install } if !install.executable.is_empty() => {
+            Some(install.executable.clone())
         }
         _ => None,
-    })?;
-    let line = logged.trim().trim_matches('"');
-    let end = line
-        .to_ascii_lowercase()
-        .find(".exe")
-        .map_or(line.len(), |i| i + 4);
-    let program = &line[..end];
-    Some(expand_system_root(program, system_root))
+    })
 }
 
 /// `%SystemRoot%\x`, `%windir%\x` or `\SystemRoot\x` with the evidence's %SystemRoot%.
@@ -216,48 +205,5 @@ mod tests {
             Some("\\Windows\\x.exe")
         );
         assert_eq!(without_drive("x.exe"), None);
-    }
-
-    #[test]
-    fn logged_image_paths_expand() {
-        let install = |image: &str| ScmEvent {
-            event_id: 7045,
-            time: "2022-03-10T19:57:43Z".parse().unwrap(),
-            service: "PsExec".into(),
-            display_name: None,
-            link: konseki_model::KeyLink::Unresolved,
-            what: ScmEventKind::Installed {
-                install: Box::new(konseki_model::Install {
-                    image_path: image.into(),
-                    start_type: String::new(),
-                    service_type: String::new(),
-                    account: String::new(),
-                }),
-            },
-            computer: "H".into(),
-            user_sid: None,
-            source: konseki_model::Provenance::File {
-                file: std::sync::Arc::from(std::path::Path::new("x")),
-            },
-            data: Default::default(),
-        };
-        let path = |image| program_path(None, &[install(image)], "C:\\Windows");
-        assert_eq!(
-            path("%SystemRoot%\\PSEXESVC.EXE").as_deref(),
-            Some("C:\\Windows\\PSEXESVC.EXE")
-        );
-        assert_eq!(
-            path("\"C:\\Program Files\\X\\x.exe\" -svc").as_deref(),
-            Some("C:\\Program Files\\X\\x.exe")
-        );
-        assert_eq!(
-            program_path(
-                Some("D:\\a.exe"),
-                &[install("%windir%\\b.exe")],
-                "C:\\Windows"
-            )
-            .as_deref(),
-            Some("D:\\a.exe")
-        );
     }
 }

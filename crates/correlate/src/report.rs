@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use konseki_model::{
-    Attention, BootMarker, ControlSet, Evidence, EvidenceItem, LogCoverage, ScanReport, ScmEvent,
-    ServiceConfig, ServiceReport,
+    Attention, BootMarker, BootMarkerKind, ControlSet, Evidence, EvidenceItem, LogCoverage,
+    ScanReport, ScmEvent, ScmEventKind, ServiceConfig, ServiceReport,
 };
 
 use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
-use crate::attention::attention;
+use crate::attention::{attention, is_auto_start, is_driver};
 use crate::autostart::autostart_reports;
 use crate::boot_sessions::boot_sessions;
 use crate::control_set_diff::control_set_diffs;
@@ -22,14 +22,14 @@ use crate::process_activity::ProcessTimeline;
 use crate::program_check::{program_flags, program_item, program_rationale};
 use crate::service_groups::group_by_service;
 use crate::tasks::task_reports;
-use crate::verdict::{verdict, VerdictContext};
+use crate::verdict::{verdict, AfterLastBoot, VerdictContext};
 
 /// Version of the JSON document (`docs/schema.json`); bump on incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Correlates everything extracted into the report.
 pub fn analyse(mut evidence: Evidence) -> ScanReport {
-    let control_set_diffs = control_set_diffs(&evidence.services);
+    let control_set_diffs = control_set_diffs(&evidence.services, &evidence.control_sets);
     // Configurations and events move into their service's group: no copies of large logs.
     let (events, configs) = (
         std::mem::take(&mut evidence.events),
@@ -51,7 +51,9 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
             .or_default()
             .push(m.clone());
     }
+    let failures = failures(&events);
     let shared = Shared {
+        failures,
         markers: markers_by_computer,
         control_sets: &evidence.control_sets,
         log_end: system_logs.iter().filter_map(|l| l.last).max(),
@@ -155,8 +157,92 @@ fn effective_pipe_timeout(sets: &[ControlSet]) -> u64 {
         .map_or(30_000, |s| s.effective_pipe_timeout_ms)
 }
 
+/// An SCM failure of some service: context for the others on the same host.
+struct Failure {
+    time: jiff::Timestamp,
+    computer: std::sync::Arc<str>,
+    service: std::sync::Arc<str>,
+    item: EvidenceItem,
+}
+
+/// Every failure event (crash, start failure, timeout, hang, failed recovery), by time.
+fn failures(logs: &[Vec<ScmEvent>]) -> Vec<Failure> {
+    let mut out: Vec<Failure> = logs
+        .iter()
+        .flatten()
+        .filter(|e| {
+            matches!(
+                e.what,
+                ScmEventKind::Crashed { .. }
+                    | ScmEventKind::StartFailed { .. }
+                    | ScmEventKind::ConnectTimeout { .. }
+                    | ScmEventKind::TerminatedWithError { .. }
+                    | ScmEventKind::HungOnStart
+                    | ScmEventKind::RecoveryFailed { .. }
+            )
+        })
+        .map(|e| Failure {
+            time: e.time,
+            computer: e.computer.clone(),
+            service: e.service.clone(),
+            item: crate::describe::event_item(e),
+        })
+        .collect();
+    out.sort_by(|a, b| (a.time, &a.item.source).cmp(&(b.time, &b.item.source)));
+    out
+}
+
+/// How far before and after an install other services' failures are cited as context.
+const NEARBY_BEFORE: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+const NEARBY_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(60);
+/// The most failures cited as context.
+const NEARBY_MAX: usize = 5;
+
+/// An auto-start service installed after the last boot of its host's logs, with that boot and
+/// other services' failures near the install.
+fn after_last_boot(
+    name: &str,
+    events: &[ScmEvent],
+    markers: &[BootMarker],
+    computers: &BTreeSet<&str>,
+    failures: &[Failure],
+) -> Option<AfterLastBoot> {
+    let install = events
+        .iter()
+        .filter(|e| matches!(e.what, ScmEventKind::Installed { .. }))
+        .max_by_key(|e| e.time)?;
+    // Without a boot in the logs, "after the last boot" says nothing: the general
+    // no-evidence wording (with the logs' span) applies.
+    let last_boot = markers
+        .iter()
+        .filter(|m| m.kind == BootMarkerKind::Boot)
+        .max_by_key(|m| m.time)?;
+    if last_boot.time >= install.time {
+        return None;
+    }
+    let (from, to) = (install.time - NEARBY_BEFORE, install.time + NEARBY_AFTER);
+    let nearby = failures
+        .iter()
+        .filter(|f| f.time >= from && f.time <= to)
+        .filter(|f| computers.contains(&*f.computer) && !f.service.eq_ignore_ascii_case(name))
+        .take(NEARBY_MAX)
+        .map(|f| f.item.clone())
+        .collect();
+    Some(AfterLastBoot {
+        install: crate::describe::event_item(install),
+        boot: Some(EvidenceItem {
+            source: last_boot.source.clone(),
+            time: Some(last_boot.time),
+            summary: crate::describe::marker_text(last_boot.kind).into(),
+        }),
+        nearby,
+    })
+}
+
 /// What every service's correlation reads: the same for all services of a scan.
 struct Shared<'a> {
+    /// Every service's failures, by time: context for installs near them.
+    failures: Vec<Failure>,
     /// Boot markers per computer: a run is only ended by its own host's boots and shutdowns.
     markers: HashMap<&'a str, Vec<BootMarker>>,
     control_sets: &'a [ControlSet],
@@ -184,6 +270,7 @@ fn service_report(
     shared: &Shared<'_>,
 ) -> ServiceReport {
     let Shared {
+        failures,
         markers,
         control_sets,
         system_logs,
@@ -195,7 +282,7 @@ fn service_report(
         programs,
         prefetch,
         amcache,
-        system_root,
+        ..
     } = shared;
     let name = configs
         .first()
@@ -227,7 +314,7 @@ fn service_report(
     let program = configs
         .iter()
         .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
-    let program_file = program_path(program.as_deref(), &events, system_root);
+    let program_file = program_path(program.as_deref(), &events);
     // svchost.exe, cmd.exe (`%COMSPEC% /c …`) and other shared hosts run for many services:
     // their Prefetch runs and processes are not this service's.
     let own_program = program_file.as_deref().filter(|p| !is_shared_host(p));
@@ -303,6 +390,10 @@ fn service_report(
             evidence: survivors,
         });
     }
+    let (driver, auto_start) = (
+        is_driver(&configs, &event_refs),
+        is_auto_start(&configs, &event_refs),
+    );
     let verdict = verdict(
         &life,
         VerdictContext {
@@ -312,6 +403,11 @@ fn service_report(
             other_evidence,
             program_rationale: program_rationale(&programs, &life.runs),
             prefetch_runs,
+            pipe_timeout_ms: *pipe_timeout_ms,
+            driver,
+            after_last_boot: (auto_start && !driver)
+                .then(|| after_last_boot(&name, &events, own_markers, &computers, failures))
+                .flatten(),
         },
     );
     let mut display_names: Vec<String> = Vec::new();

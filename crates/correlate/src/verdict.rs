@@ -31,6 +31,23 @@ pub struct VerdictContext<'a> {
     pub program_rationale: Option<String>,
     /// The program's Prefetch run times, one item each: execution evidence of their own.
     pub prefetch_runs: Vec<EvidenceItem>,
+    /// The ServicesPipeTimeout in force, for timeouts whose 7009 does not log it.
+    pub pipe_timeout_ms: u64,
+    /// The service is a driver: SCM run evidence does not apply to it.
+    pub driver: bool,
+    /// An auto-start service installed after the last boot the logs record, when it is one.
+    pub after_last_boot: Option<AfterLastBoot>,
+}
+
+/// An auto-start service installed after the last boot in the logs: its auto-start cannot
+/// have fired within them.
+pub struct AfterLastBoot {
+    /// The (latest) install.
+    pub install: EvidenceItem,
+    /// The last boot before it, when the logs hold one.
+    pub boot: Option<EvidenceItem>,
+    /// SCM failures of other services on the same host near the install: context, not proof.
+    pub nearby: Vec<EvidenceItem>,
 }
 
 /// The verdict for one service.
@@ -81,7 +98,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
             }
             continue;
         }
-        rationale.push(explain_run(run));
+        rationale.push(explain_run(run, ctx.pipe_timeout_ms));
         let (files, processes): (Vec<&EvidenceItem>, Vec<&EvidenceItem>) = run
             .activity
             .iter()
@@ -146,11 +163,21 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     if let Some(sentence) = prefetch_sentence(&ctx.prefetch_runs, runs) {
         rationale.push(sentence);
     }
+    let after_last_boot = ctx
+        .after_last_boot
+        .as_ref()
+        .filter(|_| execution == Execution::NoEvidence);
     if execution == Execution::NoEvidence {
-        rationale.push(no_evidence_sentence(ctx.system_logs));
+        if ctx.driver {
+            rationale.push(DRIVER_SENTENCE.to_string());
+        } else if let Some(after) = after_last_boot {
+            rationale.push(after_last_boot_sentence(after, ctx.system_logs));
+        } else {
+            rationale.push(no_evidence_sentence(ctx.system_logs));
+        }
     }
 
-    let summary = summary(
+    let mut summary = summary(
         execution,
         ctx.prefetch_runs.len(),
         runs.len(),
@@ -158,6 +185,13 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         residency,
         ctx.system_logs,
     );
+    if execution == Execution::NoEvidence {
+        if ctx.driver {
+            summary = "driver: no SCM run evidence, and none is expected (drivers load without 7036 or Prefetch)".to_string();
+        } else if after_last_boot.is_some() {
+            summary = "installed after the last recorded boot: its auto-start never fired within the logs".to_string();
+        }
+    }
     // The chain cites every item of the first and last KEEP_RUNS runs; the runs between are
     // counted, and their evidence stays with each run. Items already cited by a run are not
     // repeated (a set of references: a service can have 100k events).
@@ -187,7 +221,17 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         .filter(|e| !cited.contains(&Cited(&e.source, Some(e.time))))
         .map(event_item);
     evidence.extend(uncited.collect::<Vec<_>>());
-    for item in ctx.other_evidence.into_iter().chain(ctx.prefetch_runs) {
+    let context = ctx
+        .after_last_boot
+        .into_iter()
+        .filter(|_| execution == Execution::NoEvidence)
+        .flat_map(|a| a.boot.into_iter().chain(a.nearby));
+    for item in ctx
+        .other_evidence
+        .into_iter()
+        .chain(ctx.prefetch_runs)
+        .chain(context)
+    {
         if !cited.contains(&Cited(&item.source, item.time)) {
             evidence.push(item);
         }
@@ -256,7 +300,50 @@ fn prefetch_sentence(items: &[EvidenceItem], runs: &[RunWindow]) -> Option<Strin
     })
 }
 
-fn explain_run(run: &RunWindow) -> String {
+/// Why no run evidence says nothing about a driver.
+const DRIVER_SENTENCE: &str = "A driver is loaded by the kernel's I/O manager (at boot, or when asked), not started as a process the SCM waits on: it leaves no 7036, 7009 or Prefetch record, so their absence says nothing about whether it loaded. Only failures to load are logged (7026, 7000).";
+
+fn after_last_boot_sentence(after: &AfterLastBoot, logs: &[&LogCoverage]) -> String {
+    let boot = after.boot.as_ref().map_or_else(
+        || "no boot is recorded in the logs".to_string(),
+        |b| {
+            format!(
+                "the last boot the logs record is at {}",
+                b.time.map_or("?".to_string(), |t| t.to_string())
+            )
+        },
+    );
+    let end = logs
+        .iter()
+        .filter_map(|l| l.last)
+        .max()
+        .map_or(String::new(), |t| format!(" (they end at {t})"));
+    let mut sentence = format!(
+        "It is an auto-start service installed at {} ({}), and {boot}: the SCM starts auto-start services at boot, so its auto-start never fired within the logs{end}. Whether it ran after them is not known. An install is not a start.",
+        after.install.time.map_or("?".to_string(), |t| t.to_string()),
+        after.install.summary,
+    );
+    if !after.nearby.is_empty() {
+        let nearby: Vec<String> = after
+            .nearby
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} at {}",
+                    i.summary,
+                    i.time.map_or("?".to_string(), |t| t.to_string())
+                )
+            })
+            .collect();
+        sentence.push_str(&format!(
+            " Near the install, other services on this host failed (context to examine, not proof of a link): {}.",
+            nearby.join("; ")
+        ));
+    }
+    sentence
+}
+
+fn explain_run(run: &RunWindow, pipe_timeout_ms: u64) -> String {
     let bound = run
         .max_duration_ms
         .map(format_duration_at_most)
@@ -268,11 +355,20 @@ fn explain_run(run: &RunWindow) -> String {
         _ => "started at an unknown time".to_string(),
     };
     match &run.outcome {
-        RunOutcome::TimedOut { timeout_ms } => format!(
-            "The SCM created the program's process and gave up waiting for it to connect{} (7009/7000). It {start} and ran until at most {}: {bound}. A timed-out program still ran: everything it did before the timeout happened.",
-            timeout_ms.map(|t| format!(" after {t} ms")).unwrap_or_default(),
-            run.end.latest().map_or("?".to_string(), |t| t.to_string()),
-        ),
+        RunOutcome::TimedOut { timeout_ms } => {
+            let wait = timeout_ms.unwrap_or(pipe_timeout_ms);
+            let end = run.end.latest().map_or("?".to_string(), |t| t.to_string());
+            match run.max_duration_ms {
+                // The boot or install before it bounds the run more tightly than the wait: the
+                // 7009 was logged when the process ended without connecting, not at the timeout.
+                Some(ms) if ms < wait => format!(
+                    "The SCM created the program's process and logged at {end} that it had not connected (7009/7000; the wait in force is {wait} ms). It {start}: {bound}, less than that wait, so the process ended before the wait ran out, without ever connecting. A program that timed out still ran: everything it did before then happened."
+                ),
+                _ => format!(
+                    "The SCM created the program's process, waited up to the {wait} ms in force for it to connect, and gave up at {end} (7009/7000). It {start} and ran until at most then: {bound}. A timed-out program still ran: everything it did before the timeout happened."
+                ),
+            }
+        }
         RunOutcome::StillRunning => format!(
             "It reached the running state ({start}) and no stop, crash or shutdown follows in the logs: it was still running at {}.",
             run.end.earliest().map_or("?".to_string(), |t| t.to_string())
@@ -404,6 +500,9 @@ mod tests {
                 other_evidence: other,
                 program_rationale: None,
                 prefetch_runs: Vec::new(),
+                pipe_timeout_ms: 30_000,
+                driver: false,
+                after_last_boot: None,
             },
         );
         let files: Vec<String> = verdict

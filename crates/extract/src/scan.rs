@@ -17,7 +17,7 @@ use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
 use crate::scope::Scope;
-use crate::service_events::{event_filter, resolve_display_names};
+use crate::service_events::{event_filter, resolve_display_names, resolve_install_programs};
 use crate::services::read_system_hive;
 use crate::software::read_windows_paths;
 use crate::task_cache::read_task_cache;
@@ -240,6 +240,7 @@ pub fn extract_with(
             &paths,
         ));
     resolve_display_names(&mut batches, &out.services);
+    resolve_install_programs(&mut batches, &paths);
     // Grouped by service in correlate, beside its other work.
     out.events = batches;
     progress.step("events tied to service keys");

@@ -9,11 +9,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::image_path::{normalize_image_path, WindowsPaths};
 use crate::shared_text::SharedText;
 use konseki_evtx::{Event, EventIdFilter};
 use konseki_model::{
-    BootMarker, BootMarkerKind, Install, KeyLink, ProcessEvent, ProcessEventKind, Provenance,
-    RegistryEvent, ScmEvent, ScmEventKind, ServiceConfig, TaskEvent, TaskEventKind,
+    service_type_from_logged, service_type_words, BootMarker, BootMarkerKind, Install, KeyLink,
+    ProcessEvent, ProcessEventKind, Provenance, RegistryEvent, ScmEvent, ScmEventKind,
+    ServiceConfig, StartType, TaskEvent, TaskEventKind,
 };
 
 const SCM_PROVIDER: &str = "Service Control Manager";
@@ -162,6 +164,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
                     start_type: p("StartType"),
                     service_type: p("ServiceType"),
                     account: p("AccountName"),
+                    executable: String::new(), // resolved once the evidence's paths are known
                 }),
             }
         }
@@ -170,11 +173,16 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             key = Some(text_of("ServiceName"));
             link = KeyLink::Field;
             ScmEventKind::Installed {
+                // 4697 logs numbers (`3`, `0x00000010`); written in 7045's words so that
+                // every install reads alike (the numbers stay in the event's data).
                 install: Box::new(Install {
                     image_path: p("ServiceFileName"),
-                    start_type: p("ServiceStartType"),
-                    service_type: p("ServiceType"),
+                    start_type: StartType::from_logged(text_of("ServiceStartType"))
+                        .map_or_else(|| p("ServiceStartType"), |s| s.logged_words()),
+                    service_type: service_type_from_logged(text_of("ServiceType"))
+                        .map_or_else(|| p("ServiceType"), service_type_words),
                     account: p("ServiceAccount"),
+                    executable: String::new(),
                 }),
             }
         }
@@ -439,6 +447,18 @@ fn utf16_text(bytes: &[u8]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// Resolves the program each install event names (`Install::executable`) with the evidence's
+/// folders, as a registry ImagePath is resolved.
+pub fn resolve_install_programs(logs: &mut [Vec<ScmEvent>], paths: &WindowsPaths) {
+    for e in logs.iter_mut().flatten() {
+        if let ScmEventKind::Installed { install } = &mut e.what {
+            let driver = install.is_driver().unwrap_or(false);
+            install.executable =
+                normalize_image_path(&install.image_path, paths, driver, &e.service).executable;
+        }
+    }
+}
+
 /// Ties events that carry only a display name (7045 always; 7009/7000 on Windows 7) to a key
 /// name, using display→key pairs from events that carry both and from the registry. A display
 /// name shared by several keys is left unresolved rather than guessed.
@@ -530,6 +550,54 @@ mod tests {
         let services: Vec<&str> = events.iter().map(|e| &*e.service).collect();
         assert_eq!(services, ["CSC", "dam", ""]);
         assert_eq!(events[2].what, timeout);
+    }
+
+    /// An install's ImagePath is resolved as a registry one: variables from the evidence,
+    /// quotes and arguments split off.
+    #[test]
+    fn installed_programs_are_resolved() {
+        let installed = |image: &str, service_type: &str| {
+            event(
+                7045,
+                ScmEventKind::Installed {
+                    install: Box::new(Install {
+                        image_path: image.into(),
+                        start_type: "demand start".into(),
+                        service_type: service_type.into(),
+                        account: String::new(),
+                        executable: String::new(),
+                    }),
+                },
+            )
+        };
+        let mut logs = vec![vec![
+            installed("%SystemRoot%\\PSEXESVC.EXE", "user mode service"),
+            installed("\"C:\\Program Files\\X\\x.exe\" -svc", "user mode service"),
+            installed(
+                "\\SystemRoot\\system32\\DRIVERS\\npcap.sys",
+                "kernel mode driver",
+            ),
+        ]];
+        let paths = WindowsPaths {
+            system_root: "D:\\WIN".into(),
+            ..WindowsPaths::default()
+        };
+        resolve_install_programs(&mut logs, &paths);
+        let programs: Vec<&str> = logs[0]
+            .iter()
+            .map(|e| match &e.what {
+                ScmEventKind::Installed { install } => install.executable.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(
+            programs,
+            [
+                "D:\\WIN\\PSEXESVC.EXE",
+                "C:\\Program Files\\X\\x.exe",
+                "D:\\WIN\\system32\\DRIVERS\\npcap.sys"
+            ]
+        );
     }
 
     #[test]

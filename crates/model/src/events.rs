@@ -35,6 +35,24 @@ pub struct Install {
     pub service_type: String,
     /// Account.
     pub account: String,
+    /// The program `image_path` names, resolved as a registry ImagePath is (`%SystemRoot%`
+    /// from the evidence, `\SystemRoot\`, `\??\`, quotes and arguments split off): the same
+    /// rules judge a service whether it is known from its key or only from its install.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub executable: String,
+}
+
+impl Install {
+    /// The start type logged, decoded (7045's words or 4697's number).
+    pub fn start(&self) -> Option<crate::StartType> {
+        crate::StartType::from_logged(&self.start_type)
+    }
+
+    /// Whether the logged service type is a driver (`None` when it does not say).
+    pub fn is_driver(&self) -> Option<bool> {
+        crate::service::service_type_from_logged(&self.service_type)
+            .map(crate::service::is_driver_type)
+    }
 }
 
 /// What an SCM or Security event says about a service.

@@ -182,11 +182,12 @@ pub struct ServiceReport {
 pub struct ControlSetDiff {
     /// The service key.
     pub service: String,
-    /// The control set compared from.
+    /// The control set compared from: the older one (LastKnownGood, or another set not in use).
     pub from: String,
-    /// The control set compared to.
+    /// The control set compared to: the one in use (`Select\Current`).
     pub to: String,
-    /// `added`, `removed`, or `changed`.
+    /// `added` (only in `to`: added since `from` was saved), `removed` (only in `from`), or
+    /// `changed`.
     pub change: String,
     /// For changes: which values differ, `name: a → b`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -39,6 +39,32 @@ impl StartType {
         }
     }
 
+    /// A start type as an install event logs it: 7045 writes words (`auto start`, `demand
+    /// start`), 4697 the `Start` number (`2`).
+    pub fn from_logged(text: &str) -> Option<StartType> {
+        let text = text.trim().to_ascii_lowercase();
+        if let Ok(n) = text.parse::<u32>() {
+            return Some(StartType::from_raw(n));
+        }
+        Some(match text.strip_suffix(" start").unwrap_or(&text) {
+            "boot" => StartType::Boot,
+            "system" => StartType::System,
+            "auto" => StartType::Auto,
+            "demand" => StartType::Demand,
+            "disabled" => StartType::Disabled,
+            _ => return None,
+        })
+    }
+
+    /// The words 7045 logs for this start type (`auto start`, …).
+    pub fn logged_words(&self) -> String {
+        match self {
+            StartType::Disabled => "disabled".into(),
+            StartType::Other(n) => format!("unknown start type ({n})"),
+            other => format!("{} start", other.label()),
+        }
+    }
+
     /// The name used in tables and narratives.
     pub fn label(&self) -> String {
         match self {
@@ -183,7 +209,44 @@ pub struct ServiceConfig {
 impl ServiceConfig {
     /// Kernel, file-system or recogniser driver (Type bits 0x1, 0x2, 0x8).
     pub fn is_driver(&self) -> bool {
-        self.service_type.is_some_and(|t| t & 0xB != 0)
+        self.service_type.is_some_and(is_driver_type)
+    }
+}
+
+/// Kernel, file-system or recogniser driver (`Type` bits 0x1, 0x2, 0x8): loaded by the I/O
+/// manager, not started as a process, and not subject to the ServicesPipeTimeout.
+pub fn is_driver_type(service_type: u32) -> bool {
+    service_type & 0xB != 0
+}
+
+/// A service type as an install event logs it: 7045 writes words (`user mode service`,
+/// `kernel mode driver`, `file system driver`), 4697 the `Type` number (`0x00000010`).
+pub fn service_type_from_logged(text: &str) -> Option<u32> {
+    let text = text.trim().to_ascii_lowercase();
+    if let Some(hex) = text.strip_prefix("0x") {
+        return u32::from_str_radix(hex, 16).ok();
+    }
+    if let Ok(n) = text.parse::<u32>() {
+        return Some(n);
+    }
+    match text.as_str() {
+        "kernel mode driver" => Some(0x1),
+        "file system driver" => Some(0x2),
+        "user mode service" => Some(0x10),
+        _ => None,
+    }
+}
+
+/// The words 7045 logs for a service type.
+pub fn service_type_words(service_type: u32) -> String {
+    if service_type & 0x1 != 0 {
+        "kernel mode driver".into()
+    } else if service_type & 0x2 != 0 {
+        "file system driver".into()
+    } else if service_type & 0x30 != 0 {
+        "user mode service".into()
+    } else {
+        format!("service type 0x{service_type:x}")
     }
 }
 

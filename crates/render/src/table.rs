@@ -246,7 +246,10 @@ pub(crate) fn render(
     }
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;
-        writeln!(out, "Control set differences")?;
+        writeln!(
+            out,
+            "Control set differences (from the older set, e.g. LastKnownGood, to the set in use)"
+        )?;
         for d in &report.control_set_diffs {
             writeln!(
                 out,

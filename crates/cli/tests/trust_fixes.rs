@@ -1,0 +1,243 @@
+//! Verdicts an examiner can defend (issue 16): each test names the item it covers and the forge
+//! scenario or corpus file it is built from; each failed on the code before the fix.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{corpus, scan, service, temp_case};
+use konseki_forge::scenario::Scenario;
+use konseki_model::{Execution, ScanReport, ScmEventKind, ServiceReport, TimeBound};
+
+/// Writes the scenario given as TOML and scans it.
+fn scan_scenario(toml: &str) -> ScanReport {
+    let scenario = Scenario::parse(toml).unwrap();
+    let dir = temp_case(&format!("trust-{}", scenario.name));
+    scenario.write_tree(&dir).unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    report
+}
+
+fn flags(s: &ServiceReport) -> BTreeSet<&str> {
+    s.attention.iter().map(|a| a.id.as_str()).collect()
+}
+
+/// A 7045 in a scenario: `name` installed at `t` with `image`, start type `start` (`auto`…).
+fn install(t: f64, name: &str, image: &str, start: &str) -> String {
+    format!(
+        "[[events]]\nt = {t:?}\nid = 7045\ndata = [[\"ServiceName\", \"{name}\"], [\"ImagePath\", '{image}'], [\"ServiceType\", \"user mode service\"], [\"StartType\", \"{start} start\"], [\"AccountName\", \"LocalSystem\"]]\n"
+    )
+}
+
+const HEADER: &str = r#"
+host = "WS01"
+boot = "2026-01-05T08:00:00Z"
+"#;
+
+/// Item 6: a service known only from its 7045 gets the flags the same ImagePath earns in a hive
+/// (forge scenarios `flags-from-hive` and `flags-from-install`).
+#[test]
+fn a_service_known_only_from_its_install_gets_the_flags_of_one_read_from_a_hive() {
+    let images = [
+        ("tempsvc", r"C:\Users\bob\AppData\Local\Temp\svc.exe"),
+        ("calcsvc", r"C:\Windows\System32\calc.exe"),
+        ("pssvc", r"powershell.exe -nop -enc SQBFAFgA"),
+        ("pipesvc", r"cmd.exe /c echo pipesvc > \\.\pipe\pipesvc"),
+    ];
+    let mut from_hive = format!("name = \"flags-from-hive\"\nsummary = \"s\"\n{HEADER}");
+    let mut from_install = format!("name = \"flags-from-install\"\nsummary = \"s\"\n{HEADER}");
+    for (i, (name, image)) in images.iter().enumerate() {
+        from_hive.push_str(&format!(
+            "[[services]]\nname = \"{name}\"\ntype = 0x10\nstart = 2\nimage_path = '{image}'\nobject_name = \"LocalSystem\"\nkey_written = -10.0\n"
+        ));
+        from_install.push_str(&install(60.0 + i as f64, name, image, "auto"));
+    }
+    let hive = scan_scenario(&from_hive);
+    let install = scan_scenario(&from_install);
+    for (name, _) in images {
+        let by_hive = flags(service(&hive, name));
+        let mut by_install = flags(service(&install, name));
+        by_install.remove("installed_within_logs");
+        assert_eq!(by_install, by_hive, "{name}");
+    }
+    let expect = |name: &str, flag: &str| {
+        assert!(
+            flags(service(&install, name)).contains(flag),
+            "{name}: {flag} missing"
+        );
+    };
+    expect("tempsvc", "user_writable_image");
+    expect("tempsvc", "non_standard_image_location");
+    expect("calcsvc", "non_service_program_image");
+    expect("pssvc", "interpreter_image");
+    expect("pipesvc", "named_pipe_impersonation");
+}
+
+/// Item 6: the 4697 start type is decoded (`3` → demand), the service type too; the numbers
+/// stay in the event's data (corpus `ID4688-4697 RDP hijack via service creation.evtx`).
+#[test]
+fn a_4697_start_type_is_decoded() {
+    let Some(path) = corpus("evtx/ID4688-4697 RDP hijack via service creation.evtx") else {
+        return;
+    };
+    let report = scan(&[path]);
+    let s = service(&report, "hijackservice");
+    let (install, data) = s
+        .events
+        .iter()
+        .find_map(|e| match &e.what {
+            ScmEventKind::Installed { install } => Some((install, &e.data)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(install.start_type, "demand start");
+    assert_eq!(install.service_type, "user mode service");
+    assert_eq!(data.get("ServiceStartType"), Some("3"));
+    assert!(flags(s).contains("interpreter_image"));
+}
+
+/// Item 7: the pipe timeout is the SCM's wait for a Win32 service process: no flag on drivers,
+/// and a driver's lack of run events is "not applicable", not "did not load" (forge scenario
+/// `driver-and-raised-timeout`).
+#[test]
+fn the_pipe_timeout_flag_and_the_no_evidence_wording_do_not_apply_to_drivers() {
+    let report = scan_scenario(&format!(
+        r#"name = "driver-and-raised-timeout"
+summary = "s"
+pipe_timeout_ms = 180000
+{HEADER}
+[[services]]
+name = "evildrv"
+type = 1
+start = 2
+image_path = '\??\C:\Windows\Temp\evildrv.sys'
+key_written = -10.0
+
+[[services]]
+name = "agent"
+type = 0x10
+start = 2
+image_path = '"C:\Program Files\Agent\agent.exe"'
+key_written = -10.0
+"#
+    ));
+    let driver = service(&report, "evildrv");
+    assert!(!flags(driver).contains("raised_pipe_timeout"), "{driver:?}");
+    assert!(flags(service(&report, "agent")).contains("raised_pipe_timeout"));
+    assert_eq!(driver.verdict.execution, Execution::NoEvidence);
+    assert!(
+        driver.verdict.summary.starts_with("driver:"),
+        "{}",
+        driver.verdict.summary
+    );
+    assert!(
+        driver
+            .verdict
+            .rationale
+            .iter()
+            .any(|r| r.contains("says nothing about whether it loaded")),
+        "{:?}",
+        driver.verdict.rationale
+    );
+}
+
+/// Item 9: a run known only from a 7036 "running" is bounded by the boot before it, not by a
+/// fixed 30 s before the event (forge scenario `delayed-start-running`).
+#[test]
+fn a_run_seen_only_running_is_bounded_by_the_boot_not_by_the_pipe_timeout() {
+    let report = scan_scenario(&format!(
+        r#"name = "delayed-start-running"
+summary = "s"
+{HEADER}
+[[services]]
+name = "slowsvc"
+type = 0x10
+start = 2
+image_path = '"C:\Program Files\Slow\slow.exe"'
+key_written = -10.0
+
+[[events]]
+t = 130.0
+id = 7036
+binary = "slowsvc/4"
+data = [["param1", "slowsvc"], ["param2", "running"]]
+"#
+    ));
+    let run = &service(&report, "slowsvc").runs[0];
+    let boot: konseki_model::Timestamp = "2026-01-05T08:00:00Z".parse().unwrap();
+    let seen: konseki_model::Timestamp = "2026-01-05T08:02:10Z".parse().unwrap();
+    assert_eq!(
+        run.start,
+        TimeBound::Range {
+            from: boot,
+            to: seen
+        }
+    );
+}
+
+/// Item 11: an auto-start service installed after the last boot never auto-started within the
+/// logs, and another service's crash minutes later is linked as context (forge scenario
+/// `installed-after-last-boot`).
+#[test]
+fn an_auto_start_service_installed_after_the_last_boot_is_said_to_have_never_fired() {
+    let report = scan_scenario(&format!(
+        r#"name = "installed-after-last-boot"
+summary = "s"
+{HEADER}
+{}
+[[events]]
+t = 780.0
+id = 7031
+binary = "Spooler"
+data = [["param1", "Print Spooler"], ["param2", "1"], ["param3", "60000"], ["param4", "1"], ["param5", "Restart the service"]]
+"#,
+        install(600.0, "updater", r"C:\ProgramData\upd\updater.exe", "auto")
+    ));
+    let s = service(&report, "updater");
+    assert_eq!(s.verdict.execution, Execution::NoEvidence);
+    assert_eq!(
+        s.verdict.summary,
+        "installed after the last recorded boot: its auto-start never fired within the logs"
+    );
+    let why = s.verdict.rationale.join(" ");
+    assert!(why.contains("never fired within the logs"), "{why}");
+    assert!(why.contains("7031"), "the nearby crash is linked: {why}");
+    assert!(
+        s.verdict
+            .evidence
+            .iter()
+            .any(|e| e.summary.starts_with("7031")),
+        "the crash is in the chain"
+    );
+    // A demand-start service is not expected to start at boot: no such wording.
+    let report = scan_scenario(&format!(
+        r#"name = "demand-installed-after-boot"
+summary = "s"
+{HEADER}
+{}"#,
+        install(600.0, "tool", r"C:\ProgramData\tool.exe", "demand")
+    ));
+    assert!(service(&report, "tool")
+        .verdict
+        .summary
+        .starts_with("no evidence of execution"));
+}
+
+/// Item 11: `cmd /c echo … > \\.\pipe\…` is named as the named-pipe impersonation pattern
+/// (corpus `metasploit-psexec-powershell-target-system.evtx`, service `genusn`).
+#[test]
+fn the_named_pipe_impersonation_pattern_is_named() {
+    let Some(path) = corpus("evtx/metasploit-psexec-powershell-target-system.evtx") else {
+        return;
+    };
+    let report = scan(&[path]);
+    let genusn = service(&report, "genusn");
+    let flag = genusn
+        .attention
+        .iter()
+        .find(|a| a.id == "named_pipe_impersonation")
+        .expect("flagged");
+    assert!(flag.reason.contains("impersonated"), "{}", flag.reason);
+    assert!(!flags(service(&report, "UWdKhYTIQWWJxHfx")).contains("named_pipe_impersonation"));
+}
