@@ -19,6 +19,7 @@ const EXIT_REFUSED: u8 = 4;
 
 fn main() -> ExitCode {
     tune_allocator();
+    quiet_parser_panics();
     let args = args::Args::parse();
     match commands::run(args) {
         Ok(code) => code,
@@ -53,6 +54,18 @@ fn tune_allocator() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn tune_allocator() {}
+
+/// A panic inside a guarded third-party parser is damage in the evidence: it is caught and
+/// reported as a warning in the output, so nothing (no message, no backtrace) goes to stderr.
+/// Any other panic is a bug in konseki and keeps the default report.
+fn quiet_parser_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !konseki_extract::in_guarded_parser() {
+            default(info);
+        }
+    }));
+}
 
 /// `konseki scan … | head` must not end in an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -6,6 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{corpus, scan, service, temp_case};
+use konseki_forge::evtx::{write_evtx, EvtxEvent};
 use konseki_forge::scenario::Scenario;
 use konseki_model::{Execution, ScanReport, ScmEventKind, ServiceReport, TimeBound};
 
@@ -240,4 +241,80 @@ fn the_named_pipe_impersonation_pattern_is_named() {
         .expect("flagged");
     assert!(flag.reason.contains("impersonated"), "{}", flag.reason);
     assert!(!flags(service(&report, "UWdKhYTIQWWJxHfx")).contains("named_pipe_impersonation"));
+}
+
+/// A classic System event (qualifiers 0x8000) of `provider` on WS01.
+fn system_event(provider: &str, id: u16, at: &str) -> EvtxEvent {
+    EvtxEvent::new(provider, "System", id, at.parse().unwrap(), "WS01").qualifiers(0x8000)
+}
+
+/// Item 5: providers compare without regard to case: a 1074 logged by `USER32` is a shutdown
+/// marker like one logged by `User32` (forged System log).
+#[test]
+fn a_provider_spelled_in_another_case_is_still_read() {
+    let dir = temp_case("provider-case");
+    let events = [
+        system_event("EventLog", 6005, "2026-01-05T08:00:00Z"),
+        system_event("USER32", 1074, "2026-01-05T09:00:00Z")
+            .data("param1", "C:\\Windows\\system32\\shutdown.exe"),
+        system_event("EVENTLOG", 6006, "2026-01-05T09:00:05Z"),
+    ];
+    std::fs::write(dir.join("System.evtx"), write_evtx(&events, 1)).unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    let kinds: Vec<_> = report.boot_markers.iter().map(|m| m.kind).collect();
+    use konseki_model::BootMarkerKind::*;
+    assert_eq!(kinds, [Boot, ShutdownInitiated, Shutdown]);
+    assert_eq!(report.boot_sessions[0].ended_by, "shutdown");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Item 5: a file holding records of several channels (an export merging System and
+/// Security) counts for each channel; the System span of a "no evidence" statement comes from
+/// its System records only, not from a lone Security record years older.
+#[test]
+fn a_file_of_several_channels_is_labelled_per_record() {
+    let dir = temp_case("merged-channels");
+    let at = |s: &str| s.parse().unwrap();
+    let events = [
+        EvtxEvent::new(
+            "Microsoft-Windows-Security-Auditing",
+            "Security",
+            4697,
+            at("2014-03-01T10:00:00Z"),
+            "WS01",
+        )
+        .data("ServiceName", "oldsvc")
+        .data("ServiceFileName", "C:\\old.exe")
+        .data("ServiceType", "0x10")
+        .data("ServiceStartType", "3")
+        .data("ServiceAccount", "LocalSystem"),
+        system_event("EventLog", 6005, "2026-01-05T08:00:00Z"),
+        EvtxEvent::scm(7045, 0x4000, at("2026-01-05T08:10:00Z"), "WS01")
+            .data("ServiceName", "newsvc")
+            .data("ImagePath", "C:\\Program Files\\New\\new.exe")
+            .data("ServiceType", "user mode service")
+            .data("StartType", "demand start")
+            .data("AccountName", "LocalSystem"),
+    ];
+    std::fs::write(dir.join("merged.evtx"), write_evtx(&events, 1)).unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    let log = &report.logs[0];
+    let channels: Vec<&str> = log.channels.iter().map(|c| c.channel.as_str()).collect();
+    assert_eq!(channels, ["Security", "System"]);
+    let missing: Vec<&str> = report
+        .inventory
+        .missing
+        .iter()
+        .map(|m| m.what.as_str())
+        .collect();
+    assert!(
+        !missing.contains(&"System.evtx") && !missing.contains(&"Security.evtx"),
+        "{missing:?}"
+    );
+    let summary = &service(&report, "newsvc").verdict.summary;
+    assert_eq!(
+        summary,
+        "no evidence of execution in System logs 2026-01-05T08:00:00Z – 2026-01-05T08:10:00Z"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

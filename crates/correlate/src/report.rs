@@ -38,11 +38,7 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
     let system_logs: Vec<&LogCoverage> = evidence
         .logs
         .iter()
-        .filter(|l| {
-            l.channel
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case("System"))
-        })
+        .filter(|l| l.holds_channel("System"))
         .collect();
     let mut markers_by_computer: HashMap<&str, Vec<BootMarker>> = HashMap::new();
     for m in &evidence.markers {
@@ -56,7 +52,11 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
         failures,
         markers: markers_by_computer,
         control_sets: &evidence.control_sets,
-        log_end: system_logs.iter().filter_map(|l| l.last).max(),
+        log_end: system_logs
+            .iter()
+            .filter_map(|l| l.span_of("System"))
+            .map(|(_, last)| last)
+            .max(),
         system_logs: &system_logs,
         pipe_timeout_ms: effective_pipe_timeout(&evidence.control_sets),
         timeline: FileTimeline::new(&evidence.files),

@@ -315,7 +315,8 @@ fn after_last_boot_sentence(after: &AfterLastBoot, logs: &[&LogCoverage]) -> Str
     );
     let end = logs
         .iter()
-        .filter_map(|l| l.last)
+        .filter_map(|l| l.span_of("System"))
+        .map(|(_, last)| last)
         .max()
         .map_or(String::new(), |t| format!(" (they end at {t})"));
     let mut sentence = format!(
@@ -411,8 +412,9 @@ fn describe_actions(actions: &FailureActions) -> String {
 }
 
 fn span_text(logs: &[&LogCoverage]) -> Option<String> {
-    let first = logs.iter().filter_map(|l| l.first).min()?;
-    let last = logs.iter().filter_map(|l| l.last).max()?;
+    let spans: Vec<_> = logs.iter().filter_map(|l| l.span_of("System")).collect();
+    let first = spans.iter().map(|s| s.0).min()?;
+    let last = spans.iter().map(|s| s.1).max()?;
     Some(format!("{first} – {last}"))
 }
 

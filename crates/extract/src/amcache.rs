@@ -16,6 +16,16 @@ const MAX_ENTRIES: usize = 200_000;
 /// Reads the file entries of an Amcache hive (transaction logs replayed when given).
 pub fn read_amcache(path: &Path, logs: &[PathBuf]) -> Result<Vec<AmcacheEntry>, String> {
     let mut hive = Hive::open(path, logs).map_err(|e| e.to_string())?;
+    read_amcache_hive(&mut hive, path)
+}
+
+/// Whether an open hive is an Amcache, by its root keys (collections rename the file).
+pub fn is_amcache(hive: &mut Hive) -> bool {
+    hive.key("Root\\InventoryApplicationFile").is_some() || hive.key("Root\\File").is_some()
+}
+
+/// The file entries of an open Amcache hive read from `path`.
+pub fn read_amcache_hive(hive: &mut Hive, path: &Path) -> Result<Vec<AmcacheEntry>, String> {
     let file: Arc<Path> = Arc::from(path);
     let source = |key: &Key| Provenance::registry_key(file.clone(), key.path.clone(), None);
     let mut entries = Vec::new();

@@ -93,8 +93,42 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
             .cloned()
             .collect();
     }
+    // A hive given as a file brings its transaction logs from beside it, exactly as when its
+    // folder is scanned: the logs are part of the hive's state (the one read outside a root).
+    for hive in found
+        .artifacts
+        .iter_mut()
+        .filter(|a| a.kind == ArtifactKind::Hive && a.logs.is_empty() && roots.contains(&a.path))
+    {
+        hive.logs = sibling_logs(&hive.path);
+    }
     found.scope = scope;
     found
+}
+
+/// The transaction logs beside a hive (`SYSTEM.LOG1`, `system.log2`…), recognised by signature.
+fn sibling_logs(hive: &Path) -> Vec<PathBuf> {
+    let Some(dir) = hive.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    }) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut logs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| hive.with_file_name(e.file_name()))
+        .filter(|log| is_log_of(log, hive))
+        .filter(|log| matches!(sniff(log), Ok(Some(ArtifactKind::HiveLog))))
+        .collect();
+    logs.sort();
+    logs
 }
 
 /// One root's walk.

@@ -28,6 +28,7 @@ mod time_zones;
 pub use amcache::read_amcache;
 pub use discover::{discover, Discovered};
 pub use image_path::{normalize_image_path, WindowsPaths};
+pub use konseki_registry::in_guarded_parser;
 pub use progress::{NoProgress, Progress};
 pub use scan::{extract, extract_with};
 pub use scope::Scope;

@@ -26,7 +26,8 @@ use rayon::prelude::*;
 
 use konseki_evtx::{index_log, EventIdFilter, LogIndex, RecordKey, RecordKeyHasher};
 use konseki_model::{
-    BootMarker, LogCoverage, ProcessEvent, RegistryEvent, ScmEvent, TaskEvent, Warning,
+    BootMarker, ChannelRecords, LogCoverage, ProcessEvent, RegistryEvent, ScmEvent, TaskEvent,
+    Warning,
 };
 
 use crate::progress::Progress;
@@ -251,6 +252,21 @@ fn read_log(
     let coverage = LogCoverage {
         file: path,
         channel: summary.channel,
+        // Listed only for a file of several channels (a single log's one channel is `channel`).
+        channels: if summary.channels.len() > 1 {
+            summary
+                .channels
+                .into_iter()
+                .map(|c| ChannelRecords {
+                    channel: c.name,
+                    records: c.records,
+                    first: c.first,
+                    last: c.last,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         records: summary.records,
         unreadable: summary.errors,
         header_chunk_count: summary.header_chunk_count,

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use konseki_model::{
-    ArtifactKind, Evidence as Extracted, FileEntry, Missing, NtfsTimes, Provenance, Warning,
+    ArtifactKind, Evidence as Extracted, FileEntry, HiveState, Missing, NtfsTimes, Provenance,
+    Warning,
 };
+use konseki_registry::Hive;
 
-use crate::amcache::read_amcache;
+use crate::amcache::{is_amcache, read_amcache_hive};
 use crate::autostart;
 use crate::discover::{discover, drive_of};
 use crate::logs::read_logs;
@@ -112,22 +114,55 @@ pub fn extract_with(
         .iter()
         .filter(|a| a.kind == ArtifactKind::Hive && a.role.as_deref() != Some("AMCACHE.HVE"))
     {
-        if let Some((mut hive, role)) = autostart::open(&artifact.path, &artifact.logs, scope) {
-            out.autostarts.extend(autostart::read_autostarts(
-                &mut hive,
-                &artifact.path,
-                &role,
-                locations,
-                &paths,
-            ));
-            if role == autostart::HiveRole::Software && software_hive.is_none() {
-                software_hive = Some((hive, &artifact.path));
+        let mut hive = match Hive::open(&artifact.path, &artifact.logs) {
+            Ok(hive) => hive,
+            // A hive named SYSTEM was reported when it was read for its services.
+            Err(e) if artifact.role.as_deref() != Some("SYSTEM") => {
+                out.warnings.push(Warning {
+                    file: artifact.path.clone(),
+                    offset: None,
+                    message: e.to_string(),
+                });
+                continue;
             }
+            Err(_) => continue,
+        };
+        let role = autostart::hive_role(&mut hive, &artifact.path, scope);
+        if role != Some(autostart::HiveRole::System) {
+            // The SYSTEM hive's state and warnings were recorded with its services.
+            record_hive(&hive, &mut out);
+        }
+        match role {
+            Some(role) => {
+                out.autostarts.extend(autostart::read_autostarts(
+                    &mut hive,
+                    &artifact.path,
+                    &role,
+                    locations,
+                    &paths,
+                ));
+                if role == autostart::HiveRole::Software && software_hive.is_none() {
+                    software_hive = Some((hive, &artifact.path));
+                }
+            }
+            // Recognised by content, whatever its name (`Amcache_host1.hve`).
+            None if is_amcache(&mut hive) => {
+                let entries = read_amcache_hive(&mut hive, &artifact.path);
+                out.amcache.extend(entries.unwrap_or_default());
+            }
+            None => {}
         }
     }
     if let Some((mut hive, path)) = software_hive {
         autostart::mark_shadowed(&mut hive, &mut out.autostarts, locations);
-        out.task_cache = read_task_cache(&mut hive, path);
+        let (tasks, warnings) = read_task_cache(&mut hive, path);
+        out.task_cache = tasks;
+        out.warnings
+            .extend(warnings.into_iter().map(|message| Warning {
+                file: path.clone(),
+                offset: None,
+                message,
+            }));
         for zone in out
             .control_sets
             .iter_mut()
@@ -141,12 +176,22 @@ pub fn extract_with(
         .iter()
         .filter(|a| a.kind == ArtifactKind::Hive && a.role.as_deref() == Some("AMCACHE.HVE"))
     {
-        match read_amcache(&artifact.path, &artifact.logs) {
-            Ok(entries) => out.amcache.extend(entries),
-            Err(message) => out.warnings.push(Warning {
+        match Hive::open(&artifact.path, &artifact.logs) {
+            Ok(mut hive) => {
+                record_hive(&hive, &mut out);
+                match read_amcache_hive(&mut hive, &artifact.path) {
+                    Ok(entries) => out.amcache.extend(entries),
+                    Err(message) => out.warnings.push(Warning {
+                        file: artifact.path.clone(),
+                        offset: None,
+                        message,
+                    }),
+                }
+            }
+            Err(e) => out.warnings.push(Warning {
                 file: artifact.path.clone(),
                 offset: None,
-                message,
+                message: e.to_string(),
             }),
         }
         progress.advance(size(&artifact.path), &artifact.path.to_string_lossy());
@@ -286,6 +331,23 @@ pub fn extract_with(
     out
 }
 
+/// A hive's state (dirty, logs replayed) and what opening it warned about, in the report.
+fn record_hive(hive: &Hive, out: &mut Extracted) {
+    let path = &hive.info.path;
+    out.warnings
+        .extend(hive.info.warnings.iter().map(|message| Warning {
+            file: path.clone(),
+            offset: None,
+            message: message.clone(),
+        }));
+    out.hives.push(HiveState {
+        path: path.clone(),
+        dirty: hive.info.dirty,
+        logs: hive.info.logs.iter().map(|l| l.path.clone()).collect(),
+        logs_replayed: hive.info.replayed,
+    });
+}
+
 /// One vector of all the batches. The largest (a busy server's Security log can hold most of a
 /// case's process events) is kept in place and the others appended, sized once: copying it into a
 /// new vector would hold its events twice at the peak.
@@ -348,13 +410,7 @@ fn read_files(scope: &Scope, path: &Path, out: &mut Extracted) {
 
 /// What an examiner should know is absent, and what it costs.
 fn missing(out: &Extracted) -> Vec<Missing> {
-    let has_channel = |name: &str| {
-        out.logs.iter().any(|l| {
-            l.channel
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(name))
-        })
-    };
+    let has_channel = |name: &str| out.logs.iter().any(|l| l.holds_channel(name));
     let mut missing = Vec::new();
     if out.hives.is_empty() {
         missing.push(Missing {

@@ -20,6 +20,27 @@ use konseki_model::{
 
 const SCM_PROVIDER: &str = "Service Control Manager";
 
+/// The providers [`classify`] reads, as it spells them.
+const PROVIDERS: [&str; 8] = [
+    "EventLog",
+    "Microsoft-Windows-Kernel-General",
+    "User32",
+    "Microsoft-Windows-Eventlog",
+    SECURITY,
+    SYSMON,
+    "Microsoft-Windows-TaskScheduler",
+    SCM_PROVIDER,
+];
+
+/// `provider` spelled as [`classify`] matches it, whatever its case.
+fn canonical_provider(provider: &str) -> &str {
+    PROVIDERS
+        .iter()
+        .copied()
+        .find(|p| p.eq_ignore_ascii_case(provider))
+        .unwrap_or(provider)
+}
+
 /// The event ids this extractor wants rendered.
 pub fn scm_event_ids() -> impl Iterator<Item = u16> {
     [
@@ -98,7 +119,9 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         record_id: event.record_id,
         event_id: event.event_id,
     };
-    let provider = &*event.provider;
+    // Providers are matched as Windows matches them, without regard to case (a 1074 is logged
+    // by `User32` or `USER32` depending on the build).
+    let provider = canonical_provider(&event.provider);
     let marker = |kind| {
         Some(Extracted::Marker(BootMarker {
             kind,

@@ -9,6 +9,7 @@
 //! from libyal's winreg-kb `task_cache.yaml`; the cyber.wtf "Tasks" registry analysis and the
 //! GhostTask research describe the same).
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,36 +24,55 @@ const MAX_TASKS: usize = 100_000;
 /// Actions decoded per task at most.
 const MAX_ACTIONS: usize = 32;
 
-/// Every task the cache registers, in `Tree` order.
-pub fn read_task_cache(hive: &mut Hive, path: &Path) -> Vec<TaskCacheEntry> {
+/// Every task the cache registers, in `Tree` order, and warnings about the walk.
+pub fn read_task_cache(hive: &mut Hive, path: &Path) -> (Vec<TaskCacheEntry>, Vec<String>) {
     let Some(tree) = hive.key(&format!("{TASK_CACHE}\\Tree")) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let file: Arc<Path> = Arc::from(path);
-    let mut out = Vec::new();
-    walk(hive, &tree, "", 0, &file, &mut out);
-    out
+    let mut walk = Walk {
+        file: Arc::from(path),
+        visited: HashSet::from([tree.offset()]),
+        out: Vec::new(),
+        warnings: Vec::new(),
+    };
+    walk.folder(hive, &tree, "", 0);
+    (walk.out, walk.warnings)
 }
 
-fn walk(
-    hive: &mut Hive,
-    key: &Key,
-    folder: &str,
-    depth: usize,
-    file: &Arc<Path>,
-    out: &mut Vec<TaskCacheEntry>,
-) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    for sub in hive.subkeys(key) {
-        if out.len() >= MAX_TASKS {
+/// The walk over `Tree`: each key is entered once, by its cell offset. A crafted hive whose
+/// subkey list points back at an ancestor would otherwise make the walk loop, or branch
+/// exponentially within the depth bound.
+struct Walk {
+    file: Arc<Path>,
+    visited: HashSet<usize>,
+    out: Vec<TaskCacheEntry>,
+    warnings: Vec<String>,
+}
+
+impl Walk {
+    fn folder(&mut self, hive: &mut Hive, key: &Key, folder: &str, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.warnings.push(format!(
+                "TaskCache\\Tree{folder}: deeper than {MAX_DEPTH} folders: not read further"
+            ));
             return;
         }
-        let path = format!("{folder}\\{}", sub.name);
-        match sub.value("Id").and_then(Data::as_text) {
-            Some(id) => out.push(entry(hive, &sub, path, id, file)),
-            None => walk(hive, &sub, &path, depth + 1, file, out),
+        for sub in hive.subkeys(key) {
+            if self.out.len() >= MAX_TASKS {
+                return;
+            }
+            let path = format!("{folder}\\{}", sub.name);
+            if !self.visited.insert(sub.offset()) {
+                self.warnings.push(format!(
+                    "TaskCache\\Tree{path}: the subkey list points back at a key already read (cell 0x{:x}): a damaged or crafted hive; not followed",
+                    sub.offset()
+                ));
+                continue;
+            }
+            match sub.value("Id").and_then(Data::as_text) {
+                Some(id) => self.out.push(entry(hive, &sub, path, id, &self.file)),
+                None => self.folder(hive, &sub, &path, depth + 1),
+            }
         }
     }
 }

@@ -237,6 +237,10 @@ pub struct LogCoverage {
     /// Latest record time (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Timestamp>,
+    /// When the file holds records of more than one channel (an export or a merge of several
+    /// logs), each channel with its records: every record counts for its own channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelRecords>,
     /// Wanted records (service, process, task, boot events) this file holds that were already
     /// read from another file (a copy of the same log: a shadow copy, a second collection) or
     /// earlier in this one; each record is counted once, cited to the first file holding it.
@@ -253,6 +257,47 @@ pub struct LogCoverage {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// The records of one channel in a log file holding several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelRecords {
+    /// The channel (`System`, `Security`, …).
+    pub channel: String,
+    /// Records of it konseki reads (service, process, task, boot events).
+    pub records: u64,
+    /// The earliest of them (event logged).
+    pub first: Timestamp,
+    /// The latest of them (event logged).
+    pub last: Timestamp,
+}
+
+impl LogCoverage {
+    /// Whether the file holds records of `channel` (compared case-insensitively).
+    pub fn holds_channel(&self, channel: &str) -> bool {
+        self.channel
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(channel))
+            || self
+                .channels
+                .iter()
+                .any(|c| c.channel.eq_ignore_ascii_case(channel))
+    }
+
+    /// The span the file covers for `channel`: the whole file's when it holds one channel,
+    /// else that channel's records' (so a merged file's other records do not stretch it).
+    pub fn span_of(&self, channel: &str) -> Option<(Timestamp, Timestamp)> {
+        if self.channels.is_empty() {
+            return self
+                .holds_channel(channel)
+                .then_some((self.first?, self.last?));
+        }
+        self.channels
+            .iter()
+            .find(|c| c.channel.eq_ignore_ascii_case(channel))
+            .map(|c| (c.first, c.last))
+    }
 }
 
 /// The four NTFS times of one attribute.

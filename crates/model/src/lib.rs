@@ -33,8 +33,8 @@ pub use events::{
     ScmEvent, ScmEventKind,
 };
 pub use evidence::{
-    ArtifactKind, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt, LogCoverage,
-    Missing, NtfsTimes, Provenance, Warning,
+    ArtifactKind, ChannelRecords, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt,
+    LogCoverage, Missing, NtfsTimes, Provenance, Warning,
 };
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{

@@ -46,6 +46,6 @@ mod walk;
 
 pub use event::Event;
 pub use reader::{
-    index_log, read_events, read_indexed, EventIdFilter, EvtxError, LogIndex, LogSummary,
-    ReadWarning, RecordKey, RecordKeyHasher,
+    index_log, read_events, read_indexed, ChannelSpan, EventIdFilter, EvtxError, LogIndex,
+    LogSummary, ReadWarning, RecordKey, RecordKeyHasher,
 };

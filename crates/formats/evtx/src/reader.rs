@@ -90,7 +90,7 @@ impl EventIdFilter {
     pub(crate) fn fields_kept(&self, provider: &str, event_id: u16) -> Option<&[Box<str>]> {
         self.fields
             .iter()
-            .find(|f| f.event_id == event_id && &*f.provider == provider)
+            .find(|f| f.event_id == event_id && f.provider.eq_ignore_ascii_case(provider))
             .map(|f| &*f.fields)
     }
 }
@@ -114,8 +114,49 @@ pub struct LogSummary {
     pub last: Option<Timestamp>,
     /// Channel of the first rendered record, when any record was rendered.
     pub channel: Option<String>,
+    /// The channels of the wanted records read, with their counts and spans, in the order first
+    /// seen: a file exported or merged from several logs names several (each record is labelled
+    /// by its own `Channel`, not by the file's first).
+    pub channels: Vec<ChannelSpan>,
     /// Damaged records and chunks, each with its position.
     pub warnings: Vec<ReadWarning>,
+}
+
+/// The wanted records of one channel in a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSpan {
+    /// `System/Channel` as logged.
+    pub name: String,
+    /// Wanted records of that channel read.
+    pub records: u64,
+    /// Earliest of their times (event logged).
+    pub first: Timestamp,
+    /// Latest of their times.
+    pub last: Timestamp,
+}
+
+impl ChannelSpan {
+    fn add(
+        spans: &mut Vec<ChannelSpan>,
+        name: &str,
+        records: u64,
+        first: Timestamp,
+        last: Timestamp,
+    ) {
+        match spans.iter_mut().find(|c| c.name.eq_ignore_ascii_case(name)) {
+            Some(c) => {
+                c.records += records;
+                c.first = c.first.min(first);
+                c.last = c.last.max(last);
+            }
+            None => spans.push(ChannelSpan {
+                name: name.to_string(),
+                records,
+                first,
+                last,
+            }),
+        }
+    }
 }
 
 /// A record or chunk that could not be read; reading went on past it.
@@ -449,6 +490,9 @@ impl LogIndex {
             if summary.channel.is_none() {
                 summary.channel = part.channel;
             }
+            for c in part.channels {
+                ChannelSpan::add(&mut summary.channels, &c.name, c.records, c.first, c.last);
+            }
         }
         if summary.channel.is_none() && summary.records > 0 {
             summary.channel = first_channel(&summary.path);
@@ -469,6 +513,7 @@ impl LogSummary {
             first: None,
             last: None,
             channel: None,
+            channels: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -500,6 +545,15 @@ impl LogSummary {
         self.widen(event.time);
         if self.channel.is_none() && !event.channel.is_empty() {
             self.channel = Some(event.channel.to_string());
+        }
+        if !event.channel.is_empty() {
+            ChannelSpan::add(
+                &mut self.channels,
+                &event.channel,
+                1,
+                event.time,
+                event.time,
+            );
         }
         sink(event);
     }

@@ -8,7 +8,7 @@
 use konseki_bytes::u32_at;
 
 /// The fields of a base block konseki needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseBlock {
     /// Primary sequence number (offset 4).
     pub primary_sequence: u32,
@@ -16,6 +16,11 @@ pub struct BaseBlock {
     pub secondary_sequence: u32,
     /// File type (offset 28): 0 primary file, 1/2 old-format log, 6 new-format log.
     pub file_type: u32,
+    /// Hive bins data size (offset 40): the bytes of hive bins after the 4096-byte base block.
+    pub hive_bins_size: u32,
+    /// The last characters of the hive's own path as Windows opened it (offset 48, 64 bytes of
+    /// UTF-16LE, e.g. `\??\C:\Users\tony\ntuser.dat`); a transaction log repeats its hive's.
+    pub file_name: String,
 }
 
 impl BaseBlock {
@@ -28,6 +33,18 @@ impl BaseBlock {
             primary_sequence: u32_at(bytes, 4)?,
             secondary_sequence: u32_at(bytes, 8)?,
             file_type: u32_at(bytes, 28)?,
+            hive_bins_size: u32_at(bytes, 40).unwrap_or(0),
+            file_name: bytes
+                .get(48..112)
+                .map(|name| {
+                    let units: Vec<u16> = name
+                        .chunks_exact(2)
+                        .map(|u| u16::from_le_bytes([u[0], u[1]]))
+                        .take_while(|&u| u != 0)
+                        .collect();
+                    String::from_utf16_lossy(&units)
+                })
+                .unwrap_or_default(),
         })
     }
 

@@ -1,7 +1,8 @@
 //! Opening a hive with its transaction logs, and walking keys.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -66,6 +67,14 @@ pub enum HiveError {
         /// The file.
         path: PathBuf,
     },
+    /// The base block declares more hive data than konseki reads ([`MAX_HIVE_BYTES`]).
+    #[error("{path}: declares {declared} bytes of hive data, more than the {MAX_HIVE_BYTES} konseki reads: not read")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Base block plus the hive bins it declares.
+        declared: u64,
+    },
     /// notatin refused the file.
     #[error("{path}: registry hive could not be parsed: {reason}")]
     Parse {
@@ -76,13 +85,70 @@ pub enum HiveError {
     },
 }
 
+/// The most bytes of hive data (or of one transaction log) konseki reads. notatin parses a
+/// hive from memory, so a file is read whole; real SYSTEM and SOFTWARE hives are tens to a few
+/// hundred MiB, and a file that declares more is refused rather than allocated (a hostile
+/// "hive" can be a sparse file of gigabytes).
+pub const MAX_HIVE_BYTES: u64 = 1 << 30;
+
+/// Bytes past the hive bins a base block declares that are still read: real hives carry some
+/// slack after their last bin (the corpus: up to a few hundred KiB), and a damaged base block
+/// may undercount. Anything further is not read.
+const SLACK_BYTES: u64 = 64 << 20;
+
+/// A transaction log that will be offered to notatin.
+struct UsableLog {
+    path: PathBuf,
+}
+
+/// A file read only up to `limit` bytes: notatin reads its input whole (`read_to_end`), and
+/// this bounds what it can allocate without copying the bytes through a buffer of ours first.
+struct Bounded {
+    file: File,
+    limit: u64,
+}
+
+impl Bounded {
+    fn open(path: &Path, limit: u64) -> std::io::Result<Bounded> {
+        Ok(Bounded {
+            file: File::open(path)?,
+            limit,
+        })
+    }
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let at = self.file.stream_position()?;
+        let room = self.limit.saturating_sub(at);
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        self.file.read(&mut buf[..take])
+    }
+}
+
+impl Seek for Bounded {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
 impl Hive {
-    /// Opens `path` and replays the new-format logs among `logs` when the hive is dirty.
+    /// Opens `path` and replays the new-format logs among `logs` when the hive is dirty. A log
+    /// that is old-format, empty, foreign (its base block names another hive) or too large is
+    /// set aside with a warning; when the usable logs cannot be applied at all, the primary file
+    /// is read alone, with a warning naming them: a bad log never costs the hive.
     pub fn open(path: &Path, logs: &[PathBuf]) -> Result<Hive, HiveError> {
         let head = read_head(path, 4096)?;
         let base = BaseBlock::parse(&head).ok_or_else(|| HiveError::NotAHive {
             path: path.to_path_buf(),
         })?;
+        let declared = 4096 + u64::from(base.hive_bins_size);
+        if declared > MAX_HIVE_BYTES {
+            return Err(HiveError::TooLarge {
+                path: path.to_path_buf(),
+                declared,
+            });
+        }
         let mut info = HiveInfo {
             path: path.to_path_buf(),
             dirty: base.is_dirty(),
@@ -92,53 +158,67 @@ impl Hive {
             replayed: false,
             warnings: Vec::new(),
         };
-        // notatin wants an owned `'static` path; clippy misreads the borrow as unnecessary.
-        #[allow(clippy::unnecessary_to_owned)]
-        let mut builder = ParserBuilder::from_path(path.to_path_buf());
-        builder.recover_deleted(false);
-        for log in logs {
-            let format = read_head(log, 516).map_or(LogFormat::Unusable, |h| sniff_log(&h));
-            match format {
-                LogFormat::New => {
-                    builder.with_transaction_log(log.clone());
+        let usable = usable_logs(&base, logs, &mut info);
+        let names: Vec<String> = usable
+            .iter()
+            .map(|l| l.path.display().to_string())
+            .collect();
+        let limit = declared + SLACK_BYTES;
+        let open = || {
+            Bounded::open(path, limit).map_err(|source| HiveError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let parser = match build(open()?, usable) {
+            Ok(parser) => parser,
+            Err(reason) if !names.is_empty() => {
+                info.warnings.push(format!(
+                    "transaction log(s) {} could not be applied ({reason}): the primary file was read alone, so its last writes may be missing",
+                    names.join(", ")
+                ));
+                for log in &mut info.logs {
+                    log.format = LogFormat::Unusable;
                 }
-                LogFormat::Old => info.warnings.push(format!(
-                    "{}: old-format (Vista/7) transaction log: not replayed, the hive may miss its last writes",
-                    log.display()
-                )),
-                LogFormat::Unusable => info.warnings.push(format!(
-                    "{}: not a usable transaction log (empty or no HvLE/DIRT signature): ignored",
-                    log.display()
-                )),
+                build(open()?, Vec::new()).map_err(|reason| HiveError::Parse {
+                    path: path.to_path_buf(),
+                    reason,
+                })?
             }
-            info.logs.push(LogFileInfo {
-                path: log.clone(),
-                format,
-            });
-        }
-        let parser = guard(|| builder.build())
-            .map_err(|reason| HiveError::Parse {
-                path: path.to_path_buf(),
-                reason,
-            })?
-            .map_err(|e| HiveError::Parse {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        let mut skipped_logs = false;
+            Err(reason) => {
+                return Err(HiveError::Parse {
+                    path: path.to_path_buf(),
+                    reason,
+                })
+            }
+        };
+        // notatin says what it applied only in words: "Applied transaction log(s). Sequence
+        // numbers have been updated to N" (N = 0: no entry applied). A log older than the hive
+        // ("Skipping log file") is normal beside one that applies: Windows alternates them.
+        let mut applied_sequence = 0;
         if let Some(logs) = parser.get_parse_logs().get() {
             for log in logs {
-                skipped_logs |= log.text.starts_with("Skipping");
+                if let Some(n) = applied_sequence_number(&log.text) {
+                    applied_sequence = n;
+                }
                 info.warnings.push(log.text.clone());
             }
         }
-        let new_logs = info.logs.iter().any(|l| l.format == LogFormat::New);
-        info.replayed = info.dirty && new_logs && !skipped_logs;
+        info.replayed = info.dirty && applied_sequence != 0;
         if info.dirty && !info.replayed {
-            info.warnings.push(
-                "hive is dirty and no transaction log was replayed: recent changes may be missing"
-                    .to_string(),
-            );
+            let offered: Vec<String> = info
+                .logs
+                .iter()
+                .map(|l| l.path.display().to_string())
+                .collect();
+            info.warnings.push(if offered.is_empty() {
+                "hive is dirty and no transaction log was found beside it: recent changes may be missing".to_string()
+            } else {
+                format!(
+                    "hive is dirty and none of its transaction logs ({}) could be replayed: recent changes may be missing",
+                    offered.join(", ")
+                )
+            });
         }
         let mut hive = Hive {
             parser,
@@ -193,9 +273,92 @@ impl Hive {
     }
 }
 
+/// N of notatin's "Applied transaction log(s). Sequence numbers have been updated to N. …".
+fn applied_sequence_number(text: &str) -> Option<u32> {
+    let rest = text
+        .strip_prefix("Applied transaction log(s).")?
+        .split("updated to ")
+        .nth(1)?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The logs among `offered` notatin can apply to this hive, each read into memory; the others
+/// are recorded in `info` with why they are set aside.
+fn usable_logs(base: &BaseBlock, offered: &[PathBuf], info: &mut HiveInfo) -> Vec<UsableLog> {
+    let mut usable = Vec::new();
+    for log in offered {
+        let bytes = read_head(log, 4096).unwrap_or_default();
+        let size = std::fs::metadata(log).map_or(0, |m| m.len());
+        let mut format = sniff_log(&bytes);
+        let shown = log.display();
+        let foreign = BaseBlock::parse(&bytes).filter(|l| {
+            !l.file_name.is_empty()
+                && !base.file_name.is_empty()
+                && !l.file_name.eq_ignore_ascii_case(&base.file_name)
+        });
+        if let Some(other) = foreign {
+            format = LogFormat::Unusable;
+            info.warnings.push(format!(
+                "{shown}: transaction log of another hive (it names `{}`, this hive `{}`): not applied",
+                other.file_name, base.file_name
+            ));
+        } else if size > MAX_HIVE_BYTES {
+            format = LogFormat::Unusable;
+            info.warnings.push(format!(
+                "{shown}: transaction log larger than {MAX_HIVE_BYTES} bytes: not read"
+            ));
+        } else {
+            match format {
+                LogFormat::New => usable.push(UsableLog { path: log.clone() }),
+                LogFormat::Old => info.warnings.push(format!(
+                    "{shown}: old-format (Vista/7) transaction log: not replayed, the hive may miss its last writes"
+                )),
+                LogFormat::Unusable => info.warnings.push(format!(
+                    "{shown}: not a usable transaction log (empty or no HvLE/DIRT signature): ignored"
+                )),
+            }
+        }
+        info.logs.push(LogFileInfo {
+            path: log.clone(),
+            format,
+        });
+    }
+    usable
+}
+
+/// notatin's parser over the primary bytes with these logs, guarded; the error says why.
+fn build(primary: Bounded, logs: Vec<UsableLog>) -> Result<Parser, String> {
+    let mut builder = ParserBuilder::from_file(primary);
+    builder.recover_deleted(false);
+    for log in logs {
+        let file = Bounded::open(&log.path, MAX_HIVE_BYTES)
+            .map_err(|e| format!("{}: cannot read: {e}", log.path.display()))?;
+        builder.with_transaction_log(file);
+    }
+    guard(|| builder.build())?.map_err(|e| e.to_string())
+}
+
+thread_local! {
+    /// Set while notatin runs on this thread: a panic there is damage in the evidence, caught
+    /// and reported as a warning, not a crash to print.
+    static IN_PARSER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is inside a guarded notatin call: a panic hook stays silent then (the
+/// panic is caught and becomes a warning; no message or backtrace belongs on stderr).
+pub fn in_guarded_parser() -> bool {
+    IN_PARSER.with(Cell::get)
+}
+
 /// notatin reads attacker-controlled bytes; a panic in it must not end the run.
 fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+    let was = IN_PARSER.with(|flag| flag.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    IN_PARSER.with(|flag| flag.set(was));
+    result.map_err(|payload| {
         let what = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

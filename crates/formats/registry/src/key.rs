@@ -75,6 +75,12 @@ impl Data {
 }
 
 impl Key {
+    /// The key's cell offset in the hive file: the same key reached twice (a crafted subkey
+    /// list can point back at an ancestor) has the same offset.
+    pub fn offset(&self) -> usize {
+        self.node.file_offset_absolute
+    }
+
     /// The value with this name (case-insensitive, as Windows compares them).
     pub fn value(&self, name: &str) -> Option<&Data> {
         self.values

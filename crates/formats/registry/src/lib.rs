@@ -24,5 +24,5 @@ mod key;
 
 pub use base_block::{sniff_log, BaseBlock, LogFormat};
 pub use failure_actions::{parse_failure_actions, FailureActionsError, RawFailureActions};
-pub use hive::{Hive, HiveError, HiveInfo, LogFileInfo};
+pub use hive::{in_guarded_parser, Hive, HiveError, HiveInfo, LogFileInfo, MAX_HIVE_BYTES};
 pub use key::{Data, Key, Value};
