@@ -318,3 +318,101 @@ fn a_file_of_several_channels_is_labelled_per_record() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A Sysmon registry event (12 CreateKey, 13 SetValue) made by sc.exe on WS01.
+fn sysmon_registry(id: u16, at: &str, event_type: &str, target: &str, details: &str) -> EvtxEvent {
+    let mut event = EvtxEvent::new(
+        "Microsoft-Windows-Sysmon",
+        "Microsoft-Windows-Sysmon/Operational",
+        id,
+        at.parse().unwrap(),
+        "WS01",
+    )
+    .data("EventType", event_type)
+    .data("UtcTime", at)
+    .data("ProcessId", "4242")
+    .data("Image", "C:\\Windows\\system32\\sc.exe")
+    .data("TargetObject", target);
+    if !details.is_empty() {
+        event = event.data("Details", details);
+    }
+    event
+}
+
+/// Item 2: a driver and a svchost service whose only trace is Sysmon 12/13, written in every
+/// spelling of the path Sysmon uses, are services with image path, start type and type, the
+/// records cited; COM registrations changed through Sysmon are COM hijack entries, the default
+/// value however spelled (forged Sysmon log, no hive).
+#[test]
+fn services_and_com_hijacks_known_only_from_sysmon_registry_events() {
+    let dir = temp_case("sysmon-registry");
+    let events = [
+        sysmon_registry(12, "2026-01-05T09:00:00Z", "CreateKey", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\evildrv", ""),
+        sysmon_registry(13, "2026-01-05T09:00:01Z", "SetValue", "HKLM\\System\\CurrentControlSet\\Services\\evildrv\\ImagePath", "\\??\\C:\\Users\\Public\\evildrv.sys"),
+        sysmon_registry(13, "2026-01-05T09:00:02Z", "SetValue", "hklm\\system\\currentcontrolset\\services\\EVILDRV\\Type", "DWORD (0x00000001)"),
+        sysmon_registry(13, "2026-01-05T09:00:03Z", "SetValue", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\evildrv\\Start", "DWORD (0x00000003)"),
+        sysmon_registry(13, "2026-01-05T09:01:00Z", "SetValue", "HKLM\\System\\CurrentControlSet\\Services\\netsvc2\\ImagePath", "%SystemRoot%\\System32\\svchost.exe -k netsvcs"),
+        sysmon_registry(13, "2026-01-05T09:01:01Z", "SetValue", "HKLM\\System\\CurrentControlSet\\Services\\netsvc2\\Start", "DWORD (0x00000002)"),
+        sysmon_registry(13, "2026-01-05T09:01:02Z", "SetValue", "HKLM\\System\\CurrentControlSet\\Services\\netsvc2\\Type", "DWORD (0x00000020)"),
+        sysmon_registry(13, "2026-01-05T09:01:03Z", "SetValue", "HKLM\\System\\CurrentControlSet\\Services\\netsvc2\\Parameters\\ServiceDll", "C:\\ProgramData\\net\\netsvc2.dll"),
+        sysmon_registry(13, "2026-01-05T09:02:00Z", "SetValue", "HKLM\\SOFTWARE\\Classes\\CLSID\\{AAAAAAAA-0000-0000-0000-000000000001}\\InprocServer32\\(Default)", "C:\\Users\\Public\\hijack.dll"),
+        sysmon_registry(13, "2026-01-05T09:02:01Z", "SetValue", "HKU\\S-1-5-21-1-2-3-1000_Classes\\CLSID\\{BBBBBBBB-0000-0000-0000-000000000002}\\InprocServer32\\{Default}", "C:\\Users\\eve\\AppData\\Local\\x.dll"),
+        sysmon_registry(13, "2026-01-05T09:02:02Z", "SetValue", "\\REGISTRY\\USER\\S-1-5-21-1-2-3-1000\\Software\\Classes\\CLSID\\{CCCCCCCC-0000-0000-0000-000000000003}\\LocalServer32\\", "C:\\Users\\eve\\AppData\\Local\\y.exe"),
+    ];
+    std::fs::write(
+        dir.join("Microsoft-Windows-Sysmon%4Operational.evtx"),
+        write_evtx(&events, 100),
+    )
+    .unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+
+    let driver = service(&report, "evildrv");
+    let config = &driver.configs[0];
+    assert_eq!(config.origin, konseki_model::ConfigOrigin::LoggedChanges);
+    assert_eq!(config.service_type, Some(1));
+    assert_eq!(config.start, Some(konseki_model::StartType::Demand));
+    assert_eq!(
+        config.image_path.as_ref().unwrap().executable,
+        "C:\\Users\\Public\\evildrv.sys"
+    );
+    assert!(flags(driver).contains("user_writable_image"));
+    let cited: Vec<u64> = common::cited_records(driver);
+    for record in 100..=103 {
+        assert!(
+            cited.contains(&record),
+            "record {record} not cited: {cited:?}"
+        );
+    }
+
+    let svchost = service(&report, "netsvc2");
+    assert_eq!(
+        svchost.configs[0].service_dll.as_deref(),
+        Some("C:\\ProgramData\\net\\netsvc2.dll")
+    );
+    assert_eq!(
+        svchost.configs[0].start,
+        Some(konseki_model::StartType::Auto)
+    );
+
+    let com: Vec<(&str, &str)> = report
+        .autostarts
+        .iter()
+        .filter(|a| a.entry.location.contains("com_"))
+        .map(|a| (a.entry.location.as_str(), a.entry.command.as_str()))
+        .collect();
+    assert_eq!(
+        com,
+        [
+            ("com_inproc_server", "C:\\Users\\Public\\hijack.dll"),
+            (
+                "user_com_inproc_server",
+                "C:\\Users\\eve\\AppData\\Local\\x.dll"
+            ),
+            (
+                "user_com_local_server",
+                "C:\\Users\\eve\\AppData\\Local\\y.exe"
+            ),
+        ]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -6,8 +6,8 @@
 //! pattern `sc failure … command=`; `SERVICES.md` §2.1).
 
 use konseki_model::{
-    Attention, ControlSet, EvidenceItem, FailureActionType, Provenance, RunOutcome, RunWindow,
-    ScmEvent, ScmEventKind, ServiceConfig, StartType,
+    Attention, ConfigOrigin, ControlSet, EvidenceItem, FailureActionType, Provenance, RunOutcome,
+    RunWindow, ScmEvent, ScmEventKind, ServiceConfig, StartType,
 };
 
 use crate::describe::event_item;
@@ -94,8 +94,13 @@ pub fn attention(
         }
     }
 
-    // Differences between control sets.
-    for pair in configs.windows(2) {
+    // Differences between control sets (of a hive: a configuration known from logged changes
+    // is the key as it was then, not another control set).
+    let from_hives: Vec<&ServiceConfig> = configs
+        .iter()
+        .filter(|c| c.origin == ConfigOrigin::Hive)
+        .collect();
+    for pair in from_hives.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         let (ia, ib) = (
             a.image_path.as_ref().map(|i| &i.raw),

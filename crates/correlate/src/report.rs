@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use konseki_model::{
-    Attention, BootMarker, BootMarkerKind, ControlSet, Evidence, EvidenceItem, LogCoverage,
-    ScanReport, ScmEvent, ScmEventKind, ServiceConfig, ServiceReport,
+    Attention, BootMarker, BootMarkerKind, ConfigOrigin, ControlSet, Evidence, EvidenceItem,
+    LogCoverage, RegistryEvent, ScanReport, ScmEvent, ScmEventKind, ServiceConfig, ServiceReport,
 };
 
 use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
@@ -48,7 +48,17 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
             .push(m.clone());
     }
     let failures = failures(&events);
+    let mut registry: HashMap<String, Vec<&RegistryEvent>> = HashMap::new();
+    for e in &evidence.registry_events {
+        if let Some(service) = &e.service {
+            registry
+                .entry(service.to_ascii_lowercase())
+                .or_default()
+                .push(e);
+        }
+    }
     let shared = Shared {
+        registry,
         failures,
         markers: markers_by_computer,
         control_sets: &evidence.control_sets,
@@ -239,8 +249,54 @@ fn after_last_boot(
     })
 }
 
+/// Logged changes to one service's key cited in its evidence chain at most (a value rewritten
+/// at every boot would otherwise fill it).
+const MAX_CHANGES_CITED: usize = 50;
+
+/// The evidence item for a service configuration.
+fn config_item(c: &ServiceConfig) -> EvidenceItem {
+    let written = c
+        .key_last_written
+        .map_or("?".to_string(), |t| t.to_string());
+    let image = c.image_path.as_ref().map_or("", |i| i.raw.as_str());
+    let summary = match c.origin {
+        ConfigOrigin::Hive => {
+            format!("service key in {} (last written {written}), ImagePath `{image}`", c.control_set)
+        }
+        ConfigOrigin::LoggedChanges => format!(
+            "service key known only from the registry changes logged under {} (the last at {written}; no hive holds it), ImagePath `{image}`",
+            c.control_set
+        ),
+    };
+    EvidenceItem {
+        source: c.source.clone(),
+        time: c.key_last_written,
+        summary: summary.into(),
+    }
+}
+
+/// The evidence item for a logged change to a service's key.
+fn change_item(e: &RegistryEvent) -> EvidenceItem {
+    let what = match &e.details {
+        Some(data) => format!("{} `{}` = `{data}`", e.event_type, e.target),
+        None => format!("{} `{}`", e.event_type, e.target),
+    };
+    EvidenceItem {
+        source: e.source.clone(),
+        time: Some(e.time),
+        summary: format!(
+            "registry change logged: {what}, by {}{}",
+            e.image,
+            e.pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+        )
+        .into(),
+    }
+}
+
 /// What every service's correlation reads: the same for all services of a scan.
 struct Shared<'a> {
+    /// Logged registry changes under each service's key, by lower-cased service name.
+    registry: HashMap<String, Vec<&'a RegistryEvent>>,
     /// Every service's failures, by time: context for installs near them.
     failures: Vec<Failure>,
     /// Boot markers per computer: a run is only ended by its own host's boots and shutdowns.
@@ -270,6 +326,7 @@ fn service_report(
     shared: &Shared<'_>,
 ) -> ServiceReport {
     let Shared {
+        registry,
         failures,
         markers,
         control_sets,
@@ -349,20 +406,18 @@ fn service_report(
         );
     }
 
+    let changes = registry
+        .get(&name.to_ascii_lowercase())
+        .map_or(&[][..], Vec::as_slice);
     let other_evidence: Vec<EvidenceItem> = configs
         .iter()
-        .map(|c| EvidenceItem {
-            source: c.source.clone(),
-            time: c.key_last_written,
-            summary: format!(
-                "service key in {} (last written {}), ImagePath `{}`",
-                c.control_set,
-                c.key_last_written
-                    .map_or("?".to_string(), |t| t.to_string()),
-                c.image_path.as_ref().map_or("", |i| i.raw.as_str())
-            )
-            .into(),
-        })
+        .map(config_item)
+        .chain(
+            changes
+                .iter()
+                .take(MAX_CHANGES_CITED)
+                .map(|e| change_item(e)),
+        )
         .chain(programs.iter().map(program_item))
         .chain(amcache_items(&recorded))
         .collect();

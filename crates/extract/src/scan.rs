@@ -19,6 +19,7 @@ use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
 use crate::scope::Scope;
+use crate::service_changes::services_from_changes;
 use crate::service_events::{event_filter, resolve_display_names, resolve_install_programs};
 use crate::services::read_system_hive;
 use crate::software::read_windows_paths;
@@ -284,6 +285,13 @@ pub fn extract_with(
             locations,
             &paths,
         ));
+    // Services whose key only Sysmon saw set: known before display names are resolved.
+    out.registry_events
+        .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    let logged = services_from_changes(&out.registry_events, &out.services, &paths);
+    out.programs
+        .extend(find_programs(scope, &discovered.artifacts, &logged, &paths));
+    out.services.extend(logged);
     resolve_display_names(&mut batches, &out.services);
     resolve_install_programs(&mut batches, &paths);
     // Grouped by service in correlate, beside its other work.
@@ -317,6 +325,7 @@ pub fn extract_with(
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.registry_events
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+
     out.inventory.found = discovered.artifacts;
     out.inventory.missing = missing(&out);
     if software.is_none() && !out.hives.is_empty() {

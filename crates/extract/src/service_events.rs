@@ -151,10 +151,21 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
                     .filter(|v| !v.is_empty())
                     .map(str::to_string)
             };
+            let target = field("TargetObject")?;
+            let event_type = field("EventType").unwrap_or_default();
+            // A key event (CreateKey, DeleteKey, RenameKey) names a key, not a value.
+            let key_event = event_type.ends_with("Key");
+            let parsed = if key_event {
+                crate::registry_target::parse(&format!("{target}\\"))
+            } else {
+                crate::registry_target::parse(&target)
+            };
+            let service = parsed.and_then(|t| t.service().map(|(name, _)| name.to_string()));
             return Some(Extracted::Registry(RegistryEvent {
                 time: event.time,
-                event_type: field("EventType").unwrap_or_default(),
-                target: field("TargetObject")?,
+                event_type,
+                target,
+                service,
                 details: field("Details").or_else(|| field("NewName")),
                 image: field("Image").unwrap_or_default(),
                 pid: field("ProcessId").and_then(|p| p.trim().parse().ok()),

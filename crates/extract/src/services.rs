@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use konseki_model::{
-    ControlSet, FailureAction, FailureActionType, FailureActions, HiveState, Provenance,
-    ServiceConfig, StartType, Warning,
+    ConfigOrigin, ControlSet, FailureAction, FailureActionType, FailureActions, HiveState,
+    Provenance, ServiceConfig, StartType, Warning,
 };
 use konseki_registry::{parse_failure_actions, Data, Hive, Key};
 
@@ -154,6 +154,7 @@ fn read_service(
     ServiceConfig {
         name: key.name.clone(),
         control_set: control_set.to_string(),
+        origin: ConfigOrigin::Hive,
         source: Provenance::registry_key(Arc::from(file), key.path.clone(), None),
         key_last_written: key.last_written,
         parameters_last_written: parameters.and_then(|p| p.last_written),
@@ -207,7 +208,7 @@ fn decode_actions(raw: konseki_registry::RawFailureActions) -> FailureActions {
 }
 
 /// Decodes the `Type` bit flags (winnt.h SERVICE_* type constants).
-fn type_names(raw: u32) -> Vec<String> {
+pub(crate) fn type_names(raw: u32) -> Vec<String> {
     const FLAGS: [(u32, &str); 9] = [
         (0x1, "kernel_driver"),
         (0x2, "file_system_driver"),

@@ -358,6 +358,10 @@ pub struct RegistryEvent {
     /// Its process id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u64>,
+    /// The service whose key the change is under (`…\Services\<name>\…`, any spelling of
+    /// the path), when it is one: a service installed or changed through the registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// The record.
     pub source: Provenance,
 }

@@ -42,8 +42,8 @@ pub use report::{
     RunWindow, ScanReport, ServiceReport, Verdict,
 };
 pub use service::{
-    is_driver_type, service_type_from_logged, service_type_words, ControlSet, FailureAction,
-    FailureActionType, FailureActions, ImagePath, ServiceConfig, StartType,
+    is_driver_type, service_type_from_logged, service_type_words, ConfigOrigin, ControlSet,
+    FailureAction, FailureActionType, FailureActions, ImagePath, ServiceConfig, StartType,
 };
 pub use time::{TimeBound, TimeRole, Timestamp};
 pub use time_zone::{TimeZone, YearRules, ZoneRule, ZoneRules};

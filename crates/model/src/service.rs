@@ -143,14 +143,36 @@ impl FailureActions {
     }
 }
 
+/// Where a service configuration was read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigOrigin {
+    /// A control set of a SYSTEM hive: the key as it stood when the hive was collected.
+    #[default]
+    Hive,
+    /// Registry changes a log recorded (Sysmon 12/13/14 under the service's key), no hive
+    /// holding the key: the values as they were last set while the log ran.
+    LoggedChanges,
+}
+
+impl ConfigOrigin {
+    fn is_hive(&self) -> bool {
+        *self == ConfigOrigin::Hive
+    }
+}
+
 /// One service key in one control set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceConfig {
     /// The key name (what SCM events' Binary field names).
     pub name: String,
-    /// `ControlSet001`, …
+    /// `ControlSet001`, … (for logged changes: the set the log names, `CurrentControlSet`…)
     pub control_set: String,
+    /// Where it was read: a hive, or (`logged_changes`) the registry changes a log recorded.
+    #[serde(default, skip_serializing_if = "ConfigOrigin::is_hive")]
+    pub origin: ConfigOrigin,
     /// The key.
     pub source: Provenance,
     /// Last-write time of the service key.

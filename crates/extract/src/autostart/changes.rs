@@ -2,14 +2,15 @@
 //! of its location, naming the process that made it — evidence of persistence even when the
 //! hive is not in the collection, or the value was removed afterwards.
 //!
-//! `TargetObject` names the key as the running system sees it: `HKLM\SOFTWARE\…`,
-//! `HKLM\System\CurrentControlSet\…`, `HKU\<SID>\…`, `HKCU\…`.
+//! `TargetObject` names the key as the running system sees it, in any of its spellings
+//! ([`crate::registry_target`]).
 
 use konseki_model::{AutostartEntry, RegistryEvent};
 
-use super::defs::{HiveKind, Location, Read};
+use super::defs::{Location, Read};
 use super::program_of;
 use crate::image_path::WindowsPaths;
+use crate::registry_target::{self, Target};
 
 /// The entries the changes in `events` made to `locations`.
 pub fn entries_from_changes(
@@ -19,7 +20,14 @@ pub fn entries_from_changes(
 ) -> Vec<AutostartEntry> {
     let mut out = Vec::new();
     for e in events {
-        let Some((hive, user, key, value)) = split_target(&e.target) else {
+        let Some(Target {
+            hive,
+            user,
+            key,
+            value,
+            ..
+        }) = registry_target::parse(&e.target)
+        else {
             continue;
         };
         for l in locations.iter().filter(|l| l.hive == hive) {
@@ -65,46 +73,6 @@ pub fn entries_from_changes(
     out
 }
 
-/// (hive, user SID, key path in the hive, value name) of a `TargetObject`.
-fn split_target(target: &str) -> Option<(HiveKind, Option<String>, String, String)> {
-    let upper = target.to_ascii_uppercase();
-    let (hive, user, rest) = if let Some(rest) = strip(&upper, target, "HKLM\\SOFTWARE\\") {
-        (HiveKind::Software, None, rest.to_string())
-    } else if let Some(rest) = strip(&upper, target, "HKLM\\SYSTEM\\") {
-        // CurrentControlSet or ControlSetNNN: the definitions say `{ControlSet}`.
-        let (_, tail) = rest.split_once('\\')?;
-        (HiveKind::System, None, format!("{{ControlSet}}\\{tail}"))
-    } else if let Some(rest) = strip(&upper, target, "HKCU\\") {
-        (HiveKind::Ntuser, None, rest.to_string())
-    } else if let Some(rest) = strip(&upper, target, "HKU\\") {
-        let (sid, tail) = rest.split_once('\\')?;
-        match sid.to_ascii_uppercase().strip_suffix("_CLASSES") {
-            Some(_) => (
-                HiveKind::UsrClass,
-                Some(sid[..sid.len() - 8].to_string()),
-                tail.to_string(),
-            ),
-            None => (HiveKind::Ntuser, Some(sid.to_string()), tail.to_string()),
-        }
-    } else {
-        return None;
-    };
-    // HKCU\Software\Classes is the user's UsrClass.dat.
-    let (hive, rest) = match (
-        hive,
-        strip(&rest.to_ascii_uppercase(), &rest, "SOFTWARE\\CLASSES\\"),
-    ) {
-        (HiveKind::Ntuser, Some(classes)) => (HiveKind::UsrClass, classes.to_string()),
-        (hive, _) => (hive, rest),
-    };
-    let (key, value) = rest.rsplit_once('\\')?;
-    Some((hive, user, key.to_string(), value.to_string()))
-}
-
-fn strip<'a>(upper: &str, target: &'a str, prefix: &str) -> Option<&'a str> {
-    upper.starts_with(prefix).then(|| &target[prefix.len()..])
-}
-
 /// The entry name a change to `key`/`value` makes in a location key `template` read by
 /// `read`; `None` when the change is not in that location.
 fn entry_name(template: &str, read: &Read, key: &str, value: &str) -> Option<String> {
@@ -123,9 +91,7 @@ fn entry_name(template: &str, read: &Read, key: &str, value: &str) -> Option<Str
             let (holder, subkey) = parent?;
             same(holder, template).then(|| format!("{subkey}\\{value}"))
         }
-        Read::SubkeyPathValue(path, name)
-            if same(value, name) || (name.is_empty() && same(value, "(Default)")) =>
-        {
+        Read::SubkeyPathValue(path, name) if same(value, name) => {
             let cut = key.len().checked_sub(path.len())?;
             let (below, tail) = (key.get(..cut)?, key.get(cut..)?);
             if !same(tail, path) {
@@ -143,56 +109,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn targets_split_into_hive_key_and_value() {
-        assert_eq!(
-            split_target("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\evil"),
-            Some((
-                HiveKind::Software,
-                None,
-                "Microsoft\\Windows\\CurrentVersion\\Run".into(),
-                "evil".into()
-            ))
-        );
-        let (hive, user, key, value) = split_target(
-            "HKU\\S-1-5-21-1-2-3-1000\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\Shell",
-        )
-        .unwrap();
-        assert_eq!(
-            (hive, user.as_deref()),
-            (HiveKind::Ntuser, Some("S-1-5-21-1-2-3-1000"))
-        );
-        assert_eq!(
-            (key.as_str(), value.as_str()),
-            (
-                "Software\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon",
-                "Shell"
-            )
-        );
-        assert_eq!(
-            split_target("HKLM\\System\\CurrentControlSet\\Control\\Session Manager\\BootExecute")
-                .map(|t| t.2),
-            Some("{ControlSet}\\Control\\Session Manager".into())
-        );
-        assert_eq!(
-            split_target("HKU\\S-1-5-21-1_Classes\\CLSID\\{x}\\InprocServer32\\(Default)"),
-            Some((
-                HiveKind::UsrClass,
-                Some("S-1-5-21-1".into()),
-                "CLSID\\{x}\\InprocServer32".into(),
-                "(Default)".into()
-            ))
-        );
-        assert_eq!(
-            split_target("HKCU\\Software\\Classes\\CLSID\\{x}\\LocalServer32\\(Default)")
-                .map(|t| (t.0, t.2)),
-            Some((HiveKind::UsrClass, "CLSID\\{x}\\LocalServer32".into()))
-        );
+    fn changes_name_the_entry_of_their_location() {
         assert_eq!(
             entry_name(
                 "CLSID",
                 &Read::SubkeyPathValue("InprocServer32".into(), String::new()),
                 "CLSID\\{x}\\InProcServer32",
-                "(Default)"
+                ""
             ),
             Some("{x}\\InprocServer32".into())
         );

@@ -84,6 +84,10 @@ pub struct Location {
     /// For a per-user location that replaces a machine-wide one: the SOFTWARE key its keys
     /// stand under there (`Classes` for UsrClass.dat's `CLSID\{…}`), to name what it overrides.
     pub overrides: Option<String>,
+    /// Read only from logged registry changes (Sysmon 12/13/14), not from the hive: the hive
+    /// holds thousands of Windows' own entries of this kind (the machine's COM classes), while
+    /// a change logged to one of them is what an examiner must see.
+    pub changes_only: bool,
 }
 
 impl Location {
@@ -157,6 +161,8 @@ struct RawLocation {
     value: Option<String>,
     #[serde(default)]
     overrides: Option<String>,
+    #[serde(default)]
+    changes_only: bool,
 }
 
 /// Parses and checks definition files (name, text). Every problem is reported, each naming
@@ -242,6 +248,9 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                     ));
                 }
             }
+            if raw.changes_only && volume {
+                bad("`changes_only` belongs to registry locations".into());
+            }
             if raw.overrides.is_some() && !matches!(raw.hive, HiveKind::UsrClass | HiveKind::Ntuser)
             {
                 bad("`overrides` belongs to per-user (NTUSER, USRCLASS) locations".into());
@@ -276,6 +285,7 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                 defaults: raw.defaults,
                 folder_value,
                 overrides: raw.overrides,
+                changes_only: raw.changes_only,
             });
         }
     }

@@ -151,7 +151,10 @@ pub fn read_autostarts(
         HiveRole::UserClasses { user } => (HiveKind::UsrClass, Some(user.clone()), false),
     };
     let mut out = Vec::new();
-    for location in locations.iter().filter(|l| l.hive == kind) {
+    for location in locations
+        .iter()
+        .filter(|l| l.hive == kind && !l.changes_only)
+    {
         for template in &location.keys {
             let keys: Vec<String> = if template.contains("{ControlSet}") {
                 control_sets
