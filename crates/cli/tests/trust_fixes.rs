@@ -416,3 +416,133 @@ fn services_and_com_hijacks_known_only_from_sysmon_registry_events() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A Sysmon 1 process start of `image` on WS01.
+fn started(at: &str, image: &str) -> EvtxEvent {
+    common::sysmon_start(at, "777", image, image)
+}
+
+/// Item 3: cause comes before effect. A task, a service and a Run value whose program ran
+/// before the entry existed are not "executed" by those runs; the runs are still said; a run
+/// after the entry existed counts (forged Security + Sysmon logs, scenario `runs-before-entries`).
+#[test]
+fn a_run_before_the_entry_existed_is_not_its_execution() {
+    let task_xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\"><Actions Context=\"Author\"><Exec><Command>C:\\ProgramData\\upd.exe</Command></Exec></Actions></Task>";
+    let registered = EvtxEvent::new(
+        "Microsoft-Windows-Security-Auditing",
+        "Security",
+        4698,
+        "2026-01-05T10:00:00Z".parse().unwrap(),
+        "WS01",
+    )
+    .data("SubjectUserName", "eve")
+    .data("TaskName", "\\Updater")
+    .data("TaskContent", task_xml);
+    let installed = EvtxEvent::scm(
+        7045,
+        0x4000,
+        "2026-01-05T10:00:00Z".parse().unwrap(),
+        "WS01",
+    )
+    .data("ServiceName", "svcx")
+    .data("ImagePath", "C:\\ProgramData\\svcx.exe")
+    .data("ServiceType", "user mode service")
+    .data("StartType", "demand start")
+    .data("AccountName", "LocalSystem");
+    let run_value = sysmon_registry(
+        13,
+        "2026-01-05T10:00:00Z",
+        "SetValue",
+        "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\helper",
+        "C:\\ProgramData\\helper.exe",
+    );
+    let case = |extra: Vec<EvtxEvent>, tag: &str| {
+        let dir = temp_case(&format!("causality-{tag}"));
+        let mut sysmon = vec![
+            started("2026-01-05T09:55:00Z", "C:\\ProgramData\\upd.exe"),
+            started("2026-01-05T09:50:00Z", "C:\\ProgramData\\svcx.exe"),
+            started("2026-01-05T09:52:00Z", "C:\\ProgramData\\helper.exe"),
+            run_value.clone(),
+        ];
+        sysmon.extend(extra);
+        sysmon.sort_by_key(|e| e.time);
+        std::fs::write(
+            dir.join("Security.evtx"),
+            write_evtx(std::slice::from_ref(&registered), 1),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("System.evtx"),
+            write_evtx(std::slice::from_ref(&installed), 1),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("Microsoft-Windows-Sysmon%4Operational.evtx"),
+            write_evtx(&sysmon, 1),
+        )
+        .unwrap();
+        let report = scan(std::slice::from_ref(&dir));
+        std::fs::remove_dir_all(&dir).ok();
+        report
+    };
+
+    let before_only = case(Vec::new(), "before");
+    let task = before_only
+        .tasks
+        .iter()
+        .find(|t| t.name == "\\Updater")
+        .unwrap();
+    assert_eq!(task.execution, Execution::NoEvidence, "{}", task.summary);
+    assert!(
+        task.summary.contains("before this entry existed"),
+        "{}",
+        task.summary
+    );
+    let svc = service(&before_only, "svcx");
+    assert_eq!(
+        svc.verdict.execution,
+        Execution::NoEvidence,
+        "{}",
+        svc.verdict.summary
+    );
+    assert!(
+        svc.verdict
+            .rationale
+            .iter()
+            .any(|r| r.contains("before this entry existed")),
+        "{:?}",
+        svc.verdict.rationale
+    );
+    let run = before_only
+        .autostarts
+        .iter()
+        .find(|a| a.entry.name == "helper")
+        .unwrap();
+    assert_eq!(run.execution, Execution::NoEvidence, "{}", run.summary);
+
+    let also_after = case(
+        vec![
+            started("2026-01-05T10:05:00Z", "C:\\ProgramData\\upd.exe"),
+            started("2026-01-05T10:06:00Z", "C:\\ProgramData\\helper.exe"),
+        ],
+        "after",
+    );
+    let task = also_after
+        .tasks
+        .iter()
+        .find(|t| t.name == "\\Updater")
+        .unwrap();
+    assert_eq!(task.execution, Execution::Executed, "{}", task.summary);
+    let run = also_after
+        .autostarts
+        .iter()
+        .find(|a| a.entry.name == "helper")
+        .unwrap();
+    assert_eq!(run.execution, Execution::Executed, "{}", run.summary);
+    assert!(
+        run.summary
+            .starts_with("executed: 0 Prefetch run time(s), 1 process start(s)"),
+        "{}",
+        run.summary
+    );
+}

@@ -10,7 +10,7 @@ use konseki_model::{
     RunWindow, ScmEvent, ScmEventKind, ServiceConfig, StartType,
 };
 
-use crate::describe::event_item;
+use crate::describe::{event_item, record_text};
 
 /// Windows' default ServicesPipeTimeout (technet cc756342).
 const DEFAULT_PIPE_TIMEOUT_MS: u64 = 30_000;
@@ -70,10 +70,9 @@ pub fn attention(
                 &mut flags,
                 "installed_within_logs",
                 format!(
-                    "installed at {} ({} record {}), inside the period the logs cover",
+                    "installed at {} ({}), inside the period the logs cover",
                     e.time,
-                    e.event_id,
-                    record_id(e)
+                    record_text(&e.source)
                 ),
                 event_item(e),
             );
@@ -241,9 +240,8 @@ fn images<'a>(configs: &'a [ServiceConfig], events: &'a [&'a ScmEvent]) -> Vec<I
                 driver: install.is_driver() == Some(true),
                 account: Some(install.account.as_str()).filter(|a| !a.is_empty()),
                 origin: format!(
-                    "the ImagePath logged at install ({} record {})",
-                    e.event_id,
-                    record_id(e)
+                    "the ImagePath logged at install ({})",
+                    record_text(&e.source)
                 ),
                 item: event_item(e),
             })
@@ -498,13 +496,6 @@ fn named_program(command: &str, programs: &[&'static str]) -> Option<&'static st
 fn same_path(a: &str, b: &str) -> bool {
     let clean = |s: &str| s.trim().trim_matches('"').to_ascii_lowercase();
     clean(a) == clean(b)
-}
-
-fn record_id(e: &ScmEvent) -> u64 {
-    match e.source {
-        Provenance::EventRecord { record_id, .. } => record_id,
-        _ => 0,
-    }
 }
 
 #[cfg(test)]

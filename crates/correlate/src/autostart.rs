@@ -9,6 +9,8 @@ use konseki_model::{
 use crate::amcache_check::{amcache_items, AmcacheIndex};
 use crate::attention::{interpreter, lolbin_flag, user_writable_place};
 use crate::autostart_files::{differing_between_users, file_items, flags as own_flags};
+use crate::causality::{earlier_runs_sentence, split_runs, Since};
+use crate::describe::record_text;
 use crate::prefetch_activity::{is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
 
@@ -28,11 +30,24 @@ pub fn autostart_reports(
         .iter()
         .partition(|e| e.changed_by.is_none());
     let mut differing = differing_between_users(&read);
+    let same = |a: &AutostartEntry, b: &AutostartEntry| {
+        a.location == b.location && a.name.eq_ignore_ascii_case(&b.name) && a.command == b.command
+    };
+    // An entry exists from its earliest logged setting (a value's creation has no time of its
+    // own in the hive: the key's last write is the latest write, not the first).
+    let since = |entry: &AutostartEntry| {
+        Since::earliest(changed.iter().filter(|c| same(c, entry)).filter_map(|c| {
+            Some(Since {
+                at: c.changed_at?,
+                what: format!("set ({})", record_text(&c.source)),
+            })
+        }))
+    };
     let mut reports: Vec<AutostartReport> = read
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let mut r = report(entry, prefetch, amcache, processes, &present);
+            let mut r = report(entry, since(entry), prefetch, amcache, processes, &present);
             if let Some(mut flag) = differing.remove(&i) {
                 flag.evidence.push(entry_item(entry));
                 r.attention.push(flag);
@@ -40,20 +55,22 @@ pub fn autostart_reports(
             r
         })
         .collect();
-    for change in changed {
+    for change in &changed {
         let item = change_item(change);
-        let same = reports.iter_mut().find(|r| {
-            r.entry.location == change.location
-                && r.entry.name.eq_ignore_ascii_case(&change.name)
-                && r.entry.command == change.command
-        });
-        match same {
+        match reports.iter_mut().find(|r| same(&r.entry, change)) {
             Some(r) => {
                 r.evidence.push(item);
                 r.evidence.sort_by_key(|i| i.time);
             }
             None => {
-                let mut r = report(change, prefetch, amcache, processes, &present);
+                let mut r = report(
+                    change,
+                    since(change),
+                    prefetch,
+                    amcache,
+                    processes,
+                    &present,
+                );
                 r.evidence.push(item);
                 r.evidence.sort_by_key(|i| i.time);
                 reports.push(r);
@@ -81,26 +98,35 @@ fn change_item(change: &AutostartEntry) -> EvidenceItem {
 
 fn report(
     entry: &AutostartEntry,
+    since: Option<Since>,
     prefetch: &PrefetchIndex<'_>,
     amcache: &AmcacheIndex<'_>,
     processes: &ProcessTimeline<'_>,
     present: &str,
 ) -> AutostartReport {
     let mut evidence = Vec::new();
-    let (mut runs, mut starts) = (Vec::new(), Vec::new());
+    let (mut runs, mut starts, mut earlier) = (Vec::new(), Vec::new(), Vec::new());
     let shared_host = entry.program.as_deref().is_some_and(is_shared_host);
     if let Some(program) = entry.program.as_deref().filter(|_| !shared_host) {
-        runs = run_items(&prefetch.of_program(program), &[]);
-        starts = processes.starts_of(program);
+        let before_runs;
+        let before_starts;
+        (runs, before_runs) = split_runs(
+            run_items(&prefetch.of_program(program), &[]),
+            since.as_ref(),
+        );
+        (starts, before_starts) = split_runs(processes.starts_of(program), since.as_ref());
+        earlier.extend(before_runs);
+        earlier.extend(before_starts);
         evidence.extend(runs.iter().cloned());
         evidence.extend(starts.iter().cloned());
+        evidence.extend(earlier.iter().cloned());
         evidence.extend(amcache_items(&amcache.of_program(program)));
     }
     evidence.extend(file_items(entry));
     evidence.sort_by_key(|i| i.time);
     let executed = !runs.is_empty() || !starts.is_empty();
     let last = runs.iter().chain(&starts).filter_map(|i| i.time).max();
-    let summary = if executed {
+    let mut summary = if executed {
         format!(
             "executed: {} Prefetch run time(s), {} process start(s){}",
             runs.len(),
@@ -121,6 +147,12 @@ fn report(
     } else {
         format!("no evidence of execution in the artifacts present ({present})")
     };
+    if let Some(sentence) = since
+        .as_ref()
+        .and_then(|s| earlier_runs_sentence(&earlier, s))
+    {
+        summary.push_str(&format!(". {sentence}"));
+    }
     AutostartReport {
         attention: attention(entry),
         execution: if executed {

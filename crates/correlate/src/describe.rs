@@ -5,7 +5,21 @@ use std::sync::Arc;
 
 use foldhash::{HashMap, HashSet};
 
-use konseki_model::{BootMarkerKind, EvidenceItem, ScmEvent, ScmEventKind};
+use konseki_model::{BootMarkerKind, EvidenceItem, Provenance, ScmEvent, ScmEventKind};
+
+/// A record as a narrative cites it: `4698 record 7` for an event, the key or file otherwise.
+pub(crate) fn record_text(source: &Provenance) -> String {
+    match source {
+        Provenance::EventRecord {
+            record_id,
+            event_id,
+            ..
+        } => format!("{event_id} record {record_id}"),
+        Provenance::RegistryKey { at, .. } => format!("key {}", at.key),
+        Provenance::MftEntry { entry, .. } => format!("$MFT entry {entry}"),
+        Provenance::File { file } => file.display().to_string(),
+    }
+}
 
 /// The evidence item for an SCM event.
 pub(crate) fn event_item(event: &ScmEvent) -> EvidenceItem {

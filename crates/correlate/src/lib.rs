@@ -26,6 +26,7 @@ pub mod attention;
 pub mod autostart;
 mod autostart_files;
 pub mod boot_sessions;
+pub(crate) mod causality;
 pub mod control_set_diff;
 mod describe;
 pub mod file_activity;

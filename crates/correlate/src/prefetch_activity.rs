@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp};
 use konseki_model::{EvidenceItem, PrefetchEntry, ScmEvent, ScmEventKind};
 
+use crate::describe::record_text;
+
 /// How long after an install a Prefetch run time is said to follow it. PsExec and similar tools
 /// start the service at once (the corpus shows 0.016-0.032 s).
 const AFTER_INSTALL: SignedDuration = SignedDuration::from_secs(10);
@@ -152,10 +154,9 @@ pub fn run_items(entries: &[&PrefetchEntry], events: &[ScmEvent]) -> Vec<Evidenc
                 .max_by_key(|i| i.time)
                 .map(|i| {
                     format!(
-                        ", {:.3} s after the install ({} record {})",
+                        ", {:.3} s after the install ({})",
                         time.duration_since(i.time).as_secs_f64(),
-                        i.event_id,
-                        record_of(i)
+                        record_text(&i.source)
                     )
                 })
                 .unwrap_or_default();
@@ -172,13 +173,6 @@ pub fn run_items(entries: &[&PrefetchEntry], events: &[ScmEvent]) -> Vec<Evidenc
     }
     items.sort_by_key(|i| i.time);
     items
-}
-
-fn record_of(e: &ScmEvent) -> String {
-    match &e.source {
-        konseki_model::Provenance::EventRecord { record_id, .. } => record_id.to_string(),
-        _ => "?".to_string(),
-    }
 }
 
 /// Whether `time` lies inside the window from `from` to `to` (either end open).

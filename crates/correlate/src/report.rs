@@ -7,14 +7,17 @@ use rayon::prelude::*;
 
 use konseki_model::{
     Attention, BootMarker, BootMarkerKind, ConfigOrigin, ControlSet, Evidence, EvidenceItem,
-    LogCoverage, RegistryEvent, ScanReport, ScmEvent, ScmEventKind, ServiceConfig, ServiceReport,
+    LogCoverage, RegistryEvent, RunWindow, ScanReport, ScmEvent, ScmEventKind, ServiceConfig,
+    ServiceReport,
 };
 
 use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
 use crate::attention::{attention, is_auto_start, is_driver};
 use crate::autostart::autostart_reports;
 use crate::boot_sessions::boot_sessions;
+use crate::causality::{earlier_runs_sentence, split_runs, Since};
 use crate::control_set_diff::control_set_diffs;
+use crate::describe::record_text;
 use crate::file_activity::FileTimeline;
 use crate::lifecycle::lifecycle;
 use crate::prefetch_activity::{inside, is_shared_host, program_path, run_items, PrefetchIndex};
@@ -375,16 +378,43 @@ fn service_report(
     // svchost.exe, cmd.exe (`%COMSPEC% /c …`) and other shared hosts run for many services:
     // their Prefetch runs and processes are not this service's.
     let own_program = program_file.as_deref().filter(|p| !is_shared_host(p));
-    let prefetch_runs = own_program
-        .map(|path| run_items(&prefetch.of_program(path), &events))
-        .unwrap_or_default();
+    // The service exists from its first install in the logs: its program's runs before then
+    // are not its own (cause before effect).
+    let since = Since::earliest(
+        events
+            .iter()
+            .filter(|e| matches!(e.what, ScmEventKind::Installed { .. }))
+            .map(|e| Since {
+                at: e.time,
+                what: format!("installed ({})", record_text(&e.source)),
+            }),
+    );
+    let (prefetch_runs, mut earlier_runs) = split_runs(
+        own_program
+            .map(|path| run_items(&prefetch.of_program(path), &events))
+            .unwrap_or_default(),
+        since.as_ref(),
+    );
     let recorded = program_file
         .as_deref()
         .map(|path| amcache.of_program(path))
         .unwrap_or_default();
     // The program's own processes outside the SCM's runs are runs too (exact start and end).
     if let Some(path) = own_program {
-        let own = processes.program_runs(path, &computers, &life.runs);
+        let (own, before): (Vec<RunWindow>, Vec<RunWindow>) = processes
+            .program_runs(path, &computers, &life.runs)
+            .into_iter()
+            .partition(|r| {
+                let start = r.start.earliest();
+                !since
+                    .as_ref()
+                    .zip(start)
+                    .is_some_and(|(s, t)| s.precedes(t))
+            });
+        for run in before {
+            let (_, marked) = split_runs(run.evidence, since.as_ref());
+            earlier_runs.extend(marked);
+        }
         if !own.is_empty() {
             life.runs.extend(own);
             life.runs
@@ -459,6 +489,10 @@ fn service_report(
             program_rationale: program_rationale(&programs, &life.runs),
             prefetch_runs,
             pipe_timeout_ms: *pipe_timeout_ms,
+            earlier_sentence: since
+                .as_ref()
+                .and_then(|s| earlier_runs_sentence(&earlier_runs, s)),
+            earlier_runs,
             driver,
             after_last_boot: (auto_start && !driver)
                 .then(|| after_last_boot(&name, &events, own_markers, &computers, failures))

@@ -13,6 +13,8 @@ use konseki_model::{
 };
 
 use crate::attention::{interpreter, lolbin_flag, user_writable_place};
+use crate::causality::{earlier_runs_sentence, split_runs, Since};
+use crate::describe::record_text;
 use crate::describe::shared;
 use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, PrefetchIndex};
 use crate::process_activity::{process_text, ProcessTimeline};
@@ -154,7 +156,24 @@ fn report(
             )
         })
         .count();
+    // The task exists from its registration: its program's runs before then are not its own.
+    let since = Since::earliest(
+        events
+            .iter()
+            .filter(|e| e.kind == TaskEventKind::Registered)
+            .map(|e| Since {
+                at: e.time,
+                what: format!("registered ({})", record_text(&e.source)),
+            })
+            .chain(cache.and_then(|c| {
+                Some(Since {
+                    at: c.registered?,
+                    what: "registered (TaskCache DynamicInfo)".to_string(),
+                })
+            })),
+    );
     let mut program_runs = 0;
+    let mut earlier = Vec::new();
     let mut hosts = Vec::new();
     for action in &actions {
         if let TaskAction::Exec { command, .. } = action {
@@ -163,13 +182,18 @@ fn report(
                 hosts.push(command);
                 continue;
             }
-            let runs = run_items(&prefetch.of_program(&command), &[]);
-            let starts = processes.starts_of(&command);
-            program_runs += runs.len() + starts.len();
+            let mut runs = run_items(&prefetch.of_program(&command), &[]);
+            runs.extend(processes.starts_of(&command));
+            let (runs, before) = split_runs(runs, since.as_ref());
+            program_runs += runs.len();
             evidence_items.extend(runs);
-            evidence_items.extend(starts);
+            earlier.extend(before);
         }
     }
+    let earlier_sentence = since
+        .as_ref()
+        .and_then(|s| earlier_runs_sentence(&earlier, s));
+    evidence_items.extend(earlier);
     // A `.job` records its last run itself, in local time: on the timeline only once the
     // SYSTEM hive's zone has converted it.
     let job_run = file.and_then(|f| Some((f, f.last_run_local.as_deref()?)));
@@ -219,6 +243,9 @@ fn report(
     } else {
         "; no evidence of execution of its program in the artifacts present".to_string()
     });
+    if let Some(sentence) = &earlier_sentence {
+        summary.push_str(&format!(". {sentence}"));
+    }
     TaskReport {
         attention: {
             let mut flags = attention(

@@ -33,6 +33,10 @@ pub struct VerdictContext<'a> {
     pub prefetch_runs: Vec<EvidenceItem>,
     /// The ServicesPipeTimeout in force, for timeouts whose 7009 does not log it.
     pub pipe_timeout_ms: u64,
+    /// Runs of the program recorded before the service existed: not its execution.
+    pub earlier_runs: Vec<EvidenceItem>,
+    /// What to say of them.
+    pub earlier_sentence: Option<String>,
     /// The service is a driver: SCM run evidence does not apply to it.
     pub driver: bool,
     /// An auto-start service installed after the last boot the logs record, when it is one.
@@ -163,6 +167,9 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     if let Some(sentence) = prefetch_sentence(&ctx.prefetch_runs, runs) {
         rationale.push(sentence);
     }
+    if let Some(sentence) = &ctx.earlier_sentence {
+        rationale.push(sentence.clone());
+    }
     let after_last_boot = ctx
         .after_last_boot
         .as_ref()
@@ -230,6 +237,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         .other_evidence
         .into_iter()
         .chain(ctx.prefetch_runs)
+        .chain(ctx.earlier_runs)
         .chain(context)
     {
         if !cited.contains(&Cited(&item.source, item.time)) {
@@ -503,6 +511,8 @@ mod tests {
                 program_rationale: None,
                 prefetch_runs: Vec::new(),
                 pipe_timeout_ms: 30_000,
+                earlier_runs: Vec::new(),
+                earlier_sentence: None,
                 driver: false,
                 after_last_boot: None,
             },
