@@ -546,3 +546,74 @@ fn a_run_before_the_entry_existed_is_not_its_execution() {
         run.summary
     );
 }
+
+/// Item 10: a log with EventRecordID gaps says so, and every "no evidence" statement carries
+/// it (corpus `ID7045-New service for Mimikatz +npcap.evtx`: an exported copy of 6 records
+/// whose EventRecordIDs run 337870–453879).
+#[test]
+fn a_log_with_record_id_gaps_is_reported_and_qualifies_no_evidence() {
+    let Some(path) = corpus("evtx/ID7045-New service for Mimikatz +npcap.evtx") else {
+        return;
+    };
+    let report = scan(&[path]);
+    let log = &report.logs[0];
+    assert!(log.exported_copy);
+    let ids = log.record_ids.unwrap();
+    assert_eq!(
+        (ids.first_id, ids.last_id, ids.records),
+        (337_870, 453_879, 6)
+    );
+    assert_eq!(log.missing_records, 453_879 - 337_870 + 1 - 6);
+    let s = service(&report, "WCESERVICE");
+    assert!(
+        s.verdict.summary.ends_with("(the logs have gaps)"),
+        "{}",
+        s.verdict.summary
+    );
+    assert!(
+        s.verdict
+            .rationale
+            .iter()
+            .any(|r| r.contains("exported copy") && r.contains("at least 116004")),
+        "{:?}",
+        s.verdict.rationale
+    );
+    // A whole log has no gaps (corpus APTSimulatorVM System.evtx: records 1–831).
+    let Some(whole) = corpus("evtx/APTSimulatorVM-Win10/System.evtx") else {
+        return;
+    };
+    let report = scan(&[whole]);
+    let log = &report.logs[0];
+    let ids = log.record_ids.unwrap();
+    assert_eq!(
+        (ids.first_id, ids.last_id, log.missing_records),
+        (1, 831, 0)
+    );
+    assert_eq!(
+        ids.first_time,
+        Some("2022-03-10T19:32:21.5682068Z".parse().unwrap())
+    );
+}
+
+/// Item 10: $MFT records without a name (reserved entries 12-15, extension records) are not
+/// paths on the volume (corpus `mft/NIST-DFR-16/$MFT`).
+#[test]
+fn nameless_mft_records_are_not_paths() {
+    let Some(path) = corpus("mft/NIST-DFR-16/$MFT") else {
+        return;
+    };
+    let evidence = konseki_extract::extract(&[path], &konseki_extract::NoProgress);
+    // 117 FILE records (EXPECTED.md), less the four reserved ones without a name (12-15).
+    assert_eq!(evidence.files.len(), 113);
+    let bare: Vec<u64> = evidence
+        .files
+        .iter()
+        .filter(|f| f.path == "C:\\")
+        .filter_map(|f| match f.source {
+            konseki_model::Provenance::MftEntry { entry, .. } => Some(entry),
+            _ => None,
+        })
+        .filter(|&entry| entry != 5)
+        .collect();
+    assert!(bare.is_empty(), "entries shown as C:\\: {bare:?}");
+}

@@ -28,6 +28,7 @@ mod autostart_files;
 pub mod boot_sessions;
 pub(crate) mod causality;
 pub mod control_set_diff;
+mod coverage;
 mod describe;
 pub mod file_activity;
 pub mod lifecycle;

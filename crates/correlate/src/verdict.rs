@@ -9,6 +9,7 @@ use konseki_model::{
     RunWindow, ScmEvent, Timestamp, Verdict,
 };
 
+use crate::coverage::{gaps_text, has_gaps, only_isolated, span_text};
 use crate::describe::{event_item, format_duration_at_most};
 use crate::lifecycle::Lifecycle;
 
@@ -419,17 +420,11 @@ fn describe_actions(actions: &FailureActions) -> String {
         .join(", ")
 }
 
-fn span_text(logs: &[&LogCoverage]) -> Option<String> {
-    let spans: Vec<_> = logs.iter().filter_map(|l| l.span_of("System")).collect();
-    let first = spans.iter().map(|s| s.0).min()?;
-    let last = spans.iter().map(|s| s.1).max()?;
-    Some(format!("{first} – {last}"))
-}
-
 fn no_evidence_sentence(logs: &[&LogCoverage]) -> String {
     match span_text(logs) {
         Some(span) => format!(
-            "No SCM event shows this service starting in the System log(s) covering {span}. Absence of evidence outside that span is not evidence of absence."
+            "No SCM event shows this service starting in the System log(s) covering {span}.{} Absence of evidence outside what they cover is not evidence of absence.",
+            gaps_text(logs).map(|g| format!(" {g}")).unwrap_or_default()
         ),
         None => "No System log was available: whether the service ran cannot be judged from SCM events.".to_string(),
     }
@@ -467,7 +462,11 @@ fn summary(
         }
         Execution::StartAttemptedNotExecuted => "start attempted, program not run".to_string(),
         Execution::NoEvidence => match span_text(logs) {
-            Some(span) => format!("no evidence of execution in System logs {span}"),
+            Some(span) => format!(
+                "no evidence of execution in System logs {}{span}{}",
+                if only_isolated(logs) { "holding only " } else { "" },
+                if has_gaps(logs) { " (the logs have gaps)" } else { "" }
+            ),
             None => "no evidence of execution (no System log)".to_string(),
         },
     }

@@ -24,10 +24,13 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use konseki_evtx::{index_log, EventIdFilter, LogIndex, RecordKey, RecordKeyHasher};
+use konseki_evtx::{
+    index_log, EventIdFilter, LogIndex, LogSummary, RecordKey, RecordKeyHasher, RecordRun,
+    RecordRuns,
+};
 use konseki_model::{
-    BootMarker, ChannelRecords, LogCoverage, ProcessEvent, RegistryEvent, ScmEvent, TaskEvent,
-    Warning,
+    BootMarker, ChannelRecords, LogCoverage, ProcessEvent, RecordRange, RegistryEvent, ScmEvent,
+    TaskEvent, Warning,
 };
 
 use crate::progress::Progress;
@@ -196,6 +199,91 @@ fn assign_records<E: Sync>(indexes: &[Result<LogIndex, E>]) -> Vec<Ownership> {
     all
 }
 
+/// Runs of consecutive record ids listed for a log with gaps.
+const LISTED_RUNS: usize = 20;
+
+fn range(run: &RecordRun) -> RecordRange {
+    RecordRange {
+        first_id: run.first_id,
+        last_id: run.last_id,
+        records: run.records,
+        first_time: run.first_time,
+        last_time: run.last_time,
+    }
+}
+
+/// What a log's record ids say of its extent and gaps.
+struct IdExtent {
+    record_ids: Option<RecordRange>,
+    missing: u64,
+    runs: Vec<RecordRange>,
+    not_listed: u64,
+}
+
+impl IdExtent {
+    fn of(summary: &LogSummary) -> IdExtent {
+        if summary.renumbered {
+            // An exported copy: its header ids run 1..N, the original ids are in EventRecordID.
+            // Only the wanted records' are read, so the gaps are a lower bound and unplaced.
+            let record_ids =
+                summary
+                    .event_ids
+                    .map(|((low, at_low), (high, at_high))| RecordRange {
+                        first_id: low,
+                        last_id: high,
+                        records: summary.records,
+                        first_time: Some(at_low),
+                        last_time: Some(at_high),
+                    });
+            let missing = record_ids.map_or(0, |r| {
+                (r.last_id - r.first_id + 1).saturating_sub(summary.records)
+            });
+            return IdExtent {
+                record_ids,
+                missing,
+                runs: Vec::new(),
+                not_listed: 0,
+            };
+        }
+        let ids = &summary.ids;
+        let runs = listed_runs(ids);
+        IdExtent {
+            record_ids: record_ids(ids),
+            missing: ids.missing(),
+            not_listed: if runs.is_empty() {
+                0
+            } else {
+                (ids.runs().len() - runs.len()) as u64
+            },
+            runs,
+        }
+    }
+}
+
+/// The whole id range: the oldest record to the newest.
+fn record_ids(ids: &RecordRuns) -> Option<RecordRange> {
+    let (first, last) = (ids.runs().first()?, ids.runs().last()?);
+    Some(RecordRange {
+        first_id: first.first_id,
+        last_id: last.last_id,
+        records: ids.runs().iter().map(|r| r.records).sum(),
+        first_time: first.first_time,
+        last_time: last.last_time,
+    })
+}
+
+/// For a log with gaps, its largest runs in id order.
+fn listed_runs(ids: &RecordRuns) -> Vec<RecordRange> {
+    if ids.missing() == 0 {
+        return Vec::new();
+    }
+    let mut runs: Vec<&RecordRun> = ids.runs().iter().collect();
+    runs.sort_by_key(|r| std::cmp::Reverse(r.records));
+    runs.truncate(LISTED_RUNS);
+    runs.sort_by_key(|r| r.first_id);
+    runs.into_iter().map(range).collect()
+}
+
 fn read_log(
     index: LogIndex,
     ownership: Ownership,
@@ -249,8 +337,14 @@ fn read_log(
             message: format!("unreadable record or chunk skipped: {}", w.message),
         })
         .collect();
+    let id_extent = IdExtent::of(&summary);
     let coverage = LogCoverage {
         file: path,
+        record_ids: id_extent.record_ids,
+        missing_records: id_extent.missing,
+        runs: id_extent.runs,
+        runs_not_listed: id_extent.not_listed,
+        exported_copy: summary.renumbered,
         channel: summary.channel,
         // Listed only for a file of several channels (a single log's one channel is `channel`).
         channels: if summary.channels.len() > 1 {

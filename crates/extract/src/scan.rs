@@ -383,6 +383,11 @@ fn read_files(scope: &Scope, path: &Path, out: &mut Extracted) {
         accessed: t.accessed,
     };
     let result = konseki_mft::read_mft(path, |r| {
+        // A record with no name (reserved, or an extension of another entry) is no path on
+        // the volume: not `C:\`.
+        if !r.named {
+            return;
+        }
         out.files.push(FileEntry {
             path: format!("{drive}\\{}", r.path),
             in_use: r.in_use,

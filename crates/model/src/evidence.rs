@@ -237,6 +237,26 @@ pub struct LogCoverage {
     /// Latest record time (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Timestamp>,
+    /// Its oldest and newest record by EventRecordID (Windows numbers a channel's records one
+    /// after another), with their write times: the log's extent whatever the clock said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_ids: Option<RecordRange>,
+    /// Record ids missing between the oldest and the newest: the file is a filtered or partial
+    /// export, or a partly overwritten log. Absence of an event says less then.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub missing_records: u64,
+    /// An exported copy (Event Viewer's "Save selected events", a filtered `wevtutil epl`):
+    /// its records are numbered afresh, their original ids are in `EventRecordID`. Its gaps
+    /// are counted from the ids of the records konseki reads: a lower bound.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exported_copy: bool,
+    /// When records are missing: the runs of consecutive record ids (the largest by records,
+    /// in id order), the spans the log really covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<RecordRange>,
+    /// Further runs not listed in `runs` (single records, mostly).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub runs_not_listed: u64,
     /// When the file holds records of more than one channel (an export or a merge of several
     /// logs), each channel with its records: every record counts for its own channel.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -257,6 +277,24 @@ pub struct LogCoverage {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// Consecutive record ids of a log, with the write times of the first and last record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RecordRange {
+    /// The first EventRecordID.
+    pub first_id: u64,
+    /// The last EventRecordID.
+    pub last_id: u64,
+    /// Records counted.
+    pub records: u64,
+    /// When the first was written (event logged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_time: Option<Timestamp>,
+    /// When the last was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_time: Option<Timestamp>,
 }
 
 /// The records of one channel in a log file holding several.

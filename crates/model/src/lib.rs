@@ -34,7 +34,7 @@ pub use events::{
 };
 pub use evidence::{
     ArtifactKind, ChannelRecords, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt,
-    LogCoverage, Missing, NtfsTimes, Provenance, Warning,
+    LogCoverage, Missing, NtfsTimes, Provenance, RecordRange, Warning,
 };
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{

@@ -59,6 +59,22 @@ pub(crate) fn render(
                 String::new()
             }
         )?;
+        if l.missing_records > 0 {
+            let ids = l
+                .record_ids
+                .map(|r| format!(" of record ids {}–{}", r.first_id, r.last_id))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "            {}{} missing{ids}: it covers only what it holds",
+                if l.exported_copy {
+                    "an exported copy: at least "
+                } else {
+                    "gaps: "
+                },
+                l.missing_records
+            )?;
+        }
         if l.duplicates > 0 {
             let elsewhere: Vec<String> = l
                 .duplicates_counted_in

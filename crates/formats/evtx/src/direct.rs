@@ -281,6 +281,7 @@ impl<'a> Record<'a> {
         let (data, binary) = payload.unwrap_or(self).event_data(kept)?;
         Some(Event {
             record_id,
+            header_record_id,
             time,
             event_id,
             qualifiers,

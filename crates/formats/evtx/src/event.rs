@@ -11,6 +11,10 @@ pub struct Event {
     /// `System/EventRecordID` (what Event Viewer shows); the record header's id when absent.
     /// They differ in exported or re-serialised logs.
     pub record_id: u64,
+    /// The record header's own id. Equal to `record_id` in a log Windows wrote; an exported
+    /// copy (Event Viewer's "Save selected events", `wevtutil epl` with a query) numbers its
+    /// records afresh from 1 and keeps the original ids in `EventRecordID`.
+    pub header_record_id: u64,
     /// `System/TimeCreated/@SystemTime` (UTC); the record header's write time when absent.
     pub time: Timestamp,
     /// The 16-bit event id (without qualifiers).
@@ -45,7 +49,7 @@ impl Event {
 
     /// Builds an event from the JSON the `evtx` crate renders for one record.
     pub(crate) fn from_json(
-        record_id: u64,
+        header_record_id: u64,
         header_time: Timestamp,
         recovered: bool,
         json: &Value,
@@ -76,9 +80,10 @@ impl Event {
                 Value::Number(n) => n.as_u64(),
                 other => value_text(other).trim().parse().ok(),
             })
-            .unwrap_or(record_id);
+            .unwrap_or(header_record_id);
         Some(Event {
             record_id,
+            header_record_id,
             time,
             event_id,
             qualifiers,

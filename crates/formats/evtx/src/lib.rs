@@ -40,6 +40,7 @@ mod direct;
 mod direct_vs_rendered;
 mod event;
 mod reader;
+mod record_runs;
 mod scan;
 mod template;
 mod walk;
@@ -49,3 +50,4 @@ pub use reader::{
     index_log, read_events, read_indexed, ChannelSpan, EventIdFilter, EvtxError, LogIndex,
     LogSummary, ReadWarning, RecordKey, RecordKeyHasher,
 };
+pub use record_runs::{RecordRun, RecordRuns};

@@ -20,6 +20,7 @@ use jiff::Timestamp;
 
 use crate::direct::{read_record, Cache};
 use crate::event::Event;
+use crate::record_runs::RecordRuns;
 use crate::scan::templated_event_id;
 use crate::walk::walk;
 use konseki_bytes::u64_at;
@@ -114,6 +115,14 @@ pub struct LogSummary {
     pub last: Option<Timestamp>,
     /// Channel of the first rendered record, when any record was rendered.
     pub channel: Option<String>,
+    /// The record ids counted, in runs of consecutive ids: gaps say the log is a filtered or
+    /// partial copy, and the runs say what spans it really covers.
+    pub ids: RecordRuns,
+    /// The lowest and highest `EventRecordID` among the wanted records read, with their times.
+    pub event_ids: Option<((u64, Timestamp), (u64, Timestamp))>,
+    /// Some wanted record's `EventRecordID` differs from its header's id: an exported copy,
+    /// whose header ids were numbered afresh (the gaps are then in `event_ids`, not `ids`).
+    pub renumbered: bool,
     /// The channels of the wanted records read, with their counts and spans, in the order first
     /// seen: a file exported or merged from several logs names several (each record is labelled
     /// by its own `Channel`, not by the file's first).
@@ -513,6 +522,9 @@ impl LogSummary {
             first: None,
             last: None,
             channel: None,
+            ids: RecordRuns::default(),
+            event_ids: None,
+            renumbered: false,
             channels: Vec::new(),
             warnings: Vec::new(),
         }
@@ -526,11 +538,26 @@ impl LogSummary {
         for time in [part.first, part.last].into_iter().flatten() {
             self.widen(time);
         }
+        self.ids.extend(&part.ids);
+        self.renumbered |= part.renumbered;
+        if let Some((low, high)) = part.event_ids {
+            self.note_event_id(low);
+            self.note_event_id(high);
+        }
     }
 
-    /// Counts a record and widens the covered span with its write time.
-    pub(crate) fn note(&mut self, time: Option<Timestamp>) {
+    /// Widens the range of `EventRecordID`s read with one (id, time).
+    fn note_event_id(&mut self, at: (u64, Timestamp)) {
+        self.event_ids = Some(match self.event_ids {
+            None => (at, at),
+            Some((low, high)) => (low.min(at), high.max(at)),
+        });
+    }
+
+    /// Counts record `id` and widens the covered span with its write time.
+    pub(crate) fn note(&mut self, id: u64, time: Option<Timestamp>) {
         self.records += 1;
+        self.ids.note(id, time.filter(|t| *t > UNSET_TIME));
         if let Some(t) = time {
             self.widen(t);
         }
@@ -543,6 +570,8 @@ impl LogSummary {
             return;
         }
         self.widen(event.time);
+        self.renumbered |= event.record_id != event.header_record_id;
+        self.note_event_id((event.record_id, event.time));
         if self.channel.is_none() && !event.channel.is_empty() {
             self.channel = Some(event.channel.to_string());
         }
@@ -626,7 +655,7 @@ pub(crate) fn render_chunk(
                     continue;
                 }
             }
-            None => summary.note(Some(time)),
+            None => summary.note(record.event_record_id, Some(time)),
         }
         let (record_id, recovered) = (record.event_record_id, record.recovered);
         let start = record.binxml_offset.saturating_sub(24) as usize;

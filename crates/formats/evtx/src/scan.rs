@@ -19,6 +19,8 @@ pub(crate) struct RawRecord {
     pub offset: u32,
     /// Size of the record, header and trailing size copy included.
     pub size: u32,
+    /// The header's record id (`EventRecordID`).
+    pub record_id: u64,
     /// The header's write time (FILETIME).
     pub filetime: u64,
     /// The EventID, when the record has the standard template layout.
@@ -49,6 +51,7 @@ pub(crate) fn scan_chunk(chunk: &[u8], free_space_offset: u32) -> Option<Vec<Raw
         records.push(RawRecord {
             offset: at as u32,
             size: size as u32,
+            record_id: u64_at(chunk, at + 8)?,
             filetime: u64_at(chunk, at + 16)?,
             event_id: templated_event_id(chunk, at + RECORD_HEADER_SIZE, at + size - 4),
         });

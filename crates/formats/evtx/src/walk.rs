@@ -188,7 +188,7 @@ fn scan(
         Some(records) => {
             cache.start_chunk();
             for r in records {
-                part.summary.note(filetime(r.filetime));
+                part.summary.note(r.record_id, filetime(r.filetime));
                 if r.event_id.is_some_and(|id| !filter.contains(id)) {
                     continue;
                 }

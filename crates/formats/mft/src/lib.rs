@@ -38,6 +38,9 @@ pub struct FileRecord {
     pub entry: u64,
     /// Path from the volume root, `\`-separated, without a drive (`tmp\test.txt`).
     pub path: String,
+    /// The entry has a `$FILE_NAME`: a file or directory. Reserved records (12-15 on most
+    /// volumes) and extension records (attributes of another entry) have none, and no path.
+    pub named: bool,
     /// The entry is allocated (not a deleted file's leftover).
     pub in_use: bool,
     /// A directory.
@@ -127,6 +130,7 @@ pub fn read_mft(path: &Path, mut sink: impl FnMut(FileRecord)) -> Result<MftSumm
                 accessed: n.accessed,
             }
         });
+        let named = name.is_some();
         let path = match parser.get_full_path_for_entry(&entry) {
             Ok(Some(p)) => p.to_string_lossy().replace('/', "\\"),
             Ok(None) => String::new(),
@@ -138,6 +142,7 @@ pub fn read_mft(path: &Path, mut sink: impl FnMut(FileRecord)) -> Result<MftSumm
         sink(FileRecord {
             entry: number,
             path,
+            named,
             in_use,
             is_dir: entry.is_dir(),
             size,
