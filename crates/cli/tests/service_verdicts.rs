@@ -201,35 +201,41 @@ fn scm_events_are_tied_to_their_install() {
     assert!(everything.events.iter().any(|e| e.event_id == 7045));
 }
 
-/// plaso_System.evtx's boot and shutdown markers (checked with evtx_dump): sessions per
-/// computer name (the host was renamed twice), merged markers, and the 6008 at the 13:41:19 boot.
+/// plaso_System.evtx's boot and shutdown markers (checked with evtx_dump): one host renamed
+/// twice (its sessions go on across the renames), merged markers, the 6008 at the next boot,
+/// and a hardware clock 2 h fast at each boot in August, set back by the time service
+/// (Kernel-General 1 at records 967 and 1056): no phantom sessions (issue 16, item 1).
 #[test]
 fn boot_sessions_of_plaso_system() {
     let Some(path) = corpus("evtx/plaso_System.evtx") else {
         return;
     };
     let report = scan(&[path]);
-    let dc: Vec<_> = report
-        .boot_sessions
-        .iter()
-        .filter(|b| b.computer == "DC1.internal.greendale.edu")
-        .collect();
-    assert_eq!(dc.len(), 6);
+    let sessions = &report.boot_sessions;
+    assert_eq!(sessions.len(), 9);
     let t = |b: &konseki_model::BootSession| b.start.map(|t| t.to_string());
-    // 12 at 09:39:33 and 6005/6009 at 09:39:54 are one boot; 6006 ends it.
-    assert_eq!(t(dc[1]).as_deref(), Some("2015-08-08T09:39:33.609375Z"));
+    let renamed = &sessions[5];
     assert_eq!(
-        dc[1].end.map(|t| t.to_string()).as_deref(),
+        renamed.computer,
+        "WIN-NBRJP24VCHB.internal.greendale.edu → DC1.internal.greendale.edu"
+    );
+    // 12 at 09:39:33 and 6005/6009 at 09:39:54 are one boot; 6006 ends it.
+    let dc = &sessions[6];
+    assert_eq!(t(dc).as_deref(), Some("2015-08-08T09:39:33.609375Z"));
+    assert_eq!(
+        dc.end.map(|t| t.to_string()).as_deref(),
         Some("2015-08-25T13:04:37Z")
     );
-    assert_eq!(dc[1].ended_by, "shutdown");
-    // The 6008 logged at the next boot makes the 13:19:44 session's end unexpected.
-    assert_eq!(t(dc[2]).as_deref(), Some("2015-08-25T13:19:44Z"));
-    assert_eq!(dc[2].ended_by, "unexpected shutdown");
+    assert_eq!(dc.ended_by, "shutdown");
+    // The boot stamped 15:19:08 on the fast clock, its event log started at 13:19:44 once set
+    // back: one session, ended unexpectedly (the 6008 at the next boot) before that boot.
+    let fast = &sessions[7];
+    assert_eq!(t(fast).as_deref(), Some("2015-08-25T15:19:08.640625Z"));
+    assert_eq!(fast.ended_by, "unexpected shutdown");
     assert_eq!(
-        dc[2].ended_before.map(|t| t.to_string()).as_deref(),
-        Some("2015-08-25T13:41:19Z")
+        fast.ended_before.map(|t| t.to_string()).as_deref(),
+        Some("2015-08-25T15:40:24.625Z")
     );
-    assert_eq!(dc[3].ended_by, "no shutdown logged before the next boot");
-    assert_eq!(report.boot_sessions.len(), 14);
+    assert_eq!(fast.clock_steps.len(), 1);
+    assert_eq!(sessions[8].ended_by, "shutdown");
 }

@@ -617,3 +617,118 @@ fn nameless_mft_records_are_not_paths() {
         .collect();
     assert!(bare.is_empty(), "entries shown as C:\\: {bare:?}");
 }
+
+/// Item 1: time is not monotonic. The corpus's APTSimulatorVM System log steps the clock back
+/// 3 h (record 155) and forward 2.5 h (record 424), and renames the machine between its first
+/// two boots: three boot sessions of one host, not phantom ones split by sorting on time.
+#[test]
+fn a_stepped_clock_does_not_split_or_invent_boot_sessions() {
+    let Some(path) = corpus("evtx/APTSimulatorVM-Win10/System.evtx") else {
+        return;
+    };
+    let report = scan(&[path]);
+    let sessions: Vec<(&str, Option<String>, &str, usize)> = report
+        .boot_sessions
+        .iter()
+        .map(|b| {
+            (
+                b.computer.as_str(),
+                b.start.map(|t| t.to_string()),
+                b.ended_by.as_str(),
+                b.clock_steps.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            (
+                "WIN-C89CFTIHC0I",
+                Some("2022-03-10T19:32:21.5682068Z".into()),
+                "no shutdown logged before the next boot",
+                0
+            ),
+            (
+                "DESKTOP-TMKU40H",
+                Some("2022-03-10T19:33:37.7973683Z".into()),
+                "shutdown",
+                1
+            ),
+            (
+                "DESKTOP-TMKU40H",
+                Some("2022-03-10T16:35:10.8589032Z".into()),
+                "still running at the end of the logs",
+                5
+            ),
+        ]
+    );
+    let steps: Vec<i64> = report
+        .clock_steps
+        .iter()
+        .map(|c| c.delta_ms / 1000)
+        .collect();
+    assert_eq!(steps, [-10800, 33, 8944, 189, 1, 511]);
+}
+
+/// Item 1: a workstation renamed and promoted to domain controller inside one boot stays one
+/// host with one boot history (corpus `plaso_System.evtx`: WIN-NBRJP24VCHB, then its domain
+/// name, then DC1), and a boot stamped on a clock 2 h fast is not a phantom session.
+#[test]
+fn a_rename_inside_a_boot_does_not_split_the_session() {
+    let Some(path) = corpus("evtx/plaso_System.evtx") else {
+        return;
+    };
+    let report = scan(&[path]);
+    assert!(
+        report
+            .boot_sessions
+            .iter()
+            .any(|b| b.computer == "WIN-NBRJP24VCHB → WIN-NBRJP24VCHB.internal.greendale.edu"),
+        "{:?}",
+        report
+            .boot_sessions
+            .iter()
+            .map(|b| &b.computer)
+            .collect::<Vec<_>>()
+    );
+    let last: Vec<(Option<String>, &str)> = report.boot_sessions[report.boot_sessions.len() - 2..]
+        .iter()
+        .map(|b| (b.start.map(|t| t.to_string()), b.ended_by.as_str()))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            (
+                Some("2015-08-25T15:19:08.640625Z".into()),
+                "unexpected shutdown"
+            ),
+            (Some("2015-08-25T15:40:24.625Z".into()), "shutdown"),
+        ]
+    );
+}
+
+/// Item 1: a run across a clock set back then forward is bounded by the time that passed, the
+/// steps are said, and a file written between them lies inside it (forge scenario
+/// `clock-stepped-while-running`).
+#[test]
+fn a_run_across_clock_steps_is_bounded_by_the_time_that_passed() {
+    let scenario = Scenario::builtin("clock-stepped-while-running").unwrap();
+    let dir = temp_case("clock-steps");
+    scenario.write_tree(&dir).unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    let s = service(&report, "syncsvc");
+    assert_eq!(s.runs.len(), 1);
+    // Started at most 60 s after the boot, stopped 840 s later: ≤ 15 min, not ≤ 75 min.
+    assert_eq!(s.verdict.longest_run_ms, Some(900_000));
+    assert_eq!(s.runs[0].clock_steps.len(), 2);
+    assert!(
+        s.verdict
+            .rationale
+            .iter()
+            .any(|r| r.contains("The system clock was changed inside this run")),
+        "{:?}",
+        s.verdict.rationale
+    );
+    assert_eq!(report.boot_sessions.len(), 1);
+}

@@ -1,117 +1,195 @@
-//! Boot markers → boot sessions per computer. Windows logs several markers per boot
+//! Boot markers → boot sessions per host. Windows logs several markers per boot
 //! (Kernel-General 12, then 6005 and 6009 some seconds later) and per shutdown (6006, then
 //! Kernel-General 13): markers of one kind within [`SAME_MOMENT`] are one boot or shutdown.
 //! A boot with no shutdown before the next boot ended uncleanly; a 6008 logged at the next boot
 //! says the shutdown was unexpected.
+//!
+//! Markers are ordered on the host's corrected clock ([`crate::clock`]), not by their logged
+//! times: a clock set back would otherwise put a later boot before an earlier one and split one
+//! session into phantom ones. A host is all the names its logs record ([`crate::hosts`]): a
+//! rename inside a boot does not split it.
 
 use std::collections::BTreeMap;
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use konseki_model::{BootMarker, BootMarkerKind, BootSession, EvidenceItem};
 
+use crate::clock::Clock;
 use crate::describe::marker_text;
+use crate::hosts::Hosts;
 
 /// Markers of one boot (or one shutdown) lie within this of each other.
 const SAME_MOMENT: SignedDuration = SignedDuration::from_secs(120);
 
-/// The sessions of every computer, in time order.
-pub fn boot_sessions(markers: &[BootMarker]) -> Vec<BootSession> {
-    let mut by_computer: BTreeMap<&str, Vec<&BootMarker>> = BTreeMap::new();
+/// A marker with its time on the host's corrected clock.
+struct Placed<'a> {
+    at: Timestamp,
+    marker: &'a BootMarker,
+}
+
+/// The sessions of every host, in time order.
+pub(crate) fn boot_sessions(markers: &[BootMarker], hosts: &Hosts) -> Vec<BootSession> {
+    // Hosts by index; a name no log file tied to a host stands alone.
+    let mut by_host: BTreeMap<(usize, String), Vec<&BootMarker>> = BTreeMap::new();
     for m in markers {
-        by_computer.entry(&m.computer).or_default().push(m);
+        let key = match hosts.of(&m.computer) {
+            Some(h) => (h, String::new()),
+            None => (usize::MAX, m.computer.to_lowercase()),
+        };
+        by_host.entry(key).or_default().push(m);
     }
-    by_computer
+    by_host
         .into_iter()
-        .flat_map(|(computer, mut markers)| {
-            markers.sort_by_key(|m| m.time);
-            sessions_of(computer, &markers)
+        .flat_map(|((host, _), markers)| {
+            let clock = if host == usize::MAX {
+                &Clock::default()
+            } else {
+                hosts.clock(host)
+            };
+            let mut placed: Vec<Placed<'_>> = markers
+                .into_iter()
+                .map(|m| Placed {
+                    at: clock.place_marker(m.time).at,
+                    marker: m,
+                })
+                .collect();
+            placed.sort_by(|a, b| (a.at, &a.marker.source).cmp(&(b.at, &b.marker.source)));
+            sessions_of(&placed, clock)
         })
         .collect()
 }
 
-fn sessions_of(computer: &str, markers: &[&BootMarker]) -> Vec<BootSession> {
-    let mut done: Vec<BootSession> = Vec::new();
-    let mut current: Option<BootSession> = None;
-    let near = |a: Option<konseki_model::Timestamp>, b: konseki_model::Timestamp| {
+/// A session being built: its start and end on the corrected clock, beside the logged ones,
+/// and the names its markers were logged under.
+struct Open<'a> {
+    session: BootSession,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    names: Vec<&'a str>,
+    /// The event ids of its boot markers: a second Kernel-General 12 (or 6005) is another boot,
+    /// however soon it follows (a machine renamed at its first boot restarts within a minute).
+    boot_ids: Vec<u16>,
+}
+
+fn sessions_of<'a>(markers: &[Placed<'a>], clock: &Clock) -> Vec<BootSession> {
+    let mut done: Vec<Open<'a>> = Vec::new();
+    let mut current: Option<Open<'a>> = None;
+    let near = |a: Option<Timestamp>, b: Timestamp| {
         a.is_some_and(|a| b.duration_since(a).abs() <= SAME_MOMENT)
     };
-    for m in markers {
+    for p in markers {
+        let (m, at) = (p.marker, p.at);
         let item = item(m);
         match m.kind {
             BootMarkerKind::Boot | BootMarkerKind::BootInfo => {
+                let id = event_id(m);
                 if let Some(cur) = current
                     .as_mut()
-                    .filter(|c| c.end.is_none() && near(c.start, m.time))
+                    .filter(|c| c.end.is_none() && near(c.start, at) && !c.boot_ids.contains(&id))
                 {
-                    cur.evidence.push(item); // another marker of the same boot
+                    cur.session.evidence.push(item); // another marker of the same boot
+                    cur.boot_ids.push(id);
                     continue;
                 }
                 if let Some(mut cur) = current.take() {
                     if cur.end.is_none() {
                         // A 6008 already said why; else the shutdown simply is not logged.
-                        if cur.ended_by != "unexpected shutdown" {
-                            cur.ended_by = "no shutdown logged before the next boot".into();
+                        if cur.session.ended_by != "unexpected shutdown" {
+                            cur.session.ended_by = "no shutdown logged before the next boot".into();
                         }
-                        cur.ended_before = Some(m.time);
+                        cur.session.ended_before = Some(m.time);
+                        cur.end = Some(at);
                     }
                     done.push(cur);
                 }
-                current = Some(session(computer, Some(m.time), item));
+                let mut opened = open(Some((m.time, at)), item);
+                opened.boot_ids.push(id);
+                current = Some(opened);
             }
             BootMarkerKind::Shutdown => match current.as_mut() {
                 Some(cur) if cur.end.is_none() => {
-                    cur.end = Some(m.time);
-                    cur.ended_by = "shutdown".into();
-                    cur.evidence.push(item);
+                    cur.session.end = Some(m.time);
+                    cur.end = Some(at);
+                    cur.session.ended_by = "shutdown".into();
+                    cur.session.evidence.push(item);
                 }
-                Some(cur) if near(cur.end, m.time) => cur.evidence.push(item),
+                Some(cur) if near(cur.end, at) => cur.session.evidence.push(item),
                 _ => {
                     // The logs begin inside this session: its boot is not in them.
                     if let Some(cur) = current.take() {
                         done.push(cur);
                     }
-                    let mut s = session(computer, None, item);
-                    s.end = Some(m.time);
-                    s.ended_by = "shutdown".into();
+                    let mut s = open(None, item);
+                    s.session.end = Some(m.time);
+                    s.end = Some(at);
+                    s.session.ended_by = "shutdown".into();
                     current = Some(s);
                 }
             },
             BootMarkerKind::UnexpectedShutdown => {
                 // Logged at the boot after the crash: it is about the session before.
                 let previous = match current.as_mut() {
-                    Some(cur) if near(cur.start, m.time) => done.last_mut(),
+                    Some(cur) if near(cur.start, at) => done.last_mut(),
                     other => other,
                 };
                 if let Some(prev) = previous {
-                    prev.ended_by = "unexpected shutdown".into();
-                    prev.evidence.push(item);
+                    prev.session.ended_by = "unexpected shutdown".into();
+                    prev.session.evidence.push(item);
                 }
             }
             BootMarkerKind::ShutdownInitiated | BootMarkerKind::LogCleared => {
                 if let Some(cur) = current.as_mut() {
-                    cur.evidence.push(item);
+                    cur.session.evidence.push(item);
                 }
             }
         }
+        if let Some(cur) = current.as_mut() {
+            if !cur.names.contains(&&*m.computer) {
+                cur.names.push(&m.computer);
+            }
+        }
     }
-    if let Some(cur) = current {
-        done.push(cur);
-    }
-    done
+    done.extend(current);
+    done.into_iter()
+        .map(|mut o| {
+            // A rename inside the session: one host, its names in the order logged.
+            o.session.computer = o.names.join(" → ");
+            // Steps inside the session: its span is not its clock difference.
+            if let Some(start) = o.start {
+                let end = o.end.unwrap_or(Timestamp::MAX);
+                o.session.clock_steps = clock.steps_between(start, end);
+            }
+            o.session
+        })
+        .collect()
 }
 
-fn session(
-    computer: &str,
-    start: Option<konseki_model::Timestamp>,
-    item: EvidenceItem,
-) -> BootSession {
+fn open<'a>(start: Option<(Timestamp, Timestamp)>, item: EvidenceItem) -> Open<'a> {
+    Open {
+        session: session(start.map(|(logged, _)| logged), item),
+        start: start.map(|(_, at)| at),
+        end: None,
+        names: Vec::new(),
+        boot_ids: Vec::new(),
+    }
+}
+
+fn event_id(m: &BootMarker) -> u16 {
+    match m.source {
+        konseki_model::Provenance::EventRecord { event_id, .. } => event_id,
+        _ => 0,
+    }
+}
+
+fn session(start: Option<Timestamp>, item: EvidenceItem) -> BootSession {
     BootSession {
-        computer: computer.to_string(),
+        computer: String::new(),
         start,
         end: None,
         ended_by: "still running at the end of the logs".into(),
         ended_before: None,
         evidence: vec![item],
+        clock_steps: Vec::new(),
     }
 }
 

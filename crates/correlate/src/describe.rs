@@ -175,6 +175,28 @@ pub fn format_duration_at_most(ms: u64) -> String {
     }
 }
 
+/// A length of time to the second, in its largest units: `3 h 0 min 0 s` → `3 h`,
+/// `2 h 29 min 5 s`, `33.6 s`.
+pub(crate) fn format_duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 60_000 {
+        let tenths = ms.div_ceil(100);
+        return format!("{}.{} s", tenths / 10, tenths % 10).replace(".0 s", " s");
+    }
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let parts: Vec<String> = [(h, "h"), (m, "min"), (s, "s")]
+        .iter()
+        .skip_while(|(n, _)| *n == 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    let mut parts = parts;
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.starts_with("0 ")) {
+        parts.pop();
+    }
+    parts.join(" ")
+}
+
 /// What a boot marker says, for the timeline and the boot sessions.
 pub(crate) fn marker_text(kind: BootMarkerKind) -> &'static str {
     match kind {

@@ -59,7 +59,7 @@ impl<'a> FileTimeline<'a> {
 
     /// The file times inside `run`'s window, in time order, each as an evidence item.
     pub fn inside(&self, run: &RunWindow) -> Vec<EvidenceItem> {
-        let (Some(from), Some(to)) = (run.start.earliest(), run.end.latest()) else {
+        let (Some(from), Some(to)) = run.matching_span() else {
             return Vec::new();
         };
         let first = self.stamps.partition_point(|s| s.time < from);
@@ -70,16 +70,23 @@ impl<'a> FileTimeline<'a> {
             .iter()
             .map(|s| {
                 let f = &self.files[s.file];
-                let before_end = to.duration_since(s.time).as_secs_f64();
+                // Across a step of the clock, a clock difference is not time that passed.
+                let when = if run.clock_span.is_some() {
+                    "inside the run, whose clock was changed (see its clock steps)".to_string()
+                } else {
+                    format!(
+                        "{:.3} s before the run window's end",
+                        to.duration_since(s.time).as_secs_f64()
+                    )
+                };
                 EvidenceItem {
                     source: f.source.clone(),
                     time: Some(s.time),
                     summary: format!(
-                        "{} {}{}, {:.3} s before the run window's end",
+                        "{} {}{}, {when}",
                         f.path,
                         s.what,
                         f.size.map(|n| format!(", {n} bytes")).unwrap_or_default(),
-                        before_end
                     )
                     .into(),
                 }

@@ -13,10 +13,11 @@
 //!   concluded from events only, never from the FailureActions configuration (`SERVICES.md` §2.4).
 
 use konseki_model::{
-    BootMarker, BootMarkerKind, EvidenceItem, RunOutcome, RunWindow, ScmEvent, ScmEventKind,
-    TimeBound, Timestamp,
+    BootMarker, BootMarkerKind, EvidenceItem, Provenance, RunOutcome, RunWindow, ScmEvent,
+    ScmEventKind, TimeBound, Timestamp,
 };
 
+use crate::clock::{system_record, Clock};
 use crate::describe::{error_means_not_executed, event_item};
 
 /// A 7000 within this distance of a 7009 belongs to the same start attempt (they share a
@@ -34,30 +35,107 @@ pub struct Lifecycle {
     pub restarts: usize,
 }
 
-/// Rebuilds the runs of one service from its events (time-ordered), the boot markers, the
+/// Rebuilds the runs of one service from its events, the boot markers of its host, the
 /// ServicesPipeTimeout in force, and the end of what the logs cover.
+///
+/// Everything is ordered and measured on the host's corrected clock ([`Clock`]): a run that
+/// spans a step of the clock is as long as the time that passed, not as the clock difference.
+/// The runs come out with their bounds as the host's clock showed them (as logged), the steps
+/// inside each cited, and the span of clock times each covered.
 pub fn lifecycle(
     events: &[&ScmEvent],
     markers: &[BootMarker],
     pipe_timeout_ms: u64,
     log_end: Option<Timestamp>,
+    clock: &Clock,
 ) -> Lifecycle {
+    // Events and markers in the order they happened: on the corrected clock, then by record.
+    let mut entries: Vec<(Timestamp, Entry<'_>)> = events
+        .iter()
+        .map(|e| {
+            (
+                clock.place(e.time, system_record(&e.source)).at,
+                Entry::Event(e),
+            )
+        })
+        .chain(
+            markers
+                .iter()
+                .map(|m| (clock.place_marker(m.time).at, Entry::Marker(m))),
+        )
+        .collect();
+    entries.sort_by(|(a, x), (b, y)| {
+        (a, x.is_event(), x.source()).cmp(&(b, y.is_event(), y.source()))
+    });
     let mut state = State::default();
-    let mut markers = markers.iter().peekable();
-    for event in events {
-        while let Some(marker) = markers.next_if(|m| m.time <= event.time) {
-            state.marker(marker);
+    let last_event = entries.iter().rposition(|(_, e)| e.is_event());
+    for (i, (at, entry)) in entries.into_iter().enumerate() {
+        match entry {
+            Entry::Event(e) => state.event(e, at, pipe_timeout_ms),
+            // Markers after the last event still end an open run (shutdown while it ran).
+            Entry::Marker(m) if last_event.is_none_or(|l| i < l) || state.open.is_some() => {
+                state.marker(m, at)
+            }
+            Entry::Marker(_) => {}
         }
-        state.event(event, pipe_timeout_ms);
     }
-    // Markers after the last event can still end a run (shutdown while it ran).
-    for marker in markers {
-        if state.open.is_none() {
-            break;
+    // The end of the logs, on the last segment's clock (the newest record lies there).
+    let end = log_end.map(|t| clock.place(t, Some(u64::MAX)).at);
+    let mut life = state.finish(end);
+    for run in &mut life.runs {
+        as_logged(run, clock);
+    }
+    life
+}
+
+/// An event or a marker, in one order.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Event(&'a ScmEvent),
+    Marker(&'a BootMarker),
+}
+
+impl Entry<'_> {
+    fn source(&self) -> &Provenance {
+        match self {
+            Entry::Event(e) => &e.source,
+            Entry::Marker(m) => &m.source,
         }
-        state.marker(marker);
     }
-    state.finish(log_end)
+
+    /// Markers first at one instant: a boot precedes the events it starts.
+    fn is_event(&self) -> bool {
+        matches!(self, Entry::Event(_))
+    }
+}
+
+/// A run's bounds, built on the corrected clock, as the host's clock showed them; the steps
+/// inside it cited, and the clock times it covered kept for matching files and processes.
+fn as_logged(run: &mut RunWindow, clock: &Clock) {
+    if clock.is_steady() {
+        return;
+    }
+    let (from, to) = (run.start.earliest(), run.end.latest());
+    run.clock_steps =
+        clock.steps_between(from.unwrap_or(Timestamp::MIN), to.unwrap_or(Timestamp::MAX));
+    if !run.clock_steps.is_empty() {
+        run.clock_span = clock.shown_between(from, to);
+    }
+    run.start = logged_bound(run.start, clock);
+    run.end = logged_bound(run.end, clock);
+}
+
+fn logged_bound(bound: TimeBound, clock: &Clock) -> TimeBound {
+    let shown = |t| clock.as_logged(t);
+    match bound {
+        TimeBound::Exact { at } => TimeBound::Exact { at: shown(at) },
+        TimeBound::Range { from, to } => TimeBound::Range {
+            from: shown(from),
+            to: shown(to),
+        },
+        TimeBound::NotBefore { from } => TimeBound::NotBefore { from: shown(from) },
+        TimeBound::NotAfter { to } => TimeBound::NotAfter { to: shown(to) },
+    }
 }
 
 #[derive(Default)]
@@ -80,7 +158,7 @@ struct OpenRun {
 }
 
 impl State {
-    fn marker(&mut self, marker: &BootMarker) {
+    fn marker(&mut self, marker: &BootMarker, at: Timestamp) {
         let item = || EvidenceItem {
             source: marker.source.clone(),
             time: Some(marker.time),
@@ -94,22 +172,27 @@ impl State {
         match marker.kind {
             // 1074 only announces a shutdown; the run ends at the 6006/13 that follows.
             BootMarkerKind::Shutdown => {
-                self.close(
-                    TimeBound::Exact { at: marker.time },
-                    RunOutcome::SystemShutdown,
-                    item(),
-                );
+                self.close(TimeBound::Exact { at }, RunOutcome::SystemShutdown, item());
             }
             BootMarkerKind::Boot => {
                 if let Some(open) = &self.open {
-                    // No shutdown marker: it ended some time before this boot.
-                    let end = TimeBound::Range {
-                        from: open.seen_until,
-                        to: marker.time,
+                    // No shutdown marker: it ended some time before this boot. A boot reads
+                    // the clock from the hardware without logging a step: a boot stamped
+                    // before the run was last seen running says that clock was behind, and
+                    // bounds nothing.
+                    let end = if at >= open.seen_until {
+                        TimeBound::Range {
+                            from: open.seen_until,
+                            to: at,
+                        }
+                    } else {
+                        TimeBound::NotBefore {
+                            from: open.seen_until,
+                        }
                     };
                     self.close(end, RunOutcome::SystemShutdown, item());
                 }
-                self.lower_bound = Some(marker.time);
+                self.lower_bound = Some(at);
                 self.bound_source = Some(item());
                 self.restart_pending = false;
             }
@@ -117,9 +200,8 @@ impl State {
         }
     }
 
-    fn event(&mut self, event: &ScmEvent, pipe_timeout_ms: u64) {
+    fn event(&mut self, event: &ScmEvent, t: Timestamp, pipe_timeout_ms: u64) {
         let item = event_item(event);
-        let t = event.time;
         match &event.what {
             ScmEventKind::Installed { .. } => {
                 self.lower_bound = Some(t);
@@ -217,6 +299,8 @@ impl State {
             },
             evidence,
             activity: Vec::new(),
+            clock_steps: Vec::new(),
+            clock_span: None,
         });
         self.set_bound_to_run_end(t);
     }
@@ -297,6 +381,8 @@ impl State {
             outcome,
             evidence: open.evidence,
             activity: Vec::new(),
+            clock_steps: Vec::new(),
+            clock_span: None,
         });
     }
 
@@ -318,6 +404,8 @@ impl State {
                 outcome: RunOutcome::StillRunning,
                 evidence: open.evidence,
                 activity: Vec::new(),
+                clock_steps: Vec::new(),
+                clock_span: None,
             });
         }
         self.out

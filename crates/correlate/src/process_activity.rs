@@ -79,7 +79,7 @@ impl<'a> ProcessTimeline<'a> {
         program: Option<&str>,
         computers: &BTreeSet<&str>,
     ) -> WindowProcesses {
-        let (Some(from), Some(to)) = (run.start.earliest(), run.end.latest()) else {
+        let (Some(from), Some(to)) = run.matching_span() else {
             return WindowProcesses::default();
         };
         let first = self.created.partition_point(|p| p.time < from);
@@ -199,6 +199,8 @@ impl<'a> ProcessTimeline<'a> {
                     outcome,
                     evidence,
                     activity: Vec::new(),
+                    clock_steps: Vec::new(),
+                    clock_span: None,
                 }
             })
             .collect()
@@ -339,6 +341,8 @@ mod tests {
             outcome: RunOutcome::TimedOut { timeout_ms: None },
             evidence: Vec::new(),
             activity: Vec::new(),
+            clock_steps: Vec::new(),
+            clock_span: None,
         };
         let computers = BTreeSet::from(["HOST"]);
         let found = timeline.inside(&run, Some("C:\\tmp\\svc.exe"), &computers);

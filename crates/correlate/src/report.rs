@@ -16,9 +16,11 @@ use crate::attention::{attention, is_auto_start, is_driver};
 use crate::autostart::autostart_reports;
 use crate::boot_sessions::boot_sessions;
 use crate::causality::{earlier_runs_sentence, split_runs, Since};
+use crate::clock::Clock;
 use crate::control_set_diff::control_set_diffs;
 use crate::describe::record_text;
 use crate::file_activity::FileTimeline;
+use crate::hosts::Hosts;
 use crate::lifecycle::lifecycle;
 use crate::prefetch_activity::{inside, is_shared_host, program_path, run_items, PrefetchIndex};
 use crate::process_activity::ProcessTimeline;
@@ -32,6 +34,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Correlates everything extracted into the report.
 pub fn analyse(mut evidence: Evidence) -> ScanReport {
+    let hosts = Hosts::new(&evidence);
     let control_set_diffs = control_set_diffs(&evidence.services, &evidence.control_sets);
     // Configurations and events move into their service's group: no copies of large logs.
     let (events, configs) = (
@@ -43,10 +46,11 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
         .iter()
         .filter(|l| l.holds_channel("System"))
         .collect();
-    let mut markers_by_computer: HashMap<&str, Vec<BootMarker>> = HashMap::new();
+    // A host's markers under all its names (a rename does not end a run).
+    let mut markers_by_host: HashMap<HostKey, Vec<BootMarker>> = HashMap::new();
     for m in &evidence.markers {
-        markers_by_computer
-            .entry(&*m.computer)
+        markers_by_host
+            .entry(host_key(&hosts, &m.computer))
             .or_default()
             .push(m.clone());
     }
@@ -63,7 +67,8 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
     let shared = Shared {
         registry,
         failures,
-        markers: markers_by_computer,
+        markers: markers_by_host,
+        hosts: &hosts,
         control_sets: &evidence.control_sets,
         log_end: system_logs
             .iter()
@@ -86,7 +91,7 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
             }),
     };
 
-    let sessions = boot_sessions(&evidence.markers);
+    let sessions = boot_sessions(&evidence.markers, &hosts);
     // Services are independent of each other and of the other autostarts and tasks: all on all
     // cores at once. The events are grouped by service on one core while the other writes the
     // autostart and task reports.
@@ -113,6 +118,11 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
         control_sets: evidence.control_sets,
         boot_markers: evidence.markers,
         boot_sessions: sessions,
+        clock_steps: evidence
+            .clock_steps
+            .into_iter()
+            .filter(|c| c.delta_ms.unsigned_abs() >= 1000)
+            .collect(),
         services,
         autostarts,
         tasks,
@@ -296,14 +306,30 @@ fn change_item(e: &RegistryEvent) -> EvidenceItem {
     }
 }
 
+/// A host, or a computer name no log file tied to one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum HostKey {
+    Host(usize),
+    Name(String),
+}
+
+fn host_key(hosts: &Hosts, computer: &str) -> HostKey {
+    match hosts.of(computer) {
+        Some(h) => HostKey::Host(h),
+        None => HostKey::Name(computer.to_lowercase()),
+    }
+}
+
 /// What every service's correlation reads: the same for all services of a scan.
 struct Shared<'a> {
     /// Logged registry changes under each service's key, by lower-cased service name.
     registry: HashMap<String, Vec<&'a RegistryEvent>>,
     /// Every service's failures, by time: context for installs near them.
     failures: Vec<Failure>,
-    /// Boot markers per computer: a run is only ended by its own host's boots and shutdowns.
-    markers: HashMap<&'a str, Vec<BootMarker>>,
+    /// Boot markers per host: a run is only ended by its own host's boots and shutdowns.
+    markers: HashMap<HostKey, Vec<BootMarker>>,
+    /// The hosts, their names and clocks.
+    hosts: &'a Hosts,
     control_sets: &'a [ControlSet],
     system_logs: &'a [&'a LogCoverage],
     /// The end of what the System logs cover.
@@ -329,6 +355,7 @@ fn service_report(
     shared: &Shared<'_>,
 ) -> ServiceReport {
     let Shared {
+        hosts,
         registry,
         failures,
         markers,
@@ -354,23 +381,41 @@ fn service_report(
         .filter(|p| p.services.iter().any(|s| s.eq_ignore_ascii_case(&name)))
         .cloned()
         .collect();
-    let computers = computers_of(&events);
+    // The hosts that logged the service's events, and every name each went by.
+    let logged_on: BTreeSet<HostKey> = computers_of(&events)
+        .into_iter()
+        .map(|c| host_key(hosts, c))
+        .collect();
+    let names: Vec<String> = logged_on
+        .iter()
+        .flat_map(|h| match h {
+            HostKey::Host(h) => hosts.names(*h).iter().map(|n| n.to_string()).collect(),
+            HostKey::Name(n) => vec![n.clone()],
+        })
+        .collect();
+    let computers: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let merged: Vec<BootMarker>;
-    let own_markers: &[BootMarker] = match computers.iter().collect::<Vec<_>>().as_slice() {
+    let own_markers: &[BootMarker] = match logged_on.iter().collect::<Vec<_>>().as_slice() {
         [] => &[],
         [one] => markers.get(*one).map_or(&[], Vec::as_slice),
         several => {
             let mut all: Vec<BootMarker> = several
                 .iter()
-                .flat_map(|c| markers.get(**c).into_iter().flatten().cloned())
+                .flat_map(|h| markers.get(*h).into_iter().flatten().cloned())
                 .collect();
             all.sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
             merged = all;
             &merged
         }
     };
+    // One host's clock; events of several hosts under one service name are not put on one line.
+    let steady = Clock::default();
+    let clock = match logged_on.iter().collect::<Vec<_>>().as_slice() {
+        [HostKey::Host(h)] => hosts.clock(*h),
+        _ => &steady,
+    };
     let event_refs: Vec<&ScmEvent> = events.iter().collect();
-    let mut life = lifecycle(&event_refs, own_markers, *pipe_timeout_ms, *log_end);
+    let mut life = lifecycle(&event_refs, own_markers, *pipe_timeout_ms, *log_end, clock);
     let program = configs
         .iter()
         .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
@@ -427,7 +472,7 @@ fn service_report(
         let window = processes.inside(run, own_program, &computers);
         run.activity.extend(window.items);
         survivors.extend(window.survivors);
-        let (from, to) = (run.start.earliest(), run.end.latest());
+        let (from, to) = run.matching_span();
         run.activity.extend(
             prefetch_runs
                 .iter()

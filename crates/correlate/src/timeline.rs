@@ -1,5 +1,5 @@
 //! Evidence → one timeline of every dated fact, each with the meaning of its time: SCM and
-//! Security events, boot markers, process starts and ends, task events, service and autostart
+//! Security events, boot markers, changes of the system clock, process starts and ends, task events, service and autostart
 //! key writes, logged registry changes, task registrations and launches (TaskCache, task files,
 //! `.job`), $MFT times, Prefetch run times and Amcache entries. Sorted by time; the order between equal times is
 //! that of the sources.
@@ -34,6 +34,19 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             ArtifactKind::EventLog,
             format!("{what} ({})", m.computer),
             &m.source,
+        ));
+    }
+    for c in &evidence.clock_steps {
+        out.push(entry(
+            c.time,
+            TimeRole::EventLogged,
+            ArtifactKind::EventLog,
+            format!(
+                "{} ({}): records after it carry the new clock",
+                crate::clock::step_item(c).summary,
+                c.computer
+            ),
+            &c.source,
         ));
     }
     for p in &evidence.processes {

@@ -104,6 +104,9 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
             continue;
         }
         rationale.push(explain_run(run, ctx.pipe_timeout_ms));
+        if let Some(sentence) = clock_sentence(run) {
+            rationale.push(sentence);
+        }
         let (files, processes): (Vec<&EvidenceItem>, Vec<&EvidenceItem>) = run
             .activity
             .iter()
@@ -351,6 +354,28 @@ fn after_last_boot_sentence(after: &AfterLastBoot, logs: &[&LogCoverage]) -> Str
         ));
     }
     sentence
+}
+
+/// What a step of the clock inside a run means for its bound.
+fn clock_sentence(run: &RunWindow) -> Option<String> {
+    if run.clock_steps.is_empty() {
+        return None;
+    }
+    let steps: Vec<String> = run
+        .clock_steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{} (logged at {})",
+                s.summary,
+                s.time.map_or("?".to_string(), |t| t.to_string())
+            )
+        })
+        .collect();
+    Some(format!(
+        "The system clock was changed inside this run: {}. Its bounds are shown as the clock read then; how long it lasted is the time that passed across the change, not the difference of those times.",
+        steps.join("; ")
+    ))
 }
 
 fn explain_run(run: &RunWindow, pipe_timeout_ms: u64) -> String {

@@ -29,8 +29,8 @@ use konseki_evtx::{
     RecordRuns,
 };
 use konseki_model::{
-    BootMarker, ChannelRecords, LogCoverage, ProcessEvent, RecordRange, RegistryEvent, ScmEvent,
-    TaskEvent, Warning,
+    BootMarker, ChannelRecords, ClockStep, LogCoverage, ProcessEvent, RecordRange, RegistryEvent,
+    ScmEvent, TaskEvent, Warning,
 };
 
 use crate::progress::Progress;
@@ -53,6 +53,7 @@ pub(crate) struct LogEvents {
     pub processes: Vec<ProcessEvent>,
     pub task_events: Vec<TaskEvent>,
     pub registry_events: Vec<RegistryEvent>,
+    pub clock_steps: Vec<ClockStep>,
 }
 
 impl LogEvents {
@@ -63,6 +64,7 @@ impl LogEvents {
             Some(service_events::Extracted::Process(p)) => self.processes.push(p),
             Some(service_events::Extracted::Task(t)) => self.task_events.push(t),
             Some(service_events::Extracted::Registry(r)) => self.registry_events.push(r),
+            Some(service_events::Extracted::Clock(c)) => self.clock_steps.push(c),
             None => {}
         }
     }

@@ -253,6 +253,7 @@ pub fn extract_with(
                     processes.push(part.processes);
                     out.task_events.extend(part.task_events);
                     out.registry_events.extend(part.registry_events);
+                    out.clock_steps.extend(part.clock_steps);
                 }
             }
             Err(warning) => out.warnings.push(warning),
@@ -319,6 +320,8 @@ pub fn extract_with(
 
     out.markers
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
+    // In record order: a step's time is on the clock it set, so times do not order steps.
+    out.clock_steps.sort_by(|a, b| a.source.cmp(&b.source));
     out.processes
         .sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
     out.task_events

@@ -13,8 +13,8 @@ use crate::image_path::{normalize_image_path, WindowsPaths};
 use crate::shared_text::SharedText;
 use konseki_evtx::{Event, EventIdFilter};
 use konseki_model::{
-    service_type_from_logged, service_type_words, BootMarker, BootMarkerKind, Install, KeyLink,
-    ProcessEvent, ProcessEventKind, Provenance, RegistryEvent, ScmEvent, ScmEventKind,
+    service_type_from_logged, service_type_words, BootMarker, BootMarkerKind, ClockStep, Install,
+    KeyLink, ProcessEvent, ProcessEventKind, Provenance, RegistryEvent, ScmEvent, ScmEventKind,
     ServiceConfig, StartType, TaskEvent, TaskEventKind,
 };
 
@@ -109,6 +109,8 @@ pub enum Extracted {
     Task(TaskEvent),
     /// A registry change (Sysmon 12/13/14).
     Registry(RegistryEvent),
+    /// A change of the system clock (Kernel-General 1).
+    Clock(ClockStep),
 }
 
 /// Classifies one rendered event; `None` for ids shared with providers konseki does not read
@@ -137,6 +139,9 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
         (6009, "EventLog") => return marker(BootMarkerKind::BootInfo),
         (12, "Microsoft-Windows-Kernel-General") => return marker(BootMarkerKind::Boot),
         (13, "Microsoft-Windows-Kernel-General") => return marker(BootMarkerKind::Shutdown),
+        (1, "Microsoft-Windows-Kernel-General") => {
+            return clock_step(&event, source).map(Extracted::Clock)
+        }
         (1074, "User32") => return marker(BootMarkerKind::ShutdownInitiated),
         (104, "Microsoft-Windows-Eventlog") | (1102, "Microsoft-Windows-Eventlog") => {
             return marker(BootMarkerKind::LogCleared)
@@ -320,6 +325,30 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             .map(|(name, value)| (name, text.share(&value)))
             .collect(),
     }))
+}
+
+/// Kernel-General 1: `OldTime`, `NewTime` (ISO 8601, UTC), and from Windows 8 on `Reason`,
+/// `ProcessName` (SERVICES.md §2.5). `None` when either time does not read.
+fn clock_step(event: &Event, source: Provenance) -> Option<ClockStep> {
+    let time = |name: &str| event.data(name)?.trim().parse::<jiff::Timestamp>().ok();
+    let (old_time, new_time) = (time("OldTime")?, time("NewTime")?);
+    let text = |name: &str| {
+        event
+            .data(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    Some(ClockStep {
+        time: event.time,
+        old_time,
+        new_time,
+        delta_ms: i64::try_from(new_time.duration_since(old_time).as_millis()).unwrap_or(i64::MAX),
+        reason: text("Reason"),
+        process: text("ProcessName"),
+        computer: event.computer.clone(),
+        source,
+    })
 }
 
 /// Security 4698-4702 and TaskScheduler 106/140/141/142/200/201/129 (field names as logged:

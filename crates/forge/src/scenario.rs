@@ -15,7 +15,7 @@ use crate::pe::{write_pe, PeImage};
 use crate::regf::{write_hive, RegData, RegKey};
 
 /// The scenarios shipped with konseki (name, TOML text).
-pub const BUILTIN: [(&str, &str); 6] = [
+pub const BUILTIN: [(&str, &str); 7] = [
     (
         "service-timeout",
         include_str!("../../../scenarios/service-timeout.toml"),
@@ -39,6 +39,10 @@ pub const BUILTIN: [(&str, &str); 6] = [
     (
         "benign-service",
         include_str!("../../../scenarios/benign-service.toml"),
+    ),
+    (
+        "clock-stepped-while-running",
+        include_str!("../../../scenarios/clock-stepped-while-running.toml"),
     ),
 ];
 
@@ -69,9 +73,23 @@ pub struct Scenario {
     /// Program files in the collection (a triage that grabbed the service's binary).
     #[serde(default)]
     pub programs: Vec<ProgramSpec>,
+    /// Changes of the system clock: events after one (in the scenario's time) are logged on
+    /// the changed clock, and a Kernel-General 1 records it.
+    #[serde(default)]
+    pub clock_steps: Vec<ClockStepSpec>,
     /// What konseki must conclude.
     #[serde(default)]
     pub expect: Vec<Expectation>,
+}
+
+/// A change of the system clock.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockStepSpec {
+    /// When, in seconds of real time after boot.
+    pub at: f64,
+    /// By how many seconds the clock is moved (negative: set back).
+    pub by: f64,
 }
 
 /// A service key.
@@ -216,9 +234,42 @@ impl Scenario {
             .and_then(|(_, text)| Scenario::parse(text).ok())
     }
 
-    /// The instant `seconds` after boot.
+    /// The instant `seconds` after boot, as the host's clock showed it: moved by every clock
+    /// step before it.
     pub fn at(&self, seconds: f64) -> Timestamp {
-        self.boot + SignedDuration::from_secs_f64(seconds)
+        let moved: f64 = self
+            .clock_steps
+            .iter()
+            .filter(|s| s.at <= seconds)
+            .map(|s| s.by)
+            .sum();
+        self.boot + SignedDuration::from_secs_f64(seconds + moved)
+    }
+
+    /// The Kernel-General 1 events of the clock steps, each at its real time.
+    fn clock_events(&self) -> Vec<(f64, EvtxEvent)> {
+        self.clock_steps
+            .iter()
+            .map(|s| {
+                let new = self.at(s.at);
+                let old = new - SignedDuration::from_secs_f64(s.by);
+                let event = EvtxEvent::new(
+                    "Microsoft-Windows-Kernel-General",
+                    "System",
+                    1,
+                    new,
+                    &self.host,
+                )
+                .data("NewTime", &new.to_string())
+                .data("OldTime", &old.to_string())
+                .data("Reason", "1")
+                .data(
+                    "ProcessName",
+                    "\\Device\\HarddiskVolume2\\Windows\\System32\\rundll32.exe",
+                );
+                (s.at, event)
+            })
+            .collect()
     }
 
     /// The SYSTEM hive.
@@ -259,7 +310,7 @@ impl Scenario {
             ("Security", "Security.evtx"),
             ("Sysmon", "Microsoft-Windows-Sysmon%4Operational.evtx"),
         ] {
-            let mut specs: Vec<&EventSpec> = self
+            let specs: Vec<&EventSpec> = self
                 .events
                 .iter()
                 .filter(|e| e.log.as_deref().unwrap_or("System") == log)
@@ -267,15 +318,21 @@ impl Scenario {
             if specs.is_empty() && log != "System" {
                 continue;
             }
-            specs.sort_by(|a, b| a.t.total_cmp(&b.t));
-            let mut events = Vec::new();
+            // In the order they happened (record order), each at its time on the clock.
+            let mut timed: Vec<(f64, EvtxEvent)> = specs
+                .into_iter()
+                .map(|e| (e.t, self.event(log, e)))
+                .collect();
             if log == "System" {
-                events.push(
+                timed.push((
+                    0.0,
                     EvtxEvent::new("EventLog", "System", 6005, self.boot, &self.host)
                         .qualifiers(0x8000),
-                );
+                ));
+                timed.extend(self.clock_events());
             }
-            events.extend(specs.into_iter().map(|e| self.event(log, e)));
+            timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let events: Vec<EvtxEvent> = timed.into_iter().map(|(_, e)| e).collect();
             logs.push((file, write_evtx(&events, 1000)));
         }
         logs

@@ -239,6 +239,32 @@ pub struct BootMarker {
     pub source: Provenance,
 }
 
+/// A change of the system clock: System, `Microsoft-Windows-Kernel-General` event 1 ("The
+/// system time has changed to NewTime from OldTime"). Records written after it carry the new
+/// clock: their times are not comparable with earlier ones without the step's delta.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ClockStep {
+    /// When it was logged (on the new clock).
+    pub time: Timestamp,
+    /// `OldTime`: the clock just before the change.
+    pub old_time: Timestamp,
+    /// `NewTime`: the clock just after.
+    pub new_time: Timestamp,
+    /// `NewTime − OldTime` in milliseconds: negative when the clock was set back.
+    pub delta_ms: i64,
+    /// `Reason`, when logged (Windows 8 and later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `ProcessName`: the program that changed it, when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    /// The computer that logged it.
+    pub computer: Arc<str>,
+    /// The record.
+    pub source: Provenance,
+}
+
 /// Whether a process event records a start or an end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::autostart::{AutostartEntry, RegistryEvent, ScheduledTask, TaskCacheEntry, TaskEvent};
-use crate::events::{BootMarker, ProcessEvent, ScmEvent};
+use crate::events::{BootMarker, ClockStep, ProcessEvent, ScmEvent};
 use crate::program::{AmcacheEntry, PrefetchEntry, ProgramFile};
 use crate::service::{ControlSet, ServiceConfig};
 use crate::time::Timestamp;
@@ -29,6 +29,8 @@ pub struct Evidence {
     pub events: Vec<Vec<ScmEvent>>,
     /// Boot, shutdown and log-cleared markers, sorted by time.
     pub markers: Vec<BootMarker>,
+    /// Changes of the system clock (Kernel-General 1), in record order.
+    pub clock_steps: Vec<ClockStep>,
     /// Files from $MFT(s).
     pub files: Vec<FileEntry>,
     /// Process starts and ends (Security 4688/4689, Sysmon 1/5), sorted by time.

@@ -29,8 +29,8 @@ pub use autostart::{
     ShortcutInfo, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport,
 };
 pub use events::{
-    BootMarker, BootMarkerKind, EventData, Install, KeyLink, ProcessEvent, ProcessEventKind,
-    ScmEvent, ScmEventKind,
+    BootMarker, BootMarkerKind, ClockStep, EventData, Install, KeyLink, ProcessEvent,
+    ProcessEventKind, ScmEvent, ScmEventKind,
 };
 pub use evidence::{
     ArtifactKind, ChannelRecords, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt,
@@ -38,8 +38,8 @@ pub use evidence::{
 };
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{
-    Attention, BootSession, ControlSetDiff, EvidenceItem, Execution, Residency, RunOutcome,
-    RunWindow, ScanReport, ServiceReport, Verdict,
+    Attention, BootSession, ClockSpan, ControlSetDiff, EvidenceItem, Execution, Residency,
+    RunOutcome, RunWindow, ScanReport, ServiceReport, Verdict,
 };
 pub use service::{
     is_driver_type, service_type_from_logged, service_type_words, ConfigOrigin, ControlSet,

@@ -83,6 +83,36 @@ pub struct RunWindow {
     /// program caused them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activity: Vec<EvidenceItem>,
+    /// Changes of the system clock inside the window (Kernel-General 1): `max_duration_ms` is
+    /// the time that passed, not the difference of the bounds as logged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clock_steps: Vec<EvidenceItem>,
+    /// When the clock was stepped inside the window: the lowest and highest clock times the
+    /// host showed during it. Files and processes are matched against this span, as their
+    /// times were recorded on the clock of their moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_span: Option<ClockSpan>,
+}
+
+/// A span of times as a host's clock showed them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ClockSpan {
+    /// The lowest.
+    pub from: Timestamp,
+    /// The highest.
+    pub to: Timestamp,
+}
+
+impl RunWindow {
+    /// The clock times to match a file or process time against: the window's bounds, or the
+    /// span its clock showed when the clock was stepped inside it.
+    pub fn matching_span(&self) -> (Option<Timestamp>, Option<Timestamp>) {
+        match self.clock_span {
+            Some(span) => (Some(span.from), Some(span.to)),
+            None => (self.start.earliest(), self.end.latest()),
+        }
+    }
 }
 
 /// Did the service's program run?
@@ -214,8 +244,11 @@ pub struct ScanReport {
     pub control_set_diffs: Vec<ControlSetDiff>,
     /// Boot, shutdown and log-cleared markers.
     pub boot_markers: Vec<BootMarker>,
-    /// Boot sessions per computer, from those markers.
+    /// Boot sessions per host, from those markers, ordered on the host's corrected clock.
     pub boot_sessions: Vec<BootSession>,
+    /// Changes of a system clock of a second or more (System, Kernel-General 1), in record
+    /// order: times on either side of one are on different clocks.
+    pub clock_steps: Vec<crate::events::ClockStep>,
     /// Per-service results.
     pub services: Vec<ServiceReport>,
     /// Other autostart entries (Run keys, Winlogon, IFEO…), each with its execution verdict.
@@ -232,7 +265,8 @@ pub struct ScanReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootSession {
-    /// The computer.
+    /// The computer, by the names its markers were logged under (`A → B` when it was renamed
+    /// during the session).
     pub computer: String,
     /// The boot (first marker of it); absent when the logs begin inside the session.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,4 +282,8 @@ pub struct BootSession {
     pub ended_before: Option<crate::Timestamp>,
     /// The markers.
     pub evidence: Vec<EvidenceItem>,
+    /// Changes of the system clock inside the session (Kernel-General 1, of a second or
+    /// more): its end minus its start is not the time it lasted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clock_steps: Vec<EvidenceItem>,
 }

@@ -158,6 +158,7 @@ mod tests {
                 control_set_diffs: Vec::new(),
                 boot_markers: Vec::new(),
                 boot_sessions: Vec::new(),
+                clock_steps: Vec::new(),
                 services: (0..count).map(|i| service(&format!("svc{i}"))).collect(),
                 autostarts: Vec::new(),
                 tasks: Vec::new(),

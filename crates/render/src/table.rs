@@ -249,7 +249,15 @@ pub(crate) fn render(
                         (None, Some(next)) => format!("before {next}"),
                         _ => "-".into(),
                     },
-                    b.ended_by.clone(),
+                    if b.clock_steps.is_empty() {
+                        b.ended_by.clone()
+                    } else {
+                        format!(
+                            "{} ({} clock change(s) inside)",
+                            b.ended_by,
+                            b.clock_steps.len()
+                        )
+                    },
                     b.evidence.len().to_string(),
                 ]
             })
@@ -259,6 +267,28 @@ pub(crate) fn render(
             ["COMPUTER", "BOOT", "END", "ENDED BY", "MARKERS"],
             &rows,
         )?;
+    }
+    if !report.clock_steps.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Clock changes ({}; System Kernel-General 1, of a second or more: records after one carry the new clock, and konseki measures across it)",
+            report.clock_steps.len()
+        )?;
+        let rows: Vec<[String; 5]> = report
+            .clock_steps
+            .iter()
+            .map(|c| {
+                [
+                    clean(&c.computer, 32),
+                    c.old_time.to_string(),
+                    c.new_time.to_string(),
+                    format!("{:+.1} s", c.delta_ms as f64 / 1000.0),
+                    clean(c.process.as_deref().unwrap_or("-"), 60),
+                ]
+            })
+            .collect();
+        write_columns(out, ["COMPUTER", "FROM", "TO", "CHANGE", "BY"], &rows)?;
     }
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;

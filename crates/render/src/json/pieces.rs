@@ -75,6 +75,7 @@ pub(super) fn pieces(report: &ScanReport, split_weight: usize) -> Vec<Piece<'_>>
         control_set_diffs,
         boot_markers,
         boot_sessions,
+        clock_steps,
         services,
         autostarts,
         tasks,
@@ -94,6 +95,7 @@ pub(super) fn pieces(report: &ScanReport, split_weight: usize) -> Vec<Piece<'_>>
             boot_sessions,
             boot_sessions.len() / 4,
         ),
+        value(",\"clock_steps\":", clock_steps, clock_steps.len() / 4),
         text(",\"services\":["),
     ];
     for (i, service) in services.iter().enumerate() {
