@@ -19,8 +19,8 @@
 //! and said to be ambiguous. Windows' own small corrections (under [`SIGNIFICANT`]) are
 //! ignored: they move times by less than the precision of the bounds konseki states.
 //!
-//! Reference: Kernel-General event 1 fields, SERVICES.md §2.5 (`corpus/evtx/APTSimulatorVM-
-//! Win10/System.evtx` records 155 and 424 step the clock back 3 h and forward 2.5 h).
+//! Reference: `docs/windows-facts.md`, "Clock steps" (the event's fields; the APTSimulatorVM log's
+//! records 155 and 424 step the clock back 3 h and forward 2.5 h; late-written boot events).
 
 use jiff::{SignedDuration, Timestamp};
 use konseki_model::{ClockSpan, ClockStep, EvidenceItem, Provenance};

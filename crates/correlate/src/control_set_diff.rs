@@ -3,7 +3,7 @@
 //!
 //! Differences are worded by age. `Select\LastKnownGood` names the set saved at the last boot
 //! accepted as good, and `Select\Current` the set in use, which holds every change made since
-//! (`SERVICES.md` §2.5; Microsoft KB 102984): each other set is compared *from* it *to* the set in
+//! (`docs/windows-facts.md`, "Control sets"; Microsoft KB 102984): each other set is compared *from* it *to* the set in
 //! use, so a service present in Current but not in LastKnownGood was **added** since that boot.
 //! A hive whose `Select` names no current set is compared from its lowest-numbered set on.
 

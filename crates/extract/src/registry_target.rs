@@ -6,7 +6,7 @@
 //! kernel's `\REGISTRY\MACHINE\SYSTEM\ControlSet001\…` / `\REGISTRY\USER\<SID>\…`; tools that
 //! log registry paths also write `HKEY_LOCAL_MACHINE\…`. The case varies. The unnamed (default)
 //! value is the empty name, which logs spell `(Default)`, `{Default}` or leave empty (a
-//! trailing `\`). Reference: Sysmon's documentation of events 12-14; SERVICES.md §2.5.
+//! trailing `\`). Reference: `docs/windows-facts.md`, "Registry paths as Sysmon logs them".
 
 use crate::autostart::defs::HiveKind;
 

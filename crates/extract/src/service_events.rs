@@ -328,7 +328,7 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
 }
 
 /// Kernel-General 1: `OldTime`, `NewTime` (ISO 8601, UTC), and from Windows 8 on `Reason`,
-/// `ProcessName` (SERVICES.md §2.5). `None` when either time does not read.
+/// `ProcessName` (`docs/windows-facts.md`, "Clock steps"). `None` when either time does not read.
 fn clock_step(event: &Event, source: Provenance) -> Option<ClockStep> {
     let time = |name: &str| event.data(name)?.trim().parse::<jiff::Timestamp>().ok();
     let (old_time, new_time) = (time("OldTime")?, time("NewTime")?);
