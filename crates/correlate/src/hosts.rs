@@ -41,8 +41,9 @@ impl Hosts {
                 (l.file.as_path(), l.channels.is_empty() && !forwarded)
             })
             .collect();
-        // The names each file records, each pair once.
-        let mut by_file: HashMap<&Path, Vec<&Arc<str>>> = HashMap::new();
+        // The names each file records, each pair once. Files are told apart by their shared
+        // path (`Arc`), not by hashing the path: a log yields hundreds of thousands of events.
+        let mut by_file: HashMap<*const Path, (&Path, Vec<&Arc<str>>)> = HashMap::new();
         let pairs = evidence
             .events
             .iter()
@@ -60,7 +61,9 @@ impl Hosts {
             let Provenance::EventRecord { file, .. } = source else {
                 continue;
             };
-            let names = by_file.entry(file).or_default();
+            let (_, names) = by_file
+                .entry(Arc::as_ptr(file))
+                .or_insert_with(|| (&**file, Vec::new()));
             if !names
                 .iter()
                 .any(|n| Arc::ptr_eq(n, computer) || ***n == **computer)
@@ -69,10 +72,10 @@ impl Hosts {
             }
         }
         let mut hosts = Hosts::default();
-        let mut files: Vec<(&&Path, &Vec<&Arc<str>>)> = by_file.iter().collect();
-        files.sort_by_key(|(file, _)| **file);
+        let mut files: Vec<&(&Path, Vec<&Arc<str>>)> = by_file.values().collect();
+        files.sort_by_key(|(file, _)| *file);
         for (file, names) in files {
-            if !local.get(*file).copied().unwrap_or(true) {
+            if !local.get(file).copied().unwrap_or(true) {
                 for name in names {
                     if hosts.of(name).is_none() {
                         hosts.add(name, None);

@@ -124,6 +124,16 @@ impl Read for Bounded {
         let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         self.file.read(&mut buf[..take])
     }
+
+    /// What notatin calls: the bytes up to the limit (or the end) in one allocation of their
+    /// size, as `File` itself reads, not a buffer grown by doubling.
+    fn read_to_end(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        let at = self.file.stream_position()?;
+        let end = self.file.metadata()?.len().min(self.limit);
+        let want = end.saturating_sub(at);
+        buf.try_reserve_exact(usize::try_from(want).unwrap_or(usize::MAX))?;
+        (&mut self.file).take(want).read_to_end(buf)
+    }
 }
 
 impl Seek for Bounded {
