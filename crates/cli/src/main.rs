@@ -18,7 +18,6 @@ const EXIT_FAILURE: u8 = 1;
 const EXIT_REFUSED: u8 = 4;
 
 fn main() -> ExitCode {
-    tune_allocator();
     quiet_parser_panics();
     let args = args::Args::parse();
     match commands::run(args) {
@@ -35,25 +34,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// glibc's allocator grows each thread's heap a few pages at a time, an `mprotect` call each
-/// (517 for corpus/evtx), and gives memory back as soon as it is freed, to fault it in again
-/// later: page faults cost microseconds each on virtual machines. Growing by 4 MiB and keeping
-/// up to 64 MiB freed cut the scan's CPU time by 6–9 % (interleaved runs on corpus/evtx, two
-/// cores) for a few MB more peak memory on a 400 MB log. Other platforms keep their defaults.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[allow(unsafe_code)]
-fn tune_allocator() {
-    // SAFETY: `mallopt` only sets allocator parameters, and is called before any other thread
-    // exists; a value it refuses leaves the default (its return value says so; nothing to do).
-    unsafe {
-        libc::mallopt(libc::M_TOP_PAD, 4 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_allocator() {}
 
 /// A panic inside a guarded third-party parser is damage in the evidence: it is caught and
 /// reported as a warning in the output, so nothing (no message, no backtrace) goes to stderr.

@@ -2,8 +2,8 @@
 //!
 //! Evidence strings are attacker-controlled: the CSV renderer neutralises spreadsheet formulas,
 //! the table and narrative show control and invisible format characters visibly escaped
-//! ([`terminal_safe`]: terminal escapes, bidi overrides), the JSON renderers escape
-//! strings exactly as serde_json does (`json/writer.rs`, tested against it).
+//! ([`terminal_safe`]: terminal escapes, bidi overrides), JSON and JSONL are serde_json's
+//! (every string escaped, exact).
 //!
 //! ```
 //! use konseki_render::{render, Format, Selection};
