@@ -373,7 +373,12 @@ fn t1053_tasks_persisted_then_removed() {
         ]
     );
     for t in &report.tasks {
-        assert_eq!(t.status, "persisted then removed", "{}", t.name);
+        assert_eq!(
+            t.status,
+            konseki_model::TaskStatus::PersistedThenRemoved,
+            "{}",
+            t.name
+        );
     }
     let logon = &report.tasks[0];
     assert!(logon.summary.starts_with(

@@ -170,7 +170,7 @@ fn task_cache_against_task_files() {
             working_directory: String::new(),
         }]
     );
-    assert_eq!(hidden.status, "present (no registration in the logs)");
+    assert_eq!(hidden.status, konseki_model::TaskStatus::PresentUnlogged);
     assert_eq!(hidden.execution, Execution::Executed);
     assert!(
         hidden

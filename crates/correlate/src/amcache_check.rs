@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use konseki_model::{AmcacheEntry, Attention, EvidenceItem, ProgramFile};
+use konseki_model::{AmcacheEntry, Attention, EvidenceItem, Flag, ProgramFile};
 
 /// Amcache entries by lower-cased path.
 pub struct AmcacheIndex<'a> {
@@ -67,7 +67,7 @@ pub fn amcache_flags(entries: &[&AmcacheEntry], programs: &[ProgramFile]) -> Vec
             continue;
         }
         flags.push(Attention {
-            id: "program_differs_from_amcache".into(),
+            id: Flag::ProgramDiffersFromAmcache,
             reason: format!(
                 "the program file in the evidence ({}, sha1 {}) is not the file Amcache recorded at that path (sha1 {}): it was replaced after Windows inventoried it",
                 program.windows_path,

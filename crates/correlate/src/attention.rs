@@ -6,8 +6,8 @@
 //! pattern `sc failure … command=`; `SERVICES.md` §2.1).
 
 use konseki_model::{
-    Attention, ConfigOrigin, ControlSet, EvidenceItem, FailureActionType, Provenance, RunOutcome,
-    RunWindow, ScmEvent, ScmEventKind, ServiceConfig, StartType,
+    Attention, ConfigOrigin, ControlSet, EvidenceItem, FailureActionType, Flag, Provenance,
+    RunOutcome, RunWindow, ScmEvent, ScmEventKind, ServiceConfig, StartType,
 };
 
 use crate::describe::{event_item, record_text};
@@ -68,7 +68,7 @@ pub fn attention(
         if let ScmEventKind::Installed { install } = &e.what {
             push_once(
                 &mut flags,
-                "installed_within_logs",
+                Flag::InstalledWithinLogs,
                 format!(
                     "installed at {} ({}), inside the period the logs cover",
                     e.time,
@@ -81,7 +81,7 @@ pub fn attention(
                 if !same_path(&image.raw, &install.image_path) {
                     push_once(
                         &mut flags,
-                        "image_path_differs_from_install",
+                        Flag::ImagePathDiffersFromInstall,
                         format!(
                             "ImagePath in {} (`{}`) differs from the one logged at install (`{}`)",
                             c.control_set, image.raw, install.image_path
@@ -108,7 +108,7 @@ pub fn attention(
         if ia.map(|s| s.to_ascii_lowercase()) != ib.map(|s| s.to_ascii_lowercase()) {
             push_once(
                 &mut flags,
-                "image_path_differs_between_control_sets",
+                Flag::ImagePathDiffersBetweenControlSets,
                 format!(
                     "ImagePath differs: {} `{}` vs {} `{}`",
                     a.control_set,
@@ -137,7 +137,7 @@ pub fn attention(
         if runs_command {
             push_once(
                 &mut flags,
-                "recovery_runs_command",
+                Flag::RecoveryRunsCommand,
                 format!(
                     "FailureActions run a command on failure: `{}`",
                     c.failure_command
@@ -152,7 +152,7 @@ pub fn attention(
             );
         }
         if restarts && (failed_runs || suspicious_image) {
-            push_once(&mut flags, "recovery_restarts", format!(
+            push_once(&mut flags, Flag::RecoveryRestarts, format!(
                 "FailureActions restart the service on failure (reset after {}): a failing program can come back again and again; whether it did is judged from events only",
                 actions.reset_period_s.map_or("never".to_string(), |s| format!("{s} s"))
             ), config_item(c, "FailureActions", "FailureActions with RESTART".into()));
@@ -170,7 +170,7 @@ pub fn attention(
         for set in control_sets.iter().filter(|s| {
             !s.pipe_timeout_is_default && s.effective_pipe_timeout_ms != DEFAULT_PIPE_TIMEOUT_MS
         }) {
-            push_once(&mut flags, "raised_pipe_timeout", format!(
+            push_once(&mut flags, Flag::RaisedPipeTimeout, format!(
                 "{}\\Control\\ServicesPipeTimeout = {} ms (default 30000): every service gets longer before the SCM gives up on it",
                 set.name, set.effective_pipe_timeout_ms
             ), EvidenceItem { source: set.source.clone(), time: None, summary: "ServicesPipeTimeout".into() });
@@ -184,7 +184,7 @@ pub fn attention(
             if *ms != DEFAULT_PIPE_TIMEOUT_MS {
                 push_once(
                     &mut flags,
-                    "raised_pipe_timeout",
+                    Flag::RaisedPipeTimeout,
                     format!("the 7009 shows a timeout of {ms} ms in force (default 30000)"),
                     event_item(e),
                 );
@@ -257,7 +257,7 @@ fn image_flags(flags: &mut Vec<Attention>, image: &Image<'_>, standard_roots: &[
     let mut suspicious = false;
     if let Some(place) = user_writable_place(&exe) {
         suspicious = true;
-        push_once(flags, "user_writable_image", format!(
+        push_once(flags, Flag::UserWritableImage, format!(
             "the program `{}` ({}) lies in a user-writable place (`{}`): anyone who can write there controls what runs as {}",
             image.executable, image.origin, place.trim_matches('\\'), image.account.unwrap_or("the service account")
         ), image.item.clone());
@@ -273,7 +273,7 @@ fn image_flags(flags: &mut Vec<Attention>, image: &Image<'_>, standard_roots: &[
         suspicious = true;
         push_once(
             flags,
-            "non_standard_image_location",
+            Flag::NonStandardImageLocation,
             format!(
                 "auto-start service whose program `{}` ({}) is outside %SystemRoot% and Program Files ({})",
                 image.executable,
@@ -285,20 +285,20 @@ fn image_flags(flags: &mut Vec<Attention>, image: &Image<'_>, standard_roots: &[
     }
     if let Some(interp) = interpreter(image.raw) {
         suspicious = true;
-        push_once(flags, "interpreter_image", format!(
+        push_once(flags, Flag::InterpreterImage, format!(
             "{} runs a command interpreter (`{interp}`): a service used as a one-shot command launcher",
             image.origin
         ), image.item.clone());
     } else if let Some(program) = non_service_program(&exe) {
         suspicious = true;
-        push_once(flags, "non_service_program_image", format!(
+        push_once(flags, Flag::NonServiceProgramImage, format!(
             "{} starts `{program}`, a Windows program that is not a service: the SCM will give up on it at the ServicesPipeTimeout, so a service is only the launcher here",
             image.origin
         ), image.item.clone());
     }
     if named_pipe_echo(image.raw) {
         suspicious = true;
-        push_once(flags, "named_pipe_impersonation", format!(
+        push_once(flags, Flag::NamedPipeImpersonation, format!(
             "{} (`{}`) writes into a named pipe: the well-known privilege escalation (Meterpreter `getsystem`, and tools like it) in which a service running as SYSTEM is made to connect to an attacker's pipe so that its token can be impersonated",
             image.origin, image.raw
         ), image.item.clone());
@@ -307,7 +307,7 @@ fn image_flags(flags: &mut Vec<Attention>, image: &Image<'_>, standard_roots: &[
     if !image.quoted && !image.driver && image.executable.contains(' ') {
         push_once(
             flags,
-            "unquoted_path_with_spaces",
+            Flag::UnquotedPathWithSpaces,
             format!(
                 "unquoted ImagePath with spaces ({}): CreateProcess tries `{}` first",
                 image.origin,
@@ -389,7 +389,7 @@ pub(crate) fn is_auto_start(configs: &[ServiceConfig], events: &[&ScmEvent]) -> 
         })
 }
 
-fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: EvidenceItem) {
+fn push_once(flags: &mut Vec<Attention>, id: Flag, reason: String, item: EvidenceItem) {
     match flags.iter_mut().find(|f| f.id == id) {
         // A flag cites a bounded number of items: enough to check it by hand, without making
         // a service with thousands of events quadratic.
@@ -399,7 +399,7 @@ fn push_once(flags: &mut Vec<Attention>, id: &str, reason: String, item: Evidenc
             }
         }
         None => flags.push(Attention {
-            id: id.to_string(),
+            id,
             reason,
             evidence: vec![item],
         }),
@@ -474,7 +474,7 @@ pub(crate) fn lolbin_flag(
 ) -> Option<Attention> {
     let program = lolbin(command)?;
     Some(Attention {
-        id: "lolbin_command".into(),
+        id: Flag::LolbinCommand,
         reason: format!(
             "{subject} starts `{program}`, a signed Windows program that runs what it is given (LOLBAS): its arguments are the real program"
         ),

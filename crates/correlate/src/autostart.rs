@@ -3,7 +3,8 @@
 //! Amcache is presence. "No evidence" names the artifacts that were looked at.
 
 use konseki_model::{
-    Attention, AutostartEntry, AutostartReport, Evidence, EvidenceItem, Execution, ProcessEventKind,
+    Attention, AutostartEntry, AutostartReport, Evidence, EvidenceItem, Execution, Flag,
+    ProcessEventKind,
 };
 
 use crate::amcache_check::{amcache_items, AmcacheIndex};
@@ -77,7 +78,18 @@ pub fn autostart_reports(
             }
         }
     }
+    for r in &mut reports {
+        r.notable = notable(r);
+    }
     reports
+}
+
+/// Whether an entry is shown without `--all`: all but a per-user class standing in for a
+/// machine key (every OneDrive install registers a dozen COM classes in the profile) whose
+/// only flag is its program in the profile. One that overrides a machine registration is
+/// flagged so, and shown.
+fn notable(r: &AutostartReport) -> bool {
+    !(r.entry.stands_in_for.is_some() && r.attention.iter().all(|f| f.id == Flag::ProgramInProfile))
 }
 
 /// The logged change as an evidence item.
@@ -154,6 +166,7 @@ fn report(
         summary.push_str(&format!(". {sentence}"));
     }
     AutostartReport {
+        notable: true, // decided once every flag is in (`notable`)
         attention: attention(entry),
         execution: if executed {
             Execution::Executed
@@ -221,7 +234,7 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
         let lower = program.to_ascii_lowercase();
         if in_own_profile(entry.user.as_deref(), &lower) {
             flags.push(Attention {
-                id: "program_in_profile".into(),
+                id: Flag::ProgramInProfile,
                 reason: format!(
                     "the program `{program}` lies in the user's own profile: per-user installs (OneDrive, Teams, updaters) live there, and so does malware that needs no administrator rights: check it is what it claims"
                 ),
@@ -229,7 +242,7 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
             });
         } else if let Some(place) = user_writable_place(&lower) {
             flags.push(Attention {
-                id: "user_writable_program".into(),
+                id: Flag::UserWritableProgram,
                 reason: format!(
                     "the program `{program}` lies in a user-writable place (`{}`)",
                     place.trim_matches('\\')
@@ -240,7 +253,7 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
     }
     if entry.changed_by.is_some() && entry.name.is_empty() {
         flags.push(Attention {
-            id: "hidden_value_name".into(),
+            id: Flag::HiddenValueName,
             reason: "the value name is empty as logged: a name starting with a NUL character hides the value from regedit and most tools (a known evasion), unless this is the key's default value".into(),
             evidence: vec![item()],
         });
@@ -249,7 +262,7 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
         let program = setter.split_once(" by ").map_or(setter, |(_, p)| p);
         if let Some(place) = user_writable_place(&program.to_ascii_lowercase()) {
             flags.push(Attention {
-                id: "changed_by_user_writable_process".into(),
+                id: Flag::ChangedByUserWritableProcess,
                 reason: format!(
                     "the change was made by a program in a user-writable place (`{}`): {setter}",
                     place.trim_matches('\\')
@@ -264,7 +277,7 @@ fn attention(entry: &AutostartEntry) -> Vec<Attention> {
             .iter()
             .any(|flag| lower.contains(flag));
         flags.push(Attention {
-            id: "interpreter_command".into(),
+            id: Flag::InterpreterCommand,
             reason: format!(
                 "the entry runs a command interpreter (`{shell}`){}",
                 if encoded {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use konseki_model::{Attention, AutostartEntry, AutostartFile, EvidenceItem, Provenance};
+use konseki_model::{Attention, AutostartEntry, AutostartFile, EvidenceItem, Flag, Provenance};
 
 /// The file and shortcut of an entry in an autostart folder, as evidence items.
 pub(crate) fn file_items(entry: &AutostartEntry) -> Vec<EvidenceItem> {
@@ -92,7 +92,7 @@ pub(crate) fn flags(entry: &AutostartEntry, item: &dyn Fn() -> EvidenceItem) -> 
     }
     if let Some(defaults) = &entry.not_default {
         flags.push(Attention {
-            id: "not_default_value".into(),
+            id: Flag::NotDefaultValue,
             reason: format!(
                 "`{}` is `{}`, not Windows' default ({defaults})",
                 entry.name, entry.command
@@ -104,7 +104,7 @@ pub(crate) fn flags(entry: &AutostartEntry, item: &dyn Fn() -> EvidenceItem) -> 
         let clean = |s: &str| s.trim().trim_matches('"').to_ascii_lowercase();
         if clean(machine) != clean(&entry.command) {
             flags.push(Attention {
-                id: "com_class_overridden".into(),
+                id: Flag::ComClassOverridden,
                 reason: format!(
                     "the user's registration of this class replaces the machine's (`{machine}`): Windows loads `{}` for this user instead (COM hijacking, T1546.015)",
                     entry.command
@@ -120,7 +120,7 @@ fn file_flags(file: &AutostartFile, item: &dyn Fn() -> EvidenceItem) -> Vec<Atte
     let mut flags = Vec::new();
     if !file.in_use {
         flags.push(Attention {
-            id: "deleted_autostart_file".into(),
+            id: Flag::DeletedAutostartFile,
             reason: format!(
                 "`{}` was in the folder and was deleted: its $MFT entry remains; it ran at every logon while it was there",
                 file.path
@@ -131,7 +131,7 @@ fn file_flags(file: &AutostartFile, item: &dyn Fn() -> EvidenceItem) -> Vec<Atte
     if let (Some(si), Some(fname)) = (&file.si, &file.fn_times) {
         if si.created < fname.created {
             flags.push(Attention {
-                id: "si_created_before_fn".into(),
+                id: Flag::SiCreatedBeforeFn,
                 reason: format!(
                     "$STANDARD_INFORMATION says created {}, before $FILE_NAME's {}: $SI times can be set from user mode, so the file may have been backdated (timestomping); trust $FN's",
                     si.created, fname.created
@@ -200,7 +200,7 @@ pub(crate) fn differing_between_users(entries: &[&AutostartEntry]) -> BTreeMap<u
             out.insert(
                 i,
                 Attention {
-                    id: "value_differs_between_users".into(),
+                    id: Flag::ValueDiffersBetweenUsers,
                     reason: format!(
                         "`{}` in {} holds different values for different users ({listing})",
                         e.name, e.location

@@ -31,6 +31,9 @@ pub struct WindowProcesses {
     pub items: Vec<EvidenceItem>,
     /// Children with no exit recorded before the window ended.
     pub survivors: Vec<EvidenceItem>,
+    /// Each survivor's program (lower-cased) and process id: 4688 and Sysmon 1 record the same
+    /// process, which is one survivor.
+    pub survivor_ids: Vec<(String, Option<u64>)>,
 }
 
 impl<'a> ProcessTimeline<'a> {
@@ -111,6 +114,7 @@ impl<'a> ProcessTimeline<'a> {
                     .is_some_and(|exits| exits.iter().any(|e| e.time >= p.time && e.time <= to))
             });
             if !exited_in_time {
+                out.survivor_ids.push((p.image.to_lowercase(), p.pid));
                 out.survivors.push(item(
                     p,
                     &format!("started by the service program; no exit recorded by {to}: it outlived the window"),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use konseki_model::{
-    Attention, EvidenceItem, ProgramFile, ProgramKind, Provenance, RunOutcome, RunWindow,
+    Attention, EvidenceItem, Flag, ProgramFile, ProgramKind, Provenance, RunOutcome, RunWindow,
 };
 
 /// The evidence item for a checked program file.
@@ -49,7 +49,7 @@ pub(crate) fn program_flags(programs: &[ProgramFile]) -> Vec<Attention> {
         .iter()
         .filter(|p| p.kind == ProgramKind::PlainProgram)
         .map(|p| Attention {
-            id: "plain_program_as_service".into(),
+            id: Flag::PlainProgramAsService,
             reason: format!(
                 "{} imports none of StartServiceCtrlDispatcher, RegisterServiceCtrlHandler(Ex) or SetServiceStatus: started as a service it cannot connect to the SCM, which gives up at the ServicesPipeTimeout (7009, 7000 %%1053) every time; the program runs until then{}",
                 p.windows_path,

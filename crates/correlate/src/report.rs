@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use konseki_model::{
-    Attention, BootMarker, BootMarkerKind, ConfigOrigin, ControlSet, Evidence, EvidenceItem,
+    Attention, BootMarker, BootMarkerKind, ConfigOrigin, ControlSet, Evidence, EvidenceItem, Flag,
     LogCoverage, RegistryEvent, RunWindow, ScanReport, ScmEvent, ScmEventKind, ServiceConfig,
     ServiceReport,
 };
@@ -466,12 +466,13 @@ fn service_report(
                 .sort_by_key(|r| (r.start.earliest(), r.end.latest()));
         }
     }
-    let mut survivors = Vec::new();
+    let (mut survivors, mut survivor_ids) = (Vec::new(), Vec::new());
     for run in &mut life.runs {
         run.activity = timeline.inside(run);
         let window = processes.inside(run, own_program, &computers);
         run.activity.extend(window.items);
         survivors.extend(window.survivors);
+        survivor_ids.extend(window.survivor_ids);
         let (from, to) = run.matching_span();
         run.activity.extend(
             prefetch_runs
@@ -507,12 +508,9 @@ fn service_report(
     flags.extend(amcache_flags(&recorded, &programs));
     if !survivors.is_empty() {
         // 4688 and Sysmon 1 record the same process: count it once.
-        let distinct: BTreeSet<&str> = survivors
-            .iter()
-            .map(|s| s.summary.split(" started by").next().unwrap_or(&s.summary))
-            .collect();
+        let distinct: BTreeSet<&(String, Option<u64>)> = survivor_ids.iter().collect();
         flags.push(Attention {
-            id: "child_outlived_service".into(),
+            id: Flag::ChildOutlivedService,
             reason: format!(
                 "the service program started {} process(es) with no exit recorded before its run ended: whatever the SCM did to the service, they kept running",
                 distinct.len()
@@ -555,6 +553,7 @@ fn service_report(
         }
     }
     ServiceReport {
+        notable: !events.is_empty() || !flags.is_empty(),
         name,
         display_names,
         configs,

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use konseki_model::{
-    actions_line, Attention, Evidence, EvidenceItem, Execution, ProcessEvent, ProcessEventKind,
-    ScheduledTask, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind, TaskReport, Timestamp,
+    actions_line, Attention, Evidence, EvidenceItem, Execution, Flag, ProcessEvent,
+    ProcessEventKind, ScheduledTask, TaskAction, TaskCacheEntry, TaskEvent, TaskEventKind,
+    TaskReport, TaskStatus, Timestamp,
 };
 
 use crate::attention::{interpreter, lolbin_flag, user_writable_place};
@@ -124,13 +125,12 @@ fn report(
         last(TaskEventKind::Deleted),
     );
     let status = match (file.is_some() || cache.is_some(), registered, deleted) {
-        (false, Some(r), Some(d)) if d >= r => "persisted then removed",
-        (false, None, Some(_)) => "removed",
-        (true, Some(_), _) => "present",
-        (true, None, _) => "present (no registration in the logs)",
-        _ => "registered (its file is not in the evidence)",
-    }
-    .to_string();
+        (false, Some(r), Some(d)) if d >= r => TaskStatus::PersistedThenRemoved,
+        (false, None, Some(_)) => TaskStatus::Removed,
+        (true, Some(_), _) => TaskStatus::Present,
+        (true, None, _) => TaskStatus::PresentUnlogged,
+        _ => TaskStatus::RegisteredFileAbsent,
+    };
 
     let mut evidence_items: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
     evidence_items.extend(cache.map(cache_item));
@@ -220,7 +220,7 @@ fn report(
     .iter()
     .filter_map(|(what, t)| t.map(|t| format!("{what} {t}")))
     .collect::<Vec<_>>();
-    let mut summary = status.clone();
+    let mut summary = status.label().to_string();
     if !times.is_empty() {
         summary.push_str(&format!(" ({})", times.join(", ")));
     }
@@ -246,7 +246,11 @@ fn report(
     if let Some(sentence) = &earlier_sentence {
         summary.push_str(&format!(". {sentence}"));
     }
+    // Windows' own tasks, present as every install has them, are not shown without --all.
+    let notable = !(status == TaskStatus::PresentUnlogged
+        && name.to_ascii_lowercase().starts_with("\\microsoft\\"));
     TaskReport {
+        notable,
         attention: {
             let mut flags = attention(
                 file,
@@ -344,7 +348,7 @@ fn attention(
     let mut flags = Vec::new();
     if let Some(f) = file.filter(|f| f.hidden) {
         flags.push(Attention {
-            id: "hidden_task".into(),
+            id: Flag::HiddenTask,
             reason: "the task is marked hidden (<Settings><Hidden>true): the Task Scheduler console does not show it".into(),
             evidence: vec![file_item(f)],
         });
@@ -359,7 +363,7 @@ fn attention(
         let item = || file.map(file_item).or_else(|| defined_by.clone());
         if let Some(place) = user_writable_place(&command.to_ascii_lowercase()) {
             flags.push(Attention {
-                id: "user_writable_program".into(),
+                id: Flag::UserWritableProgram,
                 reason: format!(
                     "the task runs `{command}`, in a user-writable place (`{}`)",
                     place.trim_matches('\\')
@@ -369,7 +373,7 @@ fn attention(
         }
         if let Some(shell) = interpreter(&format!("{command} {arguments}")) {
             flags.push(Attention {
-                id: "interpreter_command".into(),
+                id: Flag::InterpreterCommand,
                 reason: format!("the task runs a command interpreter (`{shell}`)"),
                 evidence: item().into_iter().collect(),
             });
@@ -420,14 +424,14 @@ fn store_flags(
     if let Some(c) = cache {
         if !c.has_security_descriptor {
             flags.push(Attention {
-                id: "task_security_descriptor_removed".into(),
+                id: Flag::TaskSecurityDescriptorRemoved,
                 reason: "the TaskCache Tree key has no SD value: the task is hidden from schtasks and the Task Scheduler console, yet still runs (the \"Tarrask\" technique)".into(),
                 evidence: vec![cache_item(c)],
             });
         }
         if file.is_none() && collected.task_files {
             flags.push(Attention {
-                id: "task_file_missing".into(),
+                id: Flag::TaskFileMissing,
                 reason: "registered in the TaskCache, but its file under System32\\Tasks is not among the task files collected: deleted to hide the task (it still runs while registered), or not collected".into(),
                 evidence: vec![cache_item(c)],
             });
@@ -435,7 +439,7 @@ fn store_flags(
         if let Some(f) = file.filter(|f| !f.legacy_job && !c.actions.is_empty()) {
             if actions_line(&f.actions) != actions_line(&c.actions) {
                 flags.push(Attention {
-                    id: "task_actions_differ".into(),
+                    id: Flag::TaskActionsDiffer,
                     reason: format!(
                         "the TaskCache runs `{}`, the task file says `{}`: the Task Scheduler runs what its cache holds",
                         actions_line(&c.actions),
@@ -447,7 +451,7 @@ fn store_flags(
         }
     } else if let Some(f) = file.filter(|f| !f.legacy_job && collected.task_cache) {
         flags.push(Attention {
-            id: "task_not_registered".into(),
+            id: Flag::TaskNotRegistered,
             reason: "its file is under System32\\Tasks but the TaskCache does not register it: placed on disk without the Task Scheduler (it does not run until registered), or its registration was removed".into(),
             evidence: vec![file_item(f)],
         });

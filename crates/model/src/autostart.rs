@@ -53,6 +53,10 @@ pub struct AutostartEntry {
     /// machine's value it replaces, when the SOFTWARE hive has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shadows: Option<String>,
+    /// For a per-user location that stands in for a machine-wide key (UsrClass.dat's `CLSID`
+    /// for SOFTWARE's `Classes`): that key, from the location's definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stands_in_for: Option<String>,
     /// The key and value, the file (or the event that logged the change).
     pub source: Provenance,
 }
@@ -146,6 +150,10 @@ pub struct AutostartReport {
     pub evidence: Vec<EvidenceItem>,
     /// Reasons to look closer.
     pub attention: Vec<Attention>,
+    /// Worth showing without `--all` (decided by correlation): every entry but a per-user COM
+    /// class whose only flag is a program in the profile (every OneDrive install registers a
+    /// dozen) overriding nothing.
+    pub notable: bool,
 }
 
 /// What a scheduled task runs.
@@ -327,7 +335,7 @@ pub struct TaskReport {
     /// What it runs (the file's, else the last definition an event carried).
     pub actions: Vec<TaskAction>,
     /// `present`, `persisted then removed`, `removed`, or `present (no registration event)`.
-    pub status: String,
+    pub status: crate::TaskStatus,
     /// Evidence of execution of its program.
     pub execution: Execution,
     /// One line.
@@ -336,6 +344,9 @@ pub struct TaskReport {
     pub evidence: Vec<EvidenceItem>,
     /// Reasons to look closer.
     pub attention: Vec<Attention>,
+    /// Worth showing without `--all` (decided by correlation): every task but Windows' own
+    /// (`\Microsoft\…`) present with no registration in the logs.
+    pub notable: bool,
 }
 
 /// A registry change logged by Sysmon (12 key/value created or deleted, 13 value set, 14

@@ -16,6 +16,7 @@
 mod autostart;
 mod events;
 mod evidence;
+mod flags;
 mod path_text;
 mod program;
 mod report;
@@ -36,6 +37,7 @@ pub use evidence::{
     ArtifactKind, ChannelRecords, Evidence, FileEntry, FoundArtifact, HiveState, Inventory, KeyAt,
     LogCoverage, Missing, NtfsTimes, Provenance, RecordRange, Warning,
 };
+pub use flags::{Flag, TaskStatus};
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{
     Attention, BootSession, ClockSpan, ControlSetDiff, EvidenceItem, Execution, Residency,

@@ -147,8 +147,8 @@ pub enum Residency {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Attention {
-    /// Stable identifier (e.g. `raised_pipe_timeout`).
-    pub id: String,
+    /// What deserves a look, by its stable id (e.g. `raised_pipe_timeout`).
+    pub id: crate::Flag,
     /// Why it matters here.
     pub reason: String,
     /// What it rests on.
@@ -204,6 +204,9 @@ pub struct ServiceReport {
     pub verdict: Verdict,
     /// Reasons to look closer.
     pub attention: Vec<Attention>,
+    /// Worth showing without `--all`: it has events or attention flags (decided by
+    /// correlation, not by the renderer).
+    pub notable: bool,
 }
 
 /// A difference between two control sets.

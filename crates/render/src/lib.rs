@@ -54,7 +54,7 @@ impl Selection {
     pub fn includes(&self, s: &ServiceReport) -> bool {
         match self {
             Selection::All => true,
-            Selection::Notable => !s.events.is_empty() || !s.attention.is_empty(),
+            Selection::Notable => s.notable,
         }
     }
 }

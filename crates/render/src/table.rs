@@ -141,17 +141,10 @@ pub(crate) fn render(
     let rows: Vec<[String; 5]> = shown.iter().map(|s| row(s)).collect();
     let header = ["SERVICE", "START", "IMAGE", "VERDICT", "ATTENTION"];
     write_columns(out, header, &rows)?;
-    // Per-user COM classes are many (every OneDrive install registers a dozen): the table shows
-    // those with a reason to look (a machine class overridden, a program in Temp…), all of
-    // them with --all.
-    let quiet_class = |a: &&konseki_model::AutostartReport| {
-        a.entry.location.starts_with("user_com_")
-            && a.attention.iter().all(|f| f.id == "program_in_profile")
-    };
     let autostarts: Vec<&konseki_model::AutostartReport> = report
         .autostarts
         .iter()
-        .filter(|a| selection == Selection::All || !quiet_class(a))
+        .filter(|a| selection == Selection::All || a.notable)
         .collect();
     if !report.autostarts.is_empty() {
         writeln!(out)?;
@@ -199,11 +192,7 @@ pub(crate) fn render(
     let tasks: Vec<&konseki_model::TaskReport> = report
         .tasks
         .iter()
-        .filter(|t| {
-            selection == Selection::All
-                || !t.name.to_ascii_lowercase().starts_with("\\microsoft\\")
-                || t.status != "present (no registration in the logs)"
-        })
+        .filter(|t| selection == Selection::All || t.notable)
         .collect();
     if !tasks.is_empty() {
         writeln!(out)?;
@@ -218,7 +207,7 @@ pub(crate) fn render(
             .map(|t| {
                 [
                     clean(&t.name, 40),
-                    clean(&t.status, 30),
+                    clean(t.status.label(), 30),
                     clean(&konseki_model::actions_line(&t.actions), 60),
                     clean(&t.summary, 90),
                     flag_ids(&t.attention, ","),

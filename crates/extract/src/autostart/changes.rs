@@ -66,6 +66,7 @@ pub fn entries_from_changes(
                 changed_at: Some(e.time),
                 file: None,
                 shadows: None,
+                stands_in_for: l.overrides.clone(),
                 source: e.source.clone(),
             });
         }

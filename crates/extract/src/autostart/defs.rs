@@ -88,6 +88,9 @@ pub struct Location {
     /// holds thousands of Windows' own entries of this kind (the machine's COM classes), while
     /// a change logged to one of them is what an examiner must see.
     pub changes_only: bool,
+    /// Task Manager's startup list records each entry's enabled state under
+    /// `Explorer\StartupApproved\Run` (the Run keys).
+    pub startup_approved: bool,
 }
 
 impl Location {
@@ -163,6 +166,8 @@ struct RawLocation {
     overrides: Option<String>,
     #[serde(default)]
     changes_only: bool,
+    #[serde(default)]
+    startup_approved: bool,
 }
 
 /// Parses and checks definition files (name, text). Every problem is reported, each naming
@@ -286,6 +291,7 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
                 folder_value,
                 overrides: raw.overrides,
                 changes_only: raw.changes_only,
+                startup_approved: raw.startup_approved,
             });
         }
     }

@@ -244,6 +244,7 @@ fn entry_of(s: Seen<'_>, paths: &WindowsPaths, warnings: &mut Vec<Warning>) -> A
         }),
         not_default: None,
         shadows: None,
+        stands_in_for: None,
         source: s.source,
     }
 }

@@ -195,6 +195,7 @@ pub fn read_autostarts(
                         file: None,
                         not_default,
                         shadows: None,
+                        stands_in_for: location.overrides.clone(),
                         source: Provenance::registry_key(
                             file.clone(),
                             holder.path.clone(),
@@ -206,7 +207,13 @@ pub fn read_autostarts(
             }
         }
     }
-    mark_startup_approved(hive, rooted, &mut out);
+    // The locations whose definitions say Task Manager records their entries' state.
+    let approved: Vec<&str> = locations
+        .iter()
+        .filter(|l| l.startup_approved)
+        .map(|l| l.id.as_str())
+        .collect();
+    mark_startup_approved(hive, rooted, &approved, &mut out);
     out
 }
 
@@ -295,14 +302,22 @@ pub(crate) fn program_of(command: &str, paths: &WindowsPaths) -> Option<String> 
 /// Task Manager's startup list records each Run value's state under
 /// `Explorer\StartupApproved\Run` (and `Run32` for the 32-bit view): binary data whose first
 /// byte is even when enabled, odd when disabled.
-fn mark_startup_approved(hive: &mut Hive, rooted: bool, entries: &mut [AutostartEntry]) {
+fn mark_startup_approved(
+    hive: &mut Hive,
+    rooted: bool,
+    locations: &[&str],
+    entries: &mut [AutostartEntry],
+) {
     let base = if rooted {
         "Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved"
     } else {
         "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved"
     };
     let machine = "Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved";
-    for e in entries.iter_mut().filter(|e| e.location.ends_with("run")) {
+    for e in entries
+        .iter_mut()
+        .filter(|e| locations.contains(&e.location.as_str()))
+    {
         let Provenance::RegistryKey { at, .. } = &e.source else {
             continue;
         };
