@@ -266,3 +266,46 @@ fn shared_host_processes_are_not_attributed_to_services() {
         Some(7)
     );
 }
+
+/// One execution-evidence index serves every report (issue 21): a scheduled task's program is
+/// looked up in Amcache as a service's and an autostart entry's are, its inventory entry cited
+/// (presence, not execution). Corpus: the APTSimulator VM's task files and Amcache.hve.
+#[test]
+fn a_task_verdict_uses_amcache_like_a_service_verdict() {
+    let (Some(tasks), Some(amcache)) = (
+        corpus("tasks/APTSimulatorVM-Win10"),
+        corpus("amcache/APTSimulatorVM-Win10"),
+    ) else {
+        return;
+    };
+    let report = scan(&[tasks, amcache.clone()]);
+    let task = report
+        .tasks
+        .iter()
+        .find(|t| t.name == "\\Microsoft\\Windows\\Device Information\\Device")
+        .expect("the task");
+    let hive = std::fs::read_dir(&amcache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().to_lowercase().ends_with("amcache.hve"))
+        .unwrap();
+    let recorded = konseki_extract::read_amcache(&hive, &[])
+        .unwrap()
+        .into_iter()
+        .find(|e| e.path == "c:\\windows\\system32\\devicecensus.exe")
+        .expect("devicecensus.exe in Amcache");
+    let sha1 = recorded.sha1.unwrap();
+    let cited = task
+        .evidence
+        .iter()
+        .find(|i| {
+            i.summary
+                .starts_with("Amcache: c:\\windows\\system32\\devicecensus.exe")
+        })
+        .expect("the Amcache entry is cited");
+    assert!(cited.summary.contains(&sha1), "{}", cited.summary);
+    assert_eq!(cited.source, recorded.source);
+    // Inventoried is not run: without Prefetch or process events, no execution.
+    assert_eq!(task.execution, Execution::NoEvidence);
+}

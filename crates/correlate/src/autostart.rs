@@ -7,20 +7,16 @@ use konseki_model::{
     ProcessEventKind,
 };
 
-use crate::amcache_check::{amcache_items, AmcacheIndex};
 use crate::attention::{interpreter, lolbin_flag, user_writable_place};
 use crate::autostart_files::{differing_between_users, file_items, flags as own_flags};
 use crate::causality::{earlier_runs_sentence, split_runs, Since};
 use crate::describe::record_text;
-use crate::prefetch_activity::{is_shared_host, run_items, PrefetchIndex};
-use crate::process_activity::ProcessTimeline;
+use crate::execution::ExecutionIndex;
 
 /// Each autostart entry with its verdict.
 pub fn autostart_reports(
     evidence: &Evidence,
-    prefetch: &PrefetchIndex<'_>,
-    amcache: &AmcacheIndex<'_>,
-    processes: &ProcessTimeline<'_>,
+    execution: &ExecutionIndex<'_>,
 ) -> Vec<AutostartReport> {
     let present = artifacts_present(evidence);
     // Entries read from hives first; a logged change to the same entry joins it as evidence,
@@ -48,7 +44,7 @@ pub fn autostart_reports(
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let mut r = report(entry, since(entry), prefetch, amcache, processes, &present);
+            let mut r = report(entry, since(entry), execution, &present);
             if let Some(mut flag) = differing.remove(&i) {
                 flag.evidence.push(entry_item(entry));
                 r.attention.push(flag);
@@ -64,14 +60,7 @@ pub fn autostart_reports(
                 r.evidence.sort_by_key(|i| i.time);
             }
             None => {
-                let mut r = report(
-                    change,
-                    since(change),
-                    prefetch,
-                    amcache,
-                    processes,
-                    &present,
-                );
+                let mut r = report(change, since(change), execution, &present);
                 r.evidence.push(item);
                 r.evidence.sort_by_key(|i| i.time);
                 reports.push(r);
@@ -111,28 +100,28 @@ fn change_item(change: &AutostartEntry) -> EvidenceItem {
 fn report(
     entry: &AutostartEntry,
     since: Option<Since>,
-    prefetch: &PrefetchIndex<'_>,
-    amcache: &AmcacheIndex<'_>,
-    processes: &ProcessTimeline<'_>,
+    execution: &ExecutionIndex<'_>,
     present: &str,
 ) -> AutostartReport {
     let mut evidence = Vec::new();
     let (mut runs, mut starts, mut earlier) = (Vec::new(), Vec::new(), Vec::new());
-    let shared_host = entry.program.as_deref().is_some_and(is_shared_host);
-    if let Some(program) = entry.program.as_deref().filter(|_| !shared_host) {
+    let found = entry
+        .program
+        .as_deref()
+        .map(|program| execution.of_program(program, &[]))
+        .unwrap_or_default();
+    let shared_host = found.shared_host;
+    if entry.program.is_some() && !shared_host {
         let before_runs;
         let before_starts;
-        (runs, before_runs) = split_runs(
-            run_items(&prefetch.of_program(program), &[]),
-            since.as_ref(),
-        );
-        (starts, before_starts) = split_runs(processes.starts_of(program), since.as_ref());
+        (runs, before_runs) = split_runs(found.prefetch_runs.clone(), since.as_ref());
+        (starts, before_starts) = split_runs(found.process_starts.clone(), since.as_ref());
         earlier.extend(before_runs);
         earlier.extend(before_starts);
         evidence.extend(runs.iter().cloned());
         evidence.extend(starts.iter().cloned());
         evidence.extend(earlier.iter().cloned());
-        evidence.extend(amcache_items(&amcache.of_program(program)));
+        evidence.extend(found.recorded_items());
     }
     evidence.extend(file_items(entry));
     evidence.sort_by_key(|i| i.time);

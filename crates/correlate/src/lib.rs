@@ -31,6 +31,7 @@ pub(crate) mod clock;
 pub mod control_set_diff;
 mod coverage;
 mod describe;
+pub mod execution;
 pub mod file_activity;
 mod hosts;
 pub(crate) mod lifecycle;

@@ -11,7 +11,7 @@ use konseki_model::{
     ServiceReport,
 };
 
-use crate::amcache_check::{amcache_flags, amcache_items, AmcacheIndex};
+use crate::amcache_check::{amcache_flags, amcache_items};
 use crate::attention::{attention, is_auto_start, is_driver};
 use crate::autostart::autostart_reports;
 use crate::boot_sessions::boot_sessions;
@@ -19,11 +19,11 @@ use crate::causality::{earlier_runs_sentence, split_runs, Since};
 use crate::clock::Clock;
 use crate::control_set_diff::control_set_diffs;
 use crate::describe::record_text;
+use crate::execution::ExecutionIndex;
 use crate::file_activity::FileTimeline;
 use crate::hosts::Hosts;
 use crate::lifecycle::lifecycle;
-use crate::prefetch_activity::{inside, is_shared_host, program_path, run_items, PrefetchIndex};
-use crate::process_activity::ProcessTimeline;
+use crate::prefetch_activity::{inside, is_shared_host, program_path};
 use crate::program_check::{program_flags, program_item, program_rationale};
 use crate::service_groups::group_by_service;
 use crate::tasks::task_reports;
@@ -78,11 +78,9 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
         system_logs: &system_logs,
         pipe_timeout_ms: effective_pipe_timeout(&evidence.control_sets),
         timeline: FileTimeline::new(&evidence.files),
-        processes: ProcessTimeline::new(&evidence.processes),
+        execution: ExecutionIndex::new(&evidence),
         standard_roots: &evidence.standard_roots,
         programs: &evidence.programs,
-        prefetch: PrefetchIndex::new(&evidence.prefetch),
-        amcache: AmcacheIndex::new(&evidence.amcache),
         system_root: evidence
             .standard_roots
             .first()
@@ -97,10 +95,9 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
     // autostart and task reports.
     let ((autostarts, tasks), mut services) = rayon::join(
         || {
-            let (prefetch, processes) = (&shared.prefetch, &shared.processes);
             (
-                autostart_reports(&evidence, prefetch, &shared.amcache, processes),
-                task_reports(&evidence, prefetch, processes, &shared.system_root),
+                autostart_reports(&evidence, &shared.execution),
+                task_reports(&evidence, &shared.execution, &shared.system_root),
             )
         },
         || service_reports(group_by_service(events), configs, &shared),
@@ -337,14 +334,11 @@ struct Shared<'a> {
     /// ServicesPipeTimeout of the control set in use.
     pipe_timeout_ms: u64,
     timeline: FileTimeline<'a>,
-    processes: ProcessTimeline<'a>,
+    /// Every execution artifact, by program: asked by services, autostarts and tasks alike.
+    execution: ExecutionIndex<'a>,
     standard_roots: &'a [String],
     /// Program files found in the evidence, each naming the services that use it.
     programs: &'a [konseki_model::ProgramFile],
-    /// Prefetch files by executable name.
-    prefetch: PrefetchIndex<'a>,
-    /// Amcache file entries by path.
-    amcache: AmcacheIndex<'a>,
     /// %SystemRoot% of the evidence, for ImagePaths known only from install events.
     system_root: String,
 }
@@ -364,11 +358,9 @@ fn service_report(
         log_end,
         pipe_timeout_ms,
         timeline,
-        processes,
+        execution,
         standard_roots,
         programs,
-        prefetch,
-        amcache,
         ..
     } = shared;
     let name = configs
@@ -434,16 +426,13 @@ fn service_report(
                 what: format!("installed ({})", record_text(&e.source)),
             }),
     );
-    let (prefetch_runs, mut earlier_runs) = split_runs(
-        own_program
-            .map(|path| run_items(&prefetch.of_program(path), &events))
-            .unwrap_or_default(),
-        since.as_ref(),
-    );
-    let recorded = program_file
+    let found = program_file
         .as_deref()
-        .map(|path| amcache.of_program(path))
+        .map(|path| execution.of_program(path, &events))
         .unwrap_or_default();
+    let (prefetch_runs, mut earlier_runs) = split_runs(found.prefetch_runs, since.as_ref());
+    let recorded = found.recorded;
+    let processes = execution.processes();
     // The program's own processes outside the SCM's runs are runs too (exact start and end).
     if let Some(path) = own_program {
         let (own, before): (Vec<RunWindow>, Vec<RunWindow>) = processes

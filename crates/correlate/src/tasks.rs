@@ -17,15 +17,15 @@ use crate::attention::{interpreter, lolbin_flag, user_writable_place};
 use crate::causality::{earlier_runs_sentence, split_runs, Since};
 use crate::describe::record_text;
 use crate::describe::shared;
-use crate::prefetch_activity::{expand_system_root, is_shared_host, run_items, PrefetchIndex};
-use crate::process_activity::{process_text, ProcessTimeline};
+use crate::execution::ExecutionIndex;
+use crate::prefetch_activity::expand_system_root;
+use crate::process_activity::process_text;
 
 /// Every task with its life and verdict, by task path.
 /// `system_root` is the evidence's %SystemRoot% (`C:\Windows`), for `%windir%` commands.
 pub fn task_reports(
     evidence: &Evidence,
-    prefetch: &PrefetchIndex<'_>,
-    processes: &ProcessTimeline<'_>,
+    execution: &ExecutionIndex<'_>,
     system_root: &str,
 ) -> Vec<TaskReport> {
     let mut groups: BTreeMap<String, Sources<'_>> = BTreeMap::new();
@@ -68,7 +68,7 @@ pub fn task_reports(
     let groups: Vec<Sources<'_>> = groups.into_values().collect();
     groups
         .par_iter()
-        .map(|g| report(g, collected, &creators, prefetch, processes, system_root))
+        .map(|g| report(g, collected, &creators, execution, system_root))
         .collect()
 }
 
@@ -97,8 +97,7 @@ fn report(
     sources: &Sources<'_>,
     collected: Collected,
     creators: &[(&ProcessEvent, String)],
-    prefetch: &PrefetchIndex<'_>,
-    processes: &ProcessTimeline<'_>,
+    execution: &ExecutionIndex<'_>,
     system_root: &str,
 ) -> TaskReport {
     let (file, cache, events) = (sources.file, sources.cache, &sources.events[..]);
@@ -178,16 +177,19 @@ fn report(
     for action in &actions {
         if let TaskAction::Exec { command, .. } = action {
             let command = expand_system_root(command.trim_matches('"'), system_root);
-            if is_shared_host(&command) {
+            let found = execution.of_program(&command, &[]);
+            if found.shared_host {
                 hosts.push(command);
                 continue;
             }
-            let mut runs = run_items(&prefetch.of_program(&command), &[]);
-            runs.extend(processes.starts_of(&command));
+            let mut runs = found.prefetch_runs.clone();
+            runs.extend(found.process_starts.iter().cloned());
             let (runs, before) = split_runs(runs, since.as_ref());
             program_runs += runs.len();
             evidence_items.extend(runs);
             earlier.extend(before);
+            // Present on the system (Amcache), as for services and autostart entries.
+            evidence_items.extend(found.recorded_items());
         }
     }
     let earlier_sentence = since
