@@ -3,7 +3,7 @@
 //! Choices (where the issue left room): restart FailureActions are common on Windows' own
 //! services, so a restart action is flagged only when the service also shows a failed or
 //! timed-out run or a suspicious image; a run-command action is always flagged (the attacker
-//! pattern `sc failure … command=`; `SERVICES.md` §2.1).
+//! pattern `sc failure … command=`; `docs/windows-facts.md`, "Service values").
 
 use konseki_model::{
     Attention, ConfigOrigin, ControlSet, EvidenceItem, FailureActionType, Flag, Provenance,

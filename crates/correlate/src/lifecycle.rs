@@ -4,13 +4,13 @@
 //! - 7009 means the SCM created the process and waited up to param1 ms for it to connect
 //!   (technet cc756342). The program ran from its creation until at most the 7009 time. 7009 is
 //!   logged when the wait ends: at the timeout, or earlier when the process exits without
-//!   connecting (`EXPECTED.md` finding 2: 0.018–0.55 s after the 7045 in every real sample), so
+//!   connecting (`docs/windows-facts.md`, "When 7009 comes": 0.02–0.55 s after the 7045 in every public sample), so
 //!   the start lies in `[max(7009 − param1, install, boot), 7009]`, never "7045 + 30 s".
 //! - 7000 `%%1053` beside a 7009 is the same failed start; alone, it still means the process was
 //!   created and did not answer in time. 7000 with a file/format/logon error means no process.
 //! - 7036 running opens a run; 7036 stopped, 7031/7034 crash, 7023/7024 and a shutdown end it.
 //! - A run after a 7031 whose corrective action is a restart counts as a restart. Restarts are
-//!   concluded from events only, never from the FailureActions configuration (`SERVICES.md` §2.4).
+//!   concluded from events only, never from the FailureActions configuration (`docs/windows-facts.md`, "Recovery after a start timeout").
 
 use konseki_model::{
     BootMarker, BootMarkerKind, EvidenceItem, Provenance, RunOutcome, RunWindow, ScmEvent,

@@ -1,6 +1,6 @@
 //! ImagePath normalisation: what program would the SCM (or the I/O manager) load?
 //!
-//! Rules (`SERVICES.md` §2.1, Windows Internals): expand `%VAR%` from the evidence, not from the
+//! Rules (`docs/windows-facts.md`, "Service values"; Windows Internals): expand `%VAR%` from the evidence, not from the
 //! analysis host; `\SystemRoot\` → %SystemRoot%; strip the NT `\??\` prefix; a driver path without
 //! a drive is relative to %SystemRoot%; an empty driver ImagePath means
 //! `%SystemRoot%\System32\drivers\<name>.sys`. Executable and arguments are split like

@@ -2,7 +2,7 @@
 //!
 //! Key names: 7009/7000/7031/7036 carry the key in `Binary` (UTF-16LE; 7036 as `Name/state`),
 //! 7040 in param4, 4697 in ServiceName; 7045's ServiceName is the display name
-//! (`SERVICES.md` §2.3, `EXPECTED.md` finding 4). Events with only a display name are tied to a
+//! (`docs/windows-facts.md`, "SCM and Security events", "Display names and key names"). Events with only a display name are tied to a
 //! key afterwards by [`resolve_display_names`].
 
 use std::collections::HashMap;
@@ -400,7 +400,7 @@ fn task_event(event: &Event, source: Provenance, shared: &mut SharedText) -> Opt
 }
 
 /// Security 4688/4689 (ids in hex, `NewProcessName`, `ParentProcessName`) and Sysmon 1/5 (ids in
-/// decimal, `Image`, `ParentImage`), as one shape (SERVICES.md §2.3 field lists).
+/// decimal, `Image`, `ParentImage`), as one shape (`docs/windows-facts.md`, "SCM and Security events").
 /// Paths and command lines are shared within a log: a busy server's Security log starts the
 /// same few programs hundreds of thousands of times.
 fn process_event(

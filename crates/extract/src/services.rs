@@ -1,7 +1,7 @@
 //! SYSTEM hive → control sets and service configurations (every `ControlSetNNN`, not only the
 //! current one: an attacker's change may sit in one set only).
 //!
-//! Reference: `SERVICES.md` §2.1 (service values) and §2.2 (`Control`, `Select`).
+//! Reference: `docs/windows-facts.md`, "Service values" and "Control and Select".
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! SOFTWARE hive → the folders ImagePath variables expand to. Offline, %SystemRoot% must come
-//! from the evidence, not from the analysis host (`SERVICES.md` §2.1): a system installed on D:
+//! from the evidence, not from the analysis host (`docs/windows-facts.md`, "Service values"): a system installed on D:
 //! or in `C:\WINNT` expands differently.
 
 use std::path::{Path, PathBuf};

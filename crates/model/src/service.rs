@@ -1,6 +1,7 @@
 //! A service as configured in one control set of a SYSTEM hive.
 //!
-//! Reference: `SERVICES.md` §2.1–2.2 (value meanings, with their Microsoft sources).
+//! Reference: `docs/windows-facts.md`, "Service values" and "Control and Select" (value
+//! meanings, with their Microsoft sources).
 
 use serde::Serialize;
 

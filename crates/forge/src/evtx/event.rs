@@ -39,7 +39,7 @@ pub struct EvtxEvent {
     pub binary: Option<Vec<u8>>,
 }
 
-/// The SCM provider GUID (SERVICES.md §2.3).
+/// The SCM provider GUID (its events: `docs/windows-facts.md`, "SCM and Security events").
 const SCM_GUID: [u8; 16] = guid(
     0x555908d1,
     0xa6d7,

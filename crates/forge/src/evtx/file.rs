@@ -141,7 +141,7 @@ impl Chunk {
 }
 
 /// Substitution slots of the System part; EventData slots follow. Slot 3 is the EventID, as in
-/// Windows' own System template (konseki's reader relies on it: CRATES.md speed facts).
+/// Windows' own System template (konseki's reader relies on it: `docs/formats.md`, "EVTX").
 const SYSTEM_SLOTS: u16 = 17;
 
 fn template(event: &EvtxEvent) -> ([u8; 16], Node) {

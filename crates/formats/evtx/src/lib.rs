@@ -1,7 +1,7 @@
 //! Streaming reader of Windows XML Event Log (EVTX) files, over the `evtx` crate.
 //!
 //! konseki wants a few dozen event ids out of logs that hold millions of records. Rendering every
-//! record to JSON costs ~10× more than reading it (see `CRATES.md`), so this reader takes the
+//! record to JSON costs ~10× more than reading it (see `docs/formats.md`, "EVTX"), so this reader takes the
 //! EventID from the record's template substitution values where it can (slot 3 of Windows'
 //! standard `System` template) and counts the rest for the log's coverage summary.
 //!
@@ -21,7 +21,7 @@
 //! raw scan finds damaged.
 //!
 //! Every chunk with a valid `ElfChnk` signature is read, not only the header's chunk count:
-//! dirty logs undercount (see `EXPECTED.md`, finding 1). Damaged records and chunks become
+//! dirty logs undercount (see `docs/formats.md`, "EVTX"). Damaged records and chunks become
 //! [`ReadWarning`]s that name the file offset; reading goes on.
 //!
 //! ```no_run

@@ -8,7 +8,7 @@
 //! `0F 01 01 00` (fragment header), `0C` (template instance), u8, u32 template id, u32
 //! definition offset; the definition (u32 next, GUID, u32 size, body) is inline when the offset
 //! points just past itself; then u32 value count, `count × {u16 size, u8 type, u8 0}`, values.
-//! In Windows' System template the EventID is value 3, a UInt16 (CRATES.md).
+//! In Windows' System template the EventID is value 3, a UInt16 (`docs/formats.md`, "EVTX").
 
 use konseki_bytes::{u16_at, u32_at, u64_at};
 

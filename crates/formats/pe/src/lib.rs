@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 pub const MAX_SIZE: u64 = 256 * 1024 * 1024;
 
 /// Import entries read at most, over all tables: a packed or crafted file can describe
-/// thousands of garbage descriptors (CRATES.md).
+/// thousands of garbage descriptors (`docs/formats.md`, "PE imports").
 const MAX_IMPORTS: usize = 20_000;
 
 /// The service-control functions a service program calls (the A/W/Ex variants).

@@ -9,7 +9,7 @@
 //! file of the corpus): an 84-byte header (version, `SCCA`, file size, executable name as 30
 //! UTF-16 characters, hash), then the file information whose size — hence where the run count
 //! lies — depends on the version, and for version 30 on the build: 2016-era files keep it at
-//! 0xD0 like version 26, later ones at 0xC8 (`EXPECTED.md`). The metrics array, which follows
+//! 0xD0 like version 26, later ones at 0xC8 (`docs/formats.md`, "Prefetch"). The metrics array, which follows
 //! the file information, says which.
 //!
 //! ```no_run

@@ -4,7 +4,7 @@
 //! `u32 dwResetPeriod, u32 lpRebootMsg, u32 lpCommand, u32 cActions, u32 lpsaActions`, then
 //! `cActions × { u32 Type, u32 Delay }`. The actions are read at the fixed offset 20: real hives
 //! hold 0 or garbage in `lpsaActions` (DcomLaunch, RpcSs: 0; clr_optimization_*: 0x700F31F9),
-//! see `SERVICES.md` §2.1.
+//! see `docs/windows-facts.md`, "Service values".
 
 /// The decoded value, with raw action types (0 none, 1 restart, 2 reboot, 3 run command).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! What this adapter adds to notatin:
 //! - it says whether the hive was **dirty** (primary ≠ secondary sequence number) and whether
 //!   transaction logs were **replayed**, and it detects old-format (Vista/7, `DIRT`) logs that
-//!   notatin silently does not apply (see `CRATES.md`);
+//!   notatin silently does not apply (see `docs/formats.md`, "Registry hives");
 //! - typed values ([`Data`]) that keep the registry type (REG_SZ vs REG_EXPAND_SZ matters for
 //!   ImagePath) and key last-write times as `jiff` timestamps;
 //! - a panic guard: notatin is third-party code fed with attacker-controlled bytes.
