@@ -516,4 +516,34 @@ mod tests {
         );
         assert_eq!(lolbin("C:\\tools\\myregsvr32.exe"), None);
     }
+
+    fn ids(flags: &[Attention]) -> Vec<Flag> {
+        flags.iter().map(|f| f.id).collect()
+    }
+
+    /// Flags of an install alone (7045, no hive): the image rules read it as a hive's.
+    #[test]
+    fn an_installed_image_is_judged_by_the_image_rules() {
+        use crate::fixtures::installed;
+        let roots = ["C:\\Windows\\".to_string()];
+        let temp = installed(0.0, 1, "C:\\Users\\bob\\AppData\\Local\\Temp\\a.exe");
+        let flags = attention(&[], &[&temp], &[], &[], &roots);
+        assert_eq!(
+            ids(&flags),
+            [
+                Flag::UserWritableImage,
+                Flag::NonStandardImageLocation,
+                Flag::InstalledWithinLogs
+            ]
+        );
+        let pipe = installed(0.0, 1, "cmd.exe /c echo x > \\\\.\\pipe\\x");
+        let flags = ids(&attention(&[], &[&pipe], &[], &[], &roots));
+        assert!(
+            flags.contains(&Flag::InterpreterImage)
+                && flags.contains(&Flag::NamedPipeImpersonation)
+        );
+        let calc = installed(0.0, 1, "C:\\Windows\\System32\\calc.exe");
+        assert!(ids(&attention(&[], &[&calc], &[], &[], &roots))
+            .contains(&Flag::NonServiceProgramImage));
+    }
 }

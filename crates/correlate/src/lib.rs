@@ -33,6 +33,8 @@ mod coverage;
 mod describe;
 pub mod execution;
 pub mod file_activity;
+#[cfg(test)]
+mod fixtures;
 mod hosts;
 pub(crate) mod lifecycle;
 pub mod prefetch_activity;

@@ -176,19 +176,10 @@ impl State {
             }
             BootMarkerKind::Boot => {
                 if let Some(open) = &self.open {
-                    // No shutdown marker: it ended some time before this boot. A boot reads
-                    // the clock from the hardware without logging a step: a boot stamped
-                    // before the run was last seen running says that clock was behind, and
-                    // bounds nothing.
-                    let end = if at >= open.seen_until {
-                        TimeBound::Range {
-                            from: open.seen_until,
-                            to: at,
-                        }
-                    } else {
-                        TimeBound::NotBefore {
-                            from: open.seen_until,
-                        }
+                    // No shutdown marker: it ended some time before this boot.
+                    let end = TimeBound::Range {
+                        from: open.seen_until,
+                        to: at,
                     };
                     self.close(end, RunOutcome::SystemShutdown, item());
                 }
@@ -416,4 +407,117 @@ impl State {
 fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
     let nanos = u128::try_from(to.duration_since(from).as_nanos()).unwrap_or(0);
     u64::try_from(nanos.div_ceil(1_000_000)).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use konseki_model::BootMarkerKind::{Boot, Shutdown};
+
+    use super::*;
+    use crate::fixtures::*;
+
+    fn rebuild(events: &[ScmEvent], markers: &[BootMarker]) -> Lifecycle {
+        let refs: Vec<&ScmEvent> = events.iter().collect();
+        lifecycle(&refs, markers, 30_000, None, &Clock::default())
+    }
+
+    fn bounds(run: &RunWindow) -> (Option<Timestamp>, Option<Timestamp>, Option<u64>) {
+        (run.start.earliest(), run.end.latest(), run.max_duration_ms)
+    }
+
+    /// A 7009 0.44 s after its install: the run lies between them (the install bounds the
+    /// start, not 7009 − 30 s), and a 7000 at the same instant joins it.
+    #[test]
+    fn a_timeout_soon_after_the_install_is_bounded_by_the_install() {
+        let events = [
+            installed(0.0, 1, "C:\\x.exe"),
+            timed_out(0.44, 2, 30_000),
+            start_failed(0.44, 3, "%%1053"),
+        ];
+        let life = rebuild(&events, &[]);
+        assert_eq!(life.runs.len(), 1);
+        assert_eq!(
+            bounds(&life.runs[0]),
+            (Some(at(0.0)), Some(at(0.44)), Some(440))
+        );
+        assert_eq!(
+            life.runs[0].evidence.len(),
+            3,
+            "install, 7009 and 7000 cited"
+        );
+        assert!(life.failed_starts.is_empty());
+    }
+
+    /// A 7009 with no install or boot before it: the process can have started as early as the
+    /// wait allows before it, and no earlier.
+    #[test]
+    fn a_timeout_alone_is_bounded_by_the_wait() {
+        let life = rebuild(&[timed_out(100.0, 1, 120_000)], &[]);
+        assert_eq!(
+            bounds(&life.runs[0]),
+            (Some(at(-20.0)), Some(at(100.0)), Some(120_000))
+        );
+    }
+
+    /// A 7000 %%1053 alone is a timed-out run; a 7000 with a file-not-found error is a start
+    /// that created no process.
+    #[test]
+    fn start_failures_are_runs_only_when_the_process_was_created() {
+        let life = rebuild(&[start_failed(50.0, 1, "%%1053")], &[marker(Boot, 0.0, 0)]);
+        assert_eq!(life.runs.len(), 1);
+        assert_eq!(bounds(&life.runs[0]).0, Some(at(20.0)));
+        let life = rebuild(&[start_failed(50.0, 1, "%%2")], &[marker(Boot, 0.0, 0)]);
+        assert!(life.runs.is_empty());
+        assert_eq!(life.failed_starts.len(), 1);
+        assert!(life.failed_starts[0].summary.contains("never created"));
+    }
+
+    /// Running, then stopped: one run from the boot (the latest bound before "running") to
+    /// the stop; a shutdown ends a run left running, a next boot without a shutdown ends it
+    /// somewhere before that boot.
+    #[test]
+    fn runs_end_at_stops_shutdowns_and_unlogged_shutdowns() {
+        let events = [state(130.0, 2, "running"), state(600.0, 3, "stopped")];
+        let life = rebuild(&events, &[marker(Boot, 0.0, 1)]);
+        assert_eq!(
+            bounds(&life.runs[0]),
+            (Some(at(0.0)), Some(at(600.0)), Some(600_000))
+        );
+        assert_eq!(life.runs[0].outcome, RunOutcome::Stopped);
+
+        let markers = [marker(Boot, 0.0, 1), marker(Shutdown, 900.0, 3)];
+        let life = rebuild(&[state(10.0, 2, "running")], &markers);
+        assert_eq!(life.runs[0].outcome, RunOutcome::SystemShutdown);
+        assert_eq!(life.runs[0].end, TimeBound::Exact { at: at(900.0) });
+
+        let markers = [marker(Boot, 0.0, 1), marker(Boot, 3600.0, 3)];
+        let life = rebuild(&[state(10.0, 2, "running")], &markers);
+        assert_eq!(
+            life.runs[0].end,
+            TimeBound::Range {
+                from: at(10.0),
+                to: at(3600.0)
+            }
+        );
+    }
+
+    /// A crash whose corrective action is a restart, then a new run: a restart, counted.
+    /// Without the action, the new run is not a restart.
+    #[test]
+    fn restarts_are_concluded_from_a_crash_with_a_restart_action_then_a_run() {
+        let events = [
+            state(10.0, 2, "running"),
+            crashed(100.0, 3, true),
+            state(160.0, 4, "running"),
+            state(200.0, 5, "stopped"),
+        ];
+        let life = rebuild(&events, &[marker(Boot, 0.0, 1)]);
+        assert_eq!((life.runs.len(), life.restarts), (2, 1));
+        let events = [
+            state(10.0, 2, "running"),
+            crashed(100.0, 3, false),
+            state(160.0, 4, "running"),
+        ];
+        assert_eq!(rebuild(&events, &[marker(Boot, 0.0, 1)]).restarts, 0);
+    }
 }

@@ -552,3 +552,89 @@ mod tests {
         assert_eq!(files, ["a/System.evtx", "b/System.evtx"]);
     }
 }
+
+#[cfg(test)]
+mod rules {
+    use konseki_model::BootMarkerKind::Boot;
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::fixtures::*;
+    use crate::lifecycle::lifecycle;
+
+    fn judge(events: &[ScmEvent], driver: bool) -> Verdict {
+        let refs: Vec<&ScmEvent> = events.iter().collect();
+        let life = lifecycle(
+            &refs,
+            &[marker(Boot, 0.0, 0)],
+            30_000,
+            None,
+            &Clock::default(),
+        );
+        verdict(
+            &life,
+            VerdictContext {
+                system_logs: &[],
+                failure_actions: None,
+                events,
+                other_evidence: Vec::new(),
+                program_rationale: None,
+                prefetch_runs: Vec::new(),
+                pipe_timeout_ms: 30_000,
+                earlier_runs: Vec::new(),
+                earlier_sentence: None,
+                driver,
+                after_last_boot: None,
+            },
+        )
+    }
+
+    /// The central rule: a timed-out service program ran. Executed, bounded, not resident.
+    #[test]
+    fn a_timeout_is_an_execution_never_a_failure_to_run() {
+        let v = judge(
+            &[timed_out(30.0, 1, 30_000), start_failed(30.0, 2, "%%1053")],
+            false,
+        );
+        assert_eq!(v.execution, Execution::Executed);
+        assert_eq!(v.residency, Residency::NotResident);
+        assert_eq!(v.longest_run_ms, Some(30_000));
+        assert_eq!(v.summary, "executed, ran ≤ 30 s, not resident");
+        assert!(v.rationale[0].contains("A timed-out program still ran"));
+    }
+
+    /// A start that created no process is an attempt, not an execution.
+    #[test]
+    fn a_start_that_created_no_process_is_only_attempted() {
+        let v = judge(&[start_failed(30.0, 1, "%%2")], false);
+        assert_eq!(v.execution, Execution::StartAttemptedNotExecuted);
+        assert_eq!(v.summary, "start attempted, program not run");
+    }
+
+    /// Running until the logs end: resident; restarted after a crash: semi-resident.
+    #[test]
+    fn residency_follows_the_runs_ends() {
+        let v = judge(&[state(10.0, 1, "running")], false);
+        assert_eq!(v.residency, Residency::Resident);
+        let v = judge(
+            &[
+                state(10.0, 1, "running"),
+                crashed(100.0, 2, true),
+                state(160.0, 3, "running"),
+            ],
+            false,
+        );
+        assert_eq!(v.residency, Residency::SemiResident);
+    }
+
+    /// No SCM event and no System log: nothing is claimed; a driver is not judged by SCM
+    /// events at all.
+    #[test]
+    fn no_evidence_says_what_was_looked_at() {
+        let v = judge(&[], false);
+        assert_eq!(v.execution, Execution::NoEvidence);
+        assert_eq!(v.summary, "no evidence of execution (no System log)");
+        let v = judge(&[], true);
+        assert!(v.summary.starts_with("driver:"), "{}", v.summary);
+    }
+}

@@ -38,3 +38,4 @@ pub use service_events::{resolve_display_names, scm_event_ids};
 pub use services::{read_system_hive, SystemHive};
 pub use software::read_windows_paths;
 pub use tasks::parse_task;
+pub use time_zones::tzi_rules;

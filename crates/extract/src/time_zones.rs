@@ -116,8 +116,9 @@ pub(crate) fn dynamic_rules(software: &mut Hive, zone: &str) -> Vec<YearRules> {
         .collect()
 }
 
-/// A 44-byte `TZI` value.
-fn tzi_rules(tzi: &[u8]) -> Option<ZoneRules> {
+/// A 44-byte `TZI` value (`TIME_ZONE_INFORMATION`'s biases and change dates, as the registry
+/// stores them); `None` when it is too short to hold the biases.
+pub fn tzi_rules(tzi: &[u8]) -> Option<ZoneRules> {
     let signed = |at| u32_at(tzi, at).map(|v| v as i32);
     Some(ZoneRules {
         bias_minutes: signed(0)?,
