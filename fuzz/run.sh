@@ -5,6 +5,7 @@
 # stay out of the repository. Crashes land in fuzz/artifacts/<target>/; each becomes a
 # regression test named after it. Not part of CI.
 # Usage: fuzz/run.sh [SECONDS] [TARGET…]   (needs the nightly toolchain and cargo-fuzz)
+# RUNS=N stops a target after N executions if that comes before SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-600}
@@ -47,6 +48,6 @@ mkdir -p corpus/failure_actions corpus/tzi
 for target in "${targets[@]}"; do
   echo "== $target: $seconds s"
   cargo +nightly fuzz run "$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 |
+    -max_total_time="$seconds" -runs="${RUNS:--1}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 |
     grep -E "stat::number_of_executed_units|stat::peak_rss|SUMMARY|Test unit written|ERROR" || true
 done

@@ -249,3 +249,34 @@ fn a_huge_file_named_like_a_hive_is_not_read_whole() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 21, item 3: a hive's identity is what it holds, decided once when it is opened. A
+/// user hive renamed `SYSTEM` (corpus `hives/NTUSER-WIN7.DAT`) is read as the user hive it is
+/// (its Run entries reported, the inventory calls it NTUSER.DAT) and the misleading name is
+/// said in a warning, not silently trusted or ignored.
+#[test]
+fn a_hive_named_system_that_holds_a_user_hive_is_read_as_one() {
+    let Some(dir) = copies("misnamed-system", &[("hives/NTUSER-WIN7.DAT", "SYSTEM")]) else {
+        return;
+    };
+    let report = scan(std::slice::from_ref(&dir));
+    let system = dir.join("SYSTEM");
+    let found = report
+        .inventory
+        .found
+        .iter()
+        .find(|a| a.path == system)
+        .expect("the hive is in the inventory");
+    assert_eq!(found.role.as_deref(), Some("NTUSER.DAT"));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.file == system && w.message == "no Select key: not a SYSTEM hive"),
+        "{:?}",
+        report.warnings
+    );
+    assert!(report.services.is_empty(), "no service from a user hive");
+    assert_eq!(report.hives.len(), 1, "opened once: {:?}", report.hives);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,12 +10,14 @@ use std::sync::Arc;
 use konseki_model::{AmcacheEntry, Provenance};
 use konseki_registry::{Data, Hive, Key};
 
+use crate::error::{Cause, ReadError};
+
 /// Entries read at most from one hive: a real Amcache holds a few thousand.
 const MAX_ENTRIES: usize = 200_000;
 
 /// Reads the file entries of an Amcache hive (transaction logs replayed when given).
-pub fn read_amcache(path: &Path, logs: &[PathBuf]) -> Result<Vec<AmcacheEntry>, String> {
-    let mut hive = Hive::open(path, logs).map_err(|e| e.to_string())?;
+pub fn read_amcache(path: &Path, logs: &[PathBuf]) -> Result<Vec<AmcacheEntry>, ReadError> {
+    let mut hive = Hive::open(path, logs).map_err(|e| ReadError::new(path, e))?;
     read_amcache_hive(&mut hive, path)
 }
 
@@ -25,7 +27,7 @@ pub fn is_amcache(hive: &mut Hive) -> bool {
 }
 
 /// The file entries of an open Amcache hive read from `path`.
-pub fn read_amcache_hive(hive: &mut Hive, path: &Path) -> Result<Vec<AmcacheEntry>, String> {
+pub fn read_amcache_hive(hive: &mut Hive, path: &Path) -> Result<Vec<AmcacheEntry>, ReadError> {
     let file: Arc<Path> = Arc::from(path);
     let source = |key: &Key| Provenance::registry_key(file.clone(), key.path.clone(), None);
     let mut entries = Vec::new();
@@ -75,10 +77,7 @@ pub fn read_amcache_hive(hive: &mut Hive, path: &Path) -> Result<Vec<AmcacheEntr
         }
     }
     if entries.is_empty() && hive.key("Root").is_none() {
-        return Err(format!(
-            "{}: no Root key: not an Amcache hive",
-            path.display()
-        ));
+        return Err(ReadError::new(path, Cause::NotAmcacheHive));
     }
     Ok(entries)
 }

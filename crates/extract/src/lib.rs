@@ -10,6 +10,9 @@
 mod amcache;
 pub mod autostart;
 mod discover;
+mod error;
+mod hive_role;
+mod hives;
 mod image_path;
 mod logs;
 mod prefetch;
@@ -26,9 +29,12 @@ mod software;
 mod task_cache;
 mod tasks;
 mod time_zones;
+mod volumes;
 
 pub use amcache::read_amcache;
 pub use discover::{discover, Discovered};
+pub use error::{Cause, ReadError};
+pub use hive_role::HiveRole;
 pub use image_path::{normalize_image_path, WindowsPaths};
 pub use konseki_registry::in_guarded_parser;
 pub use progress::{NoProgress, Progress};

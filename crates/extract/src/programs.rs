@@ -2,31 +2,28 @@
 //! collection's volume trees (`C/…` in a KAPE target, `C%3A/…` in Velociraptor, a mounted
 //! volume) and, when the file is there, checked with [`konseki_pe`] (imports, hashes).
 //!
-//! A volume tree is known from where the hives and logs were found: the directory named like a
-//! drive (`C`, `C:`, `C%3A`) above them, or the directory holding `Windows\System32`. Names are
-//! matched case-insensitively, as Windows does.
+//! The volume trees are the ones discovery found ([`Volumes`]). Names are matched
+//! case-insensitively, as Windows does.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use konseki_model::{FoundArtifact, ProgramFile, ProgramKind, ServiceConfig};
+use konseki_model::{ProgramFile, ProgramKind, ServiceConfig};
 use konseki_pe::PeError;
 
 use crate::discover::{decoded_file_name, drive_letter};
 use crate::image_path::{normalize_image_path, WindowsPaths};
-use crate::scope::Scope;
+use crate::volumes::Volumes;
 
 /// Service types whose ImagePath is a program the SCM starts (own or shared process).
 const WIN32_SERVICE: u32 = 0x10 | 0x20;
 
-/// The program files named by `services`, found in the volume trees of `artifacts`, checked.
+/// The program files named by `services`, found in the evidence's volume trees, checked.
 pub fn find_programs(
-    scope: &Scope,
-    artifacts: &[FoundArtifact],
+    volumes: &Volumes,
     services: &[ServiceConfig],
     paths: &WindowsPaths,
 ) -> Vec<ProgramFile> {
-    let volumes = volume_roots(scope, artifacts);
     if volumes.is_empty() {
         return Vec::new();
     }
@@ -58,7 +55,7 @@ pub fn find_programs(
     wanted
         .into_values()
         .filter_map(|(windows_path, services)| {
-            let file = tree.resolve(&volumes, &windows_path)?;
+            let file = tree.resolve(volumes, &windows_path)?;
             Some(check(windows_path, services, file))
         })
         .collect()
@@ -108,56 +105,6 @@ fn check(windows_path: String, services: Vec<String>, file: PathBuf) -> ProgramF
     }
 }
 
-/// Volume trees by drive letter (`C:`), from where the artifacts were found. Each directory
-/// above an artifact, up to the root it was found under (never above: the examiner's own
-/// folders are not evidence), is looked at once, however many artifacts lie below it.
-fn volume_roots(scope: &Scope, artifacts: &[FoundArtifact]) -> BTreeMap<String, Vec<PathBuf>> {
-    let mut roots: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    let mut seen: HashMap<PathBuf, Option<(String, PathBuf)>> = HashMap::new();
-    for artifact in artifacts {
-        let mut root = None;
-        for dir in scope.ancestors(&artifact.path) {
-            let found = seen
-                .entry(dir.to_path_buf())
-                .or_insert_with(|| volume_at(dir));
-            if found.is_some() {
-                root = found.clone();
-                break;
-            }
-        }
-        if let Some((letter, dir)) = root {
-            let dirs = roots.entry(letter).or_default();
-            if !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
-        }
-    }
-    roots
-}
-
-/// `dir` as a volume root: named like a drive, or holding `Windows\System32`.
-fn volume_at(dir: &Path) -> Option<(String, PathBuf)> {
-    if let Some(letter) = decoded_file_name(dir).as_deref().and_then(drive_letter) {
-        return Some((letter, dir.to_path_buf()));
-    }
-    let windows = lookup(dir, "Windows")?;
-    lookup(&windows, "System32")?;
-    Some(("C:".to_string(), dir.to_path_buf()))
-}
-
-/// A directory entry named `name` in any case (Velociraptor's `%XX` escapes decoded).
-fn lookup(dir: &Path, name: &str) -> Option<PathBuf> {
-    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
-        if e.file_type().is_ok_and(|t| t.is_symlink()) {
-            return None; // not followed: it could lead out of the evidence
-        }
-        let path = e.path();
-        decoded_file_name(&path)
-            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            .then_some(path)
-    })
-}
-
 /// Case-insensitive path lookups, with each directory listed once.
 #[derive(Default)]
 struct Tree {
@@ -165,18 +112,14 @@ struct Tree {
 }
 
 impl Tree {
-    fn resolve(
-        &mut self,
-        volumes: &BTreeMap<String, Vec<PathBuf>>,
-        windows_path: &str,
-    ) -> Option<PathBuf> {
+    fn resolve(&mut self, volumes: &Volumes, windows_path: &str) -> Option<PathBuf> {
         let (drive, rest) = windows_path.split_at_checked(2)?;
         let drive = drive_letter(drive)?;
         let parts: Vec<&str> = rest.split('\\').filter(|p| !p.is_empty()).collect();
         if parts.is_empty() || parts.contains(&"..") {
             return None;
         }
-        volumes.get(&drive)?.iter().find_map(|root| {
+        volumes.roots_of(&drive).iter().find_map(|root| {
             let mut at = root.clone();
             for part in &parts {
                 at = self.child(&at, part)?;

@@ -3,12 +3,12 @@
 //!
 //! Reference: `docs/windows-facts.md`, "Service values" and "Control and Select".
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use konseki_model::{
-    ConfigOrigin, ControlSet, FailureAction, FailureActionType, FailureActions, HiveState,
-    Provenance, ServiceConfig, StartType, Warning,
+    ConfigOrigin, ControlSet, FailureAction, FailureActionType, FailureActions, Provenance,
+    ServiceConfig, StartType,
 };
 use konseki_registry::{parse_failure_actions, Data, Hive, Key};
 
@@ -21,33 +21,21 @@ pub const DEFAULT_PIPE_TIMEOUT_MS: u64 = 30_000;
 /// What a SYSTEM hive says about services.
 #[derive(Debug, Default)]
 pub struct SystemHive {
-    /// The hive's state (dirty, logs replayed).
-    pub state: Option<HiveState>,
     /// Its control sets.
     pub control_sets: Vec<ControlSet>,
     /// Every service key of every control set.
     pub services: Vec<ServiceConfig>,
-    /// What could not be read.
-    pub warnings: Vec<Warning>,
 }
 
-/// Reads a SYSTEM hive (replaying `logs` when it is dirty).
-pub fn read_system_hive(
-    path: &Path,
-    logs: &[PathBuf],
-    paths: &WindowsPaths,
-) -> Result<SystemHive, String> {
-    let mut hive = Hive::open(path, logs).map_err(|e| e.to_string())?;
+/// Reads the control sets and services of a SYSTEM hive read from `path` (its role told by
+/// [`crate::hives`]).
+pub fn read_system_hive(hive: &mut Hive, path: &Path, paths: &WindowsPaths) -> SystemHive {
     let mut out = SystemHive::default();
-    let Some(select) = hive.key("Select") else {
-        return Err(format!(
-            "{}: no Select key: not a SYSTEM hive",
-            path.display()
-        ));
-    };
+    let select = hive.key("Select");
     let role_of = |name: &str, set: u64| {
         select
-            .value(name)
+            .as_ref()
+            .and_then(|s| s.value(name))
             .and_then(Data::as_u64)
             .is_some_and(|n| n == set)
     };
@@ -71,56 +59,52 @@ pub fn read_system_hive(
         .filter(|(value, _)| role_of(value, number))
         .map(|(_, role)| role.to_string())
         .collect();
-        let control = hive.subkey(&set, "Control");
-        let pipe_timeout = control
-            .as_ref()
-            .and_then(|c| c.value("ServicesPipeTimeout"))
-            .and_then(Data::as_u64);
-        let wait_to_kill = control
-            .as_ref()
-            .and_then(|c| c.value("WaitToKillServiceTimeout"))
-            .and_then(Data::as_text);
-        let time_zone = control
-            .as_ref()
-            .and_then(|c| hive.subkey(c, "TimeZoneInformation"))
-            .and_then(|k| time_zone_information(&k, path));
         let service_keys = match hive.subkey(&set, "Services") {
             Some(services) => hive.subkeys(&services),
             None => Vec::new(),
         };
         for key in &service_keys {
             out.services
-                .push(read_service(&mut hive, path, &set.name, key, paths));
+                .push(read_service(hive, path, &set.name, key, paths));
         }
-        out.control_sets.push(ControlSet {
-            name: set.name.clone(),
-            roles,
-            services_pipe_timeout_ms: pipe_timeout,
-            effective_pipe_timeout_ms: pipe_timeout.unwrap_or(DEFAULT_PIPE_TIMEOUT_MS),
-            pipe_timeout_is_default: pipe_timeout.is_none(),
-            wait_to_kill_service_timeout: wait_to_kill,
-            time_zone,
-            service_count: service_keys.len(),
-            source: Provenance::registry_key(
-                Arc::from(path),
-                format!("{}\\Control", set.name),
-                None,
-            ),
-        });
+        out.control_sets
+            .push(read_control(hive, path, &set, roles, service_keys.len()));
     }
-    out.warnings
-        .extend(hive.info.warnings.iter().map(|message| Warning {
-            file: path.to_path_buf(),
-            offset: None,
-            message: message.clone(),
-        }));
-    out.state = Some(HiveState {
-        path: path.to_path_buf(),
-        dirty: hive.info.dirty,
-        logs: hive.info.logs.iter().map(|l| l.path.clone()).collect(),
-        logs_replayed: hive.info.replayed,
-    });
-    Ok(out)
+    out
+}
+
+/// A control set's `Control` values that bear on services, and its time zone.
+fn read_control(
+    hive: &mut Hive,
+    path: &Path,
+    set: &Key,
+    roles: Vec<String>,
+    service_count: usize,
+) -> ControlSet {
+    let control = hive.subkey(set, "Control");
+    let pipe_timeout = control
+        .as_ref()
+        .and_then(|c| c.value("ServicesPipeTimeout"))
+        .and_then(Data::as_u64);
+    let wait_to_kill = control
+        .as_ref()
+        .and_then(|c| c.value("WaitToKillServiceTimeout"))
+        .and_then(Data::as_text);
+    let time_zone = control
+        .as_ref()
+        .and_then(|c| hive.subkey(c, "TimeZoneInformation"))
+        .and_then(|k| time_zone_information(&k, path));
+    ControlSet {
+        name: set.name.clone(),
+        roles,
+        services_pipe_timeout_ms: pipe_timeout,
+        effective_pipe_timeout_ms: pipe_timeout.unwrap_or(DEFAULT_PIPE_TIMEOUT_MS),
+        pipe_timeout_is_default: pipe_timeout.is_none(),
+        wait_to_kill_service_timeout: wait_to_kill,
+        time_zone,
+        service_count,
+        source: Provenance::registry_key(Arc::from(path), format!("{}\\Control", set.name), None),
+    }
 }
 
 /// `ControlSet001` → 1.

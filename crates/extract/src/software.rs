@@ -2,28 +2,19 @@
 //! from the evidence, not from the analysis host (`docs/windows-facts.md`, "Service values"): a system installed on D:
 //! or in `C:\WINNT` expands differently.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use konseki_registry::{Data, Hive};
 
 use crate::image_path::WindowsPaths;
 
-/// Reads `SystemRoot` and `ProgramFilesDir` (and its x86 twin) from a SOFTWARE hive. `Err` when
-/// the hive is not a SOFTWARE hive or cannot be read.
-pub fn read_windows_paths(path: &Path, logs: &[PathBuf]) -> Result<WindowsPaths, String> {
-    let mut hive = Hive::open(path, logs).map_err(|e| e.to_string())?;
-    let nt = hive
-        .key("Microsoft\\Windows NT\\CurrentVersion")
-        .ok_or_else(|| {
-            format!(
-                "{}: no Microsoft\\Windows NT\\CurrentVersion: not a SOFTWARE hive",
-                path.display()
-            )
-        })?;
-    let system_root = nt
+/// Reads `SystemRoot` and `ProgramFilesDir` (and its x86 twin) from a SOFTWARE hive read from
+/// `path`. `None` when `SystemRoot` is not text (a damaged or crafted hive).
+pub fn read_windows_paths(hive: &mut Hive, path: &Path) -> Option<WindowsPaths> {
+    let system_root = hive
+        .key("Microsoft\\Windows NT\\CurrentVersion")?
         .value("SystemRoot")
-        .and_then(Data::as_text)
-        .ok_or_else(|| format!("{}: CurrentVersion has no SystemRoot", path.display()))?;
+        .and_then(Data::as_text)?;
     let defaults = WindowsPaths::default();
     let current = hive.key("Microsoft\\Windows\\CurrentVersion");
     let dir = |name: &str, fallback: String| {
@@ -33,7 +24,7 @@ pub fn read_windows_paths(path: &Path, logs: &[PathBuf]) -> Result<WindowsPaths,
             .and_then(Data::as_text)
             .unwrap_or(fallback)
     };
-    Ok(WindowsPaths {
+    Some(WindowsPaths {
         program_files: dir("ProgramFilesDir", defaults.program_files),
         program_files_x86: dir("ProgramFilesDir (x86)", defaults.program_files_x86),
         system_root,

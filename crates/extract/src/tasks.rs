@@ -8,21 +8,27 @@ use std::sync::Arc;
 
 use konseki_model::{Provenance, ScheduledTask, TaskAction};
 
+use crate::error::{Cause, ReadError};
+
 /// Task files are a few kB; larger ones are not read.
 const MAX_SIZE: u64 = 4 * 1024 * 1024;
 
 /// Reads the task file at `path`; `None` when it is not a task definition.
-pub fn read_task_file(path: &Path) -> Result<Option<ScheduledTask>, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+pub fn read_task_file(path: &Path) -> Result<Option<ScheduledTask>, ReadError> {
+    let failed = |cause: Cause| ReadError::new(path, cause);
+    let size = std::fs::metadata(path).map_err(|e| failed(e.into()))?.len();
     if size > MAX_SIZE {
-        return Err(format!("{size} bytes: too large for a task definition"));
+        return Err(failed(Cause::TooLarge {
+            size,
+            what: "a task definition",
+        }));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(path).map_err(|e| failed(e.into()))?;
     if konseki_job::is_job(&bytes) {
         let source = Provenance::File {
             file: Arc::from(path),
         };
-        let job = konseki_job::parse(&bytes).map_err(|e| e.to_string())?;
+        let job = konseki_job::parse(&bytes).map_err(|e| failed(e.into()))?;
         return Ok(Some(from_job(job, path, source)));
     }
     let text = decode(&bytes);

@@ -1,123 +1,25 @@
 //! Autostart entries in the registry, read by the location definitions ([`defs`]): every
 //! user's NTUSER.DAT, the SOFTWARE hive, every control set of the SYSTEM hive.
 //!
-//! A hive is told by what it holds, not by its file name (collections rename them): SYSTEM has
-//! `Select`; SOFTWARE has `Microsoft\Windows NT\CurrentVersion\SystemRoot`; a user hive has
-//! `Software` beside `Environment` or `Control Panel` — or is an export rooted at its
-//! `Software` key (then the `Software\` of the definitions is dropped).
+//! Which hive is which is told by its content ([`crate::hives`]); an export of a user's
+//! `Software` key alone has the `Software\` of the definitions dropped.
 
 pub mod changes;
 pub mod defs;
 pub mod folders;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use konseki_model::{AutostartEntry, Provenance};
 use konseki_registry::{Data, Hive, Key};
 
+use crate::hive_role::HiveRole;
 use crate::image_path::{normalize_image_path, WindowsPaths};
-use crate::scope::Scope;
 use defs::{HiveKind, Location, Read};
 
 /// Entries read at most per location key: a crafted hive must not make the report endless.
 const MAX_PER_KEY: usize = 10_000;
-
-/// What a hive is, for autostart purposes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HiveRole {
-    /// HKLM\SYSTEM.
-    System,
-    /// HKLM\SOFTWARE.
-    Software,
-    /// A user's NTUSER.DAT; `rooted_at_software` for exports of HKCU\Software only.
-    User {
-        /// The profile name.
-        user: String,
-        /// The hive's root is the user's `Software` key.
-        rooted_at_software: bool,
-    },
-    /// A user's UsrClass.dat (HKCU\Software\Classes).
-    UserClasses {
-        /// The profile name.
-        user: String,
-    },
-}
-
-/// Tells what the hive at `path` is; `None` for hives with no autostart locations.
-pub fn hive_role(hive: &mut Hive, path: &Path, scope: &Scope) -> Option<HiveRole> {
-    if hive.key("Select").is_some() {
-        return Some(HiveRole::System);
-    }
-    let system_root = hive
-        .key("Microsoft\\Windows NT\\CurrentVersion")
-        .is_some_and(|k| k.value("SystemRoot").is_some());
-    if system_root {
-        return Some(HiveRole::Software);
-    }
-    let user = || user_of(path, scope);
-    if hive.key("Software").is_some()
-        && (hive.key("Environment").is_some() || hive.key("Control Panel").is_some())
-    {
-        return Some(HiveRole::User {
-            user: user(),
-            rooted_at_software: false,
-        });
-    }
-    // UsrClass.dat: classes at the root, with the user's `Local Settings` (SOFTWARE keeps its
-    // classes under `Classes`, not at the root).
-    if hive.key("CLSID").is_some() && hive.key("Local Settings").is_some() {
-        return Some(HiveRole::UserClasses { user: user() });
-    }
-    if hive.key("Microsoft\\Windows\\CurrentVersion").is_some() && hive.key("Classes").is_none() {
-        return Some(HiveRole::User {
-            user: user(),
-            rooted_at_software: true,
-        });
-    }
-    None
-}
-
-/// The profile a user hive belongs to: the name the hive records for itself
-/// (`\??\C:\Users\nfury\ntuser.dat`), else the folder holding an `NTUSER.DAT`, else the file.
-fn user_of(path: &Path, scope: &Scope) -> String {
-    // The base block's file name field (offset 0x30, 64 bytes): only those bytes are read, not
-    // the hive (a hostile "hive" can be gigabytes).
-    let recorded = read_head(path, 0x70).and_then(|bytes| {
-        let name = bytes.get(0x30..0x70)?;
-        let units: Vec<u16> = name
-            .chunks_exact(2)
-            .map(|u| u16::from_le_bytes([u[0], u[1]]))
-            .take_while(|&u| u != 0)
-            .collect();
-        let text = String::from_utf16_lossy(&units);
-        let lower = text.to_ascii_lowercase();
-        let at = lower
-            .find("\\users\\")
-            .map(|i| i + 7)
-            .or_else(|| lower.find("\\documents and settings\\").map(|i| i + 24))?;
-        text[at..].split('\\').next().map(str::to_string)
-    });
-    recorded.filter(|u| !u.is_empty()).unwrap_or_else(|| {
-        // The profile folder the hive was collected from (`Users\eve\…\UsrClass.dat`).
-        let names: Vec<String> = scope
-            .ancestors(path)
-            .filter_map(crate::discover::decoded_file_name)
-            .collect();
-        let profile = names.windows(2).find_map(|w| {
-            let parent = w[1].to_ascii_lowercase();
-            (parent == "users" || parent == "documents and settings").then(|| w[0].clone())
-        });
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        match (profile, &name, path.parent().and_then(|p| p.file_name())) {
-            (Some(profile), _, _) => profile,
-            (None, Some(n), Some(dir)) if n.eq_ignore_ascii_case("ntuser.dat") => {
-                dir.to_string_lossy().into_owned()
-            }
-            _ => name.unwrap_or_default(),
-        }
-    })
-}
 
 /// Every entry of `locations` in the hive.
 pub fn read_autostarts(
@@ -149,6 +51,7 @@ pub fn read_autostarts(
             rooted_at_software,
         } => (HiveKind::Ntuser, Some(user.clone()), *rooted_at_software),
         HiveRole::UserClasses { user } => (HiveKind::UsrClass, Some(user.clone()), false),
+        HiveRole::Amcache | HiveRole::Other => return Vec::new(),
     };
     let mut out = Vec::new();
     for location in locations
@@ -339,25 +242,6 @@ fn mark_startup_approved(
             });
         e.enabled = state;
     }
-}
-
-/// Opens a hive for autostart reading (logs replayed), with its role.
-pub fn open(path: &Path, logs: &[PathBuf], scope: &Scope) -> Option<(Hive, HiveRole)> {
-    let mut hive = Hive::open(path, logs).ok()?;
-    let role = hive_role(&mut hive, path, scope)?;
-    Some((hive, role))
-}
-
-/// The first `len` bytes of a file (fewer when it is shorter).
-fn read_head(path: &Path, len: u64) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(len)
-        .read_to_end(&mut head)
-        .ok()?;
-    Some(head)
 }
 
 /// Per-user entries whose location `overrides` a machine-wide key (UsrClass.dat's COM classes
