@@ -124,192 +124,105 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
     // Providers are matched as Windows matches them, without regard to case (a 1074 is logged
     // by `User32` or `USER32` depending on the build).
     let provider = canonical_provider(&event.provider);
-    let marker = |kind| {
-        Some(Extracted::Marker(BootMarker {
+    if let Some(kind) = boot_marker_kind(event.event_id, provider) {
+        return Some(Extracted::Marker(BootMarker {
             kind,
             time: event.time,
             computer: event.computer.clone(),
-            source: source.clone(),
-        }))
-    };
+            source,
+        }));
+    }
     match (event.event_id, provider) {
-        (6005, "EventLog") => return marker(BootMarkerKind::Boot),
-        (6006, "EventLog") => return marker(BootMarkerKind::Shutdown),
-        (6008, "EventLog") => return marker(BootMarkerKind::UnexpectedShutdown),
-        (6009, "EventLog") => return marker(BootMarkerKind::BootInfo),
-        (12, "Microsoft-Windows-Kernel-General") => return marker(BootMarkerKind::Boot),
-        (13, "Microsoft-Windows-Kernel-General") => return marker(BootMarkerKind::Shutdown),
-        (1, "Microsoft-Windows-Kernel-General") => {
-            return clock_step(&event, source).map(Extracted::Clock)
-        }
-        (1074, "User32") => return marker(BootMarkerKind::ShutdownInitiated),
-        (104, "Microsoft-Windows-Eventlog") | (1102, "Microsoft-Windows-Eventlog") => {
-            return marker(BootMarkerKind::LogCleared)
-        }
+        (1, "Microsoft-Windows-Kernel-General") => clock_step(&event, source).map(Extracted::Clock),
         (4688 | 4689, SECURITY) | (1 | 5, SYSMON) => {
-            return process_event(&event, source, text).map(Extracted::Process)
+            process_event(&event, source, text).map(Extracted::Process)
         }
-        (12..=14, SYSMON) => {
-            let field = |name: &str| {
-                event
-                    .data(name)
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string)
-            };
-            let target = field("TargetObject")?;
-            let event_type = field("EventType").unwrap_or_default();
-            // A key event (CreateKey, DeleteKey, RenameKey) names a key, not a value.
-            let key_event = event_type.ends_with("Key");
-            let parsed = if key_event {
-                crate::registry_target::parse(&format!("{target}\\"))
-            } else {
-                crate::registry_target::parse(&target)
-            };
-            let service = parsed.and_then(|t| t.service().map(|(name, _)| name.to_string()));
-            return Some(Extracted::Registry(RegistryEvent {
-                time: event.time,
-                event_type,
-                target,
-                service,
-                details: field("Details").or_else(|| field("NewName")),
-                image: field("Image").unwrap_or_default(),
-                pid: field("ProcessId").and_then(|p| p.trim().parse().ok()),
-                source,
-            }));
-        }
+        (12..=14, SYSMON) => registry_event(&event, source).map(Extracted::Registry),
         (4698..=4702, SECURITY)
         | (106 | 140 | 141 | 142 | 200 | 201 | 129, "Microsoft-Windows-TaskScheduler") => {
-            return task_event(&event, source, text).map(Extracted::Task)
+            task_event(&event, source, text).map(Extracted::Task)
         }
-        (4697, SECURITY) => {}
-        (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {}
-        _ => return None,
+        (4697, SECURITY) => scm_event(event, source, text).map(Extracted::Service),
+        (id, SCM_PROVIDER) if (7000..=7045).contains(&id) => {
+            scm_event(event, source, text).map(Extracted::Service)
+        }
+        _ => None,
     }
-    // Names are shared from borrowed text: one allocation per distinct name in a log.
-    let text_of = |name: &'static str| event.data(name).unwrap_or_default();
-    let p = |name: &'static str| text_of(name).to_string();
-    let binary_key = event.binary.as_deref().and_then(utf16_text);
-    let (mut key, mut link): (Option<&str>, KeyLink) = match &binary_key {
-        Some(k) => (Some(k), KeyLink::Binary),
-        None => (None, KeyLink::Unresolved),
-    };
-    let display_name: Option<&str>;
-    let what = match event.event_id {
-        7045 => {
-            display_name = Some(text_of("ServiceName"));
-            ScmEventKind::Installed {
-                install: Box::new(Install {
-                    image_path: p("ImagePath"),
-                    start_type: p("StartType"),
-                    service_type: p("ServiceType"),
-                    account: p("AccountName"),
-                    executable: String::new(), // resolved once the evidence's paths are known
-                }),
-            }
-        }
-        4697 => {
-            display_name = None;
-            key = Some(text_of("ServiceName"));
-            link = KeyLink::Field;
-            ScmEventKind::Installed {
-                // 4697 logs numbers (`3`, `0x00000010`); written in 7045's words so that
-                // every install reads alike (the numbers stay in the event's data).
-                install: Box::new(Install {
-                    image_path: p("ServiceFileName"),
-                    start_type: StartType::from_logged(text_of("ServiceStartType"))
-                        .map_or_else(|| p("ServiceStartType"), |s| s.logged_words()),
-                    service_type: service_type_from_logged(text_of("ServiceType"))
-                        .map_or_else(|| p("ServiceType"), service_type_words),
-                    account: p("ServiceAccount"),
-                    executable: String::new(),
-                }),
-            }
-        }
-        7009 => {
-            display_name = Some(text_of("param2"));
-            ScmEventKind::ConnectTimeout {
-                timeout_ms: p("param1").trim().parse().ok(),
-            }
-        }
-        7011 => {
-            display_name = Some(text_of("param2"));
-            ScmEventKind::TransactionTimeout {
-                timeout_ms: p("param1").trim().parse().ok(),
-            }
-        }
-        7000 => {
-            display_name = Some(text_of("param1"));
-            ScmEventKind::StartFailed { error: p("param2") }
-        }
-        7022 => {
-            display_name = Some(text_of("param1"));
-            ScmEventKind::HungOnStart
-        }
-        7023 | 7024 => {
-            display_name = Some(text_of("param1"));
-            ScmEventKind::TerminatedWithError { error: p("param2") }
-        }
-        7031 | 7034 => {
-            display_name = Some(text_of("param1"));
-            ScmEventKind::Crashed {
-                count: p("param2").trim().parse().ok(),
-                action_delay_ms: (event.event_id == 7031)
-                    .then(|| p("param3").trim().parse().ok())
-                    .flatten(),
-                action: (event.event_id == 7031)
-                    .then(|| p("param5"))
-                    .filter(|s| !s.is_empty()),
-            }
-        }
-        7032 => {
-            display_name = Some(text_of("param2"));
-            ScmEventKind::RecoveryFailed {
-                action: p("param1"),
-                error: p("param3"),
-            }
-        }
-        7036 => {
-            display_name = Some(text_of("param1"));
-            // Binary is `KeyName/StateCode`; the code is language-independent, param2 is not.
-            let (state_key, code) = match key.and_then(|k| k.rsplit_once('/')) {
-                Some((k, code)) => (Some(k), code.parse::<u32>().ok()),
-                None => (key, None),
-            };
-            key = state_key;
-            ScmEventKind::StateChanged {
-                state: code
-                    .map(state_name)
-                    .unwrap_or_else(|| p("param2").to_ascii_lowercase()),
-            }
-        }
-        7040 => {
-            display_name = Some(text_of("param1"));
-            if let Some(k) = event.data("param4").filter(|k| !k.is_empty()) {
-                key = Some(k);
-                link = KeyLink::Field;
-            }
-            ScmEventKind::StartTypeChanged {
-                from: p("param2"),
-                to: p("param3"),
-            }
-        }
-        7026 => {
-            // param1 lists driver key names; the event is attached to each by `push_per_driver`.
-            display_name = None;
-            link = KeyLink::Field;
-            ScmEventKind::DriversFailed {
-                drivers: p("param1"),
-            }
-        }
+}
+
+/// The boot and shutdown markers (and log clearing, which cuts what a log can show).
+fn boot_marker_kind(event_id: u16, provider: &str) -> Option<BootMarkerKind> {
+    Some(match (event_id, provider) {
+        (6005, "EventLog") | (12, "Microsoft-Windows-Kernel-General") => BootMarkerKind::Boot,
+        (6006, "EventLog") | (13, "Microsoft-Windows-Kernel-General") => BootMarkerKind::Shutdown,
+        (6008, "EventLog") => BootMarkerKind::UnexpectedShutdown,
+        (6009, "EventLog") => BootMarkerKind::BootInfo,
+        (1074, "User32") => BootMarkerKind::ShutdownInitiated,
+        (104 | 1102, "Microsoft-Windows-Eventlog") => BootMarkerKind::LogCleared,
         _ => return None,
+    })
+}
+
+/// Sysmon 12/13/14: a registry key or value created, set, deleted or renamed.
+fn registry_event(event: &Event, source: Provenance) -> Option<RegistryEvent> {
+    let field = |name: &str| {
+        event
+            .data(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     };
-    let display_name = display_name.filter(|d| !d.is_empty());
-    let service = key
+    let target = field("TargetObject")?;
+    let event_type = field("EventType").unwrap_or_default();
+    // A key event (CreateKey, DeleteKey, RenameKey) names a key, not a value.
+    let key_event = event_type.ends_with("Key");
+    let parsed = if key_event {
+        crate::registry_target::parse(&format!("{target}\\"))
+    } else {
+        crate::registry_target::parse(&target)
+    };
+    let service = parsed.and_then(|t| t.service().map(|(name, _)| name.to_string()));
+    Some(RegistryEvent {
+        time: event.time,
+        event_type,
+        target,
+        service,
+        details: field("Details").or_else(|| field("NewName")),
+        image: field("Image").unwrap_or_default(),
+        pid: field("ProcessId").and_then(|p| p.trim().parse().ok()),
+        source,
+    })
+}
+
+/// How an SCM event names its service: by key name (in its binary data, or a field), else by
+/// display name, tied to a key later.
+struct Naming<'a> {
+    key: Option<&'a str>,
+    link: KeyLink,
+    display_name: Option<&'a str>,
+}
+
+/// An SCM event (or Security 4697) about one service.
+fn scm_event(event: Event, source: Provenance, text: &mut SharedText) -> Option<ScmEvent> {
+    let binary_key = event.binary.as_deref().and_then(utf16_text);
+    let mut naming = Naming {
+        key: binary_key.as_deref(),
+        link: match &binary_key {
+            Some(_) => KeyLink::Binary,
+            None => KeyLink::Unresolved,
+        },
+        display_name: None,
+    };
+    let what = scm_kind(&event, &mut naming)?;
+    let display_name = naming.display_name.filter(|d| !d.is_empty());
+    // Names are shared from borrowed text: one allocation per distinct name in a log.
+    let service = naming
+        .key
         .filter(|k| !k.is_empty())
         .or(display_name)
         .unwrap_or_default();
     let (service, display_name) = (text.share(service), display_name.map(|d| text.share(d)));
-    Some(Extracted::Service(ScmEvent {
+    let link = naming.link;
+    Some(ScmEvent {
         event_id: event.event_id,
         time: event.time,
         service,
@@ -324,7 +237,125 @@ pub fn classify(file: &Arc<Path>, event: Event, text: &mut SharedText) -> Option
             .into_iter()
             .map(|(name, value)| (name, text.share(&value)))
             .collect(),
-    }))
+    })
+}
+
+/// What an SCM event says, and how it names its service (`naming`, updated).
+fn scm_kind<'a>(event: &'a Event, naming: &mut Naming<'a>) -> Option<ScmEventKind> {
+    let text_of = |name: &'static str| event.data(name).unwrap_or_default();
+    let p = |name: &'static str| text_of(name).to_string();
+    let number = |name: &'static str| text_of(name).trim().parse().ok();
+    let (display, what) = match event.event_id {
+        7045 | 4697 => return Some(install_kind(event, naming)),
+        7036 => return Some(state_change(event, naming)),
+        7040 => {
+            if let Some(k) = event.data("param4").filter(|k| !k.is_empty()) {
+                naming.key = Some(k);
+                naming.link = KeyLink::Field;
+            }
+            let what = ScmEventKind::StartTypeChanged {
+                from: p("param2"),
+                to: p("param3"),
+            };
+            ("param1", what)
+        }
+        7026 => {
+            // param1 lists driver key names; the event is attached to each by `push_per_driver`.
+            naming.link = KeyLink::Field;
+            return Some(ScmEventKind::DriversFailed {
+                drivers: p("param1"),
+            });
+        }
+        7009 => (
+            "param2",
+            ScmEventKind::ConnectTimeout {
+                timeout_ms: number("param1"),
+            },
+        ),
+        7011 => (
+            "param2",
+            ScmEventKind::TransactionTimeout {
+                timeout_ms: number("param1"),
+            },
+        ),
+        7000 => ("param1", ScmEventKind::StartFailed { error: p("param2") }),
+        7022 => ("param1", ScmEventKind::HungOnStart),
+        7023 | 7024 => (
+            "param1",
+            ScmEventKind::TerminatedWithError { error: p("param2") },
+        ),
+        7031 | 7034 => {
+            let recovery = event.event_id == 7031;
+            let what = ScmEventKind::Crashed {
+                count: text_of("param2").trim().parse().ok(),
+                action_delay_ms: recovery.then(|| number("param3")).flatten(),
+                action: recovery.then(|| p("param5")).filter(|s| !s.is_empty()),
+            };
+            ("param1", what)
+        }
+        7032 => (
+            "param2",
+            ScmEventKind::RecoveryFailed {
+                action: p("param1"),
+                error: p("param3"),
+            },
+        ),
+        _ => return None,
+    };
+    naming.display_name = Some(text_of(display));
+    Some(what)
+}
+
+/// 7045 (System) or 4697 (Security): a service installed.
+fn install_kind<'a>(event: &'a Event, naming: &mut Naming<'a>) -> ScmEventKind {
+    let text_of = |name: &'static str| event.data(name).unwrap_or_default();
+    let p = |name: &'static str| text_of(name).to_string();
+    let install = if event.event_id == 7045 {
+        naming.display_name = Some(text_of("ServiceName"));
+        Install {
+            image_path: p("ImagePath"),
+            start_type: p("StartType"),
+            service_type: p("ServiceType"),
+            account: p("AccountName"),
+            executable: String::new(), // resolved once the evidence's paths are known
+        }
+    } else {
+        naming.key = Some(text_of("ServiceName"));
+        naming.link = KeyLink::Field;
+        // 4697 logs numbers (`3`, `0x00000010`); written in 7045's words so that every
+        // install reads alike (the numbers stay in the event's data).
+        Install {
+            image_path: p("ServiceFileName"),
+            start_type: StartType::from_logged(text_of("ServiceStartType"))
+                .map_or_else(|| p("ServiceStartType"), |s| s.logged_words()),
+            service_type: service_type_from_logged(text_of("ServiceType"))
+                .map_or_else(|| p("ServiceType"), service_type_words),
+            account: p("ServiceAccount"),
+            executable: String::new(),
+        }
+    };
+    ScmEventKind::Installed {
+        install: Box::new(install),
+    }
+}
+
+/// 7036: a service entered a state. The binary data is `KeyName/StateCode`; the code is
+/// language-independent, param2 (the state's name) is not.
+fn state_change<'a>(event: &'a Event, naming: &mut Naming<'a>) -> ScmEventKind {
+    naming.display_name = event.data("param1");
+    let (key, code) = match naming.key.and_then(|k| k.rsplit_once('/')) {
+        Some((k, code)) => (Some(k), code.parse::<u32>().ok()),
+        None => (naming.key, None),
+    };
+    naming.key = key;
+    ScmEventKind::StateChanged {
+        state: code.map(state_name).unwrap_or_else(|| {
+            event
+                .data("param2")
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        }),
+    }
 }
 
 /// Kernel-General 1: `OldTime`, `NewTime` (ISO 8601, UTC), and from Windows 8 on `Reason`,

@@ -12,6 +12,21 @@ pub(crate) fn render(
     selection: Selection,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    evidence(report, out)?;
+    logs(report, out)?;
+    control_sets(report, out)?;
+    services(report, selection, out)?;
+    autostarts(report, selection, out)?;
+    tasks(report, selection, out)?;
+    boot_sessions(report, out)?;
+    clock_steps(report, out)?;
+    control_set_diffs(report, out)?;
+    warnings(report, out)?;
+    Ok(())
+}
+
+/// What was read and what is missing; each hive's state.
+fn evidence(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Evidence")?;
     for a in &report.inventory.found {
         let kind = match a.kind {
@@ -44,6 +59,11 @@ pub(crate) fn render(
             }
         )?;
     }
+    Ok(())
+}
+
+/// Each event log: channel, records, the span it covers, and what it lacks.
+fn logs(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     for l in &report.logs {
         writeln!(
             out,
@@ -93,6 +113,11 @@ pub(crate) fn render(
             )?;
         }
     }
+    Ok(())
+}
+
+/// Each control set: roles, ServicesPipeTimeout, time zone.
+fn control_sets(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     for c in &report.control_sets {
         writeln!(
             out,
@@ -121,6 +146,11 @@ pub(crate) fn render(
                 .unwrap_or_default()
         )?;
     }
+    Ok(())
+}
+
+/// One row per service shown.
+fn services(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<&ServiceReport> = report
         .services
         .iter()
@@ -141,6 +171,11 @@ pub(crate) fn render(
     let rows: Vec<[String; 5]> = shown.iter().map(|s| row(s)).collect();
     let header = ["SERVICE", "START", "IMAGE", "VERDICT", "ATTENTION"];
     write_columns(out, header, &rows)?;
+    Ok(())
+}
+
+/// One row per autostart entry shown.
+fn autostarts(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     let autostarts: Vec<&konseki_model::AutostartReport> = report
         .autostarts
         .iter()
@@ -189,6 +224,11 @@ pub(crate) fn render(
             &rows,
         )?;
     }
+    Ok(())
+}
+
+/// One row per scheduled task shown.
+fn tasks(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     let tasks: Vec<&konseki_model::TaskReport> = report
         .tasks
         .iter()
@@ -220,6 +260,11 @@ pub(crate) fn render(
             &rows,
         )?;
     }
+    Ok(())
+}
+
+/// The boot sessions the markers delimit.
+fn boot_sessions(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.boot_sessions.is_empty() {
         writeln!(out)?;
         writeln!(out, "Boot sessions ({}; from 6005/6009/12 boot and 6006/13 shutdown markers, 6008 unexpected)", report.boot_sessions.len())?;
@@ -257,6 +302,11 @@ pub(crate) fn render(
             &rows,
         )?;
     }
+    Ok(())
+}
+
+/// The system clock changes the logs record.
+fn clock_steps(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.clock_steps.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -279,6 +329,11 @@ pub(crate) fn render(
             .collect();
         write_columns(out, ["COMPUTER", "FROM", "TO", "CHANGE", "BY"], &rows)?;
     }
+    Ok(())
+}
+
+/// How the set in use differs from the older control sets.
+fn control_set_diffs(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -301,6 +356,11 @@ pub(crate) fn render(
             )?;
         }
     }
+    Ok(())
+}
+
+/// What could not be read.
+fn warnings(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Warnings ({})", report.warnings.len())?;
