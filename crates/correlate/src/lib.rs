@@ -42,6 +42,7 @@ pub mod process_activity;
 pub mod program_check;
 mod report;
 mod service_groups;
+mod service_report;
 pub mod tasks;
 pub mod timeline;
 pub mod verdict;
