@@ -106,45 +106,12 @@ fn report(
         .or_else(|| cache.map(|c| c.path.clone()))
         .or_else(|| events.first().map(|e| e.task.to_string()))
         .unwrap_or_default();
-    let actions: Vec<TaskAction> = file
-        .map(|f| f.actions.clone())
-        .filter(|a| !a.is_empty())
-        .or_else(|| cache.map(|c| c.actions.clone()).filter(|a| !a.is_empty()))
-        .or_else(|| {
-            events
-                .iter()
-                .rev()
-                .find_map(|e| e.content.as_ref().map(|c| c.actions.clone()))
-        })
-        .unwrap_or_default();
-    let first = |kind: TaskEventKind| events.iter().find(|e| e.kind == kind).map(|e| e.time);
-    let last = |kind: TaskEventKind| events.iter().rev().find(|e| e.kind == kind).map(|e| e.time);
-    let (registered, deleted) = (
-        first(TaskEventKind::Registered),
-        last(TaskEventKind::Deleted),
-    );
-    let status = match (file.is_some() || cache.is_some(), registered, deleted) {
-        (false, Some(r), Some(d)) if d >= r => TaskStatus::PersistedThenRemoved,
-        (false, None, Some(_)) => TaskStatus::Removed,
-        (true, Some(_), _) => TaskStatus::Present,
-        (true, None, _) => TaskStatus::PresentUnlogged,
-        _ => TaskStatus::RegisteredFileAbsent,
-    };
-
+    let actions = sources.actions();
+    let status = sources.status();
     let mut evidence_items: Vec<EvidenceItem> = events.iter().map(|e| event_item(e)).collect();
     evidence_items.extend(cache.map(cache_item));
     let launched = cache.and_then(|c| Some((c, c.last_launched?)));
-    if let Some((c, at)) = launched {
-        evidence_items.push(EvidenceItem {
-            source: c.source.clone(),
-            time: Some(at),
-            summary: format!(
-                "TaskCache DynamicInfo: the Task Scheduler last launched {} at {at}",
-                c.path
-            )
-            .into(),
-        });
-    }
+    evidence_items.extend(launched.map(|(c, at)| launch_item(c, at)));
     evidence_items.extend(creation_items(&name, creators));
     let ran_events = events
         .iter()
@@ -155,77 +122,21 @@ fn report(
             )
         })
         .count();
-    // The task exists from its registration: its program's runs before then are not its own.
-    let since = Since::earliest(
-        events
-            .iter()
-            .filter(|e| e.kind == TaskEventKind::Registered)
-            .map(|e| Since {
-                at: e.time,
-                what: format!("registered ({})", record_text(&e.source)),
-            })
-            .chain(cache.and_then(|c| {
-                Some(Since {
-                    at: c.registered?,
-                    what: "registered (TaskCache DynamicInfo)".to_string(),
-                })
-            })),
-    );
-    let mut program_runs = 0;
-    let mut earlier = Vec::new();
-    let mut hosts = Vec::new();
-    for action in &actions {
-        if let TaskAction::Exec { command, .. } = action {
-            let command = expand_system_root(command.trim_matches('"'), system_root);
-            let found = execution.of_program(&command, &[]);
-            if found.shared_host {
-                hosts.push(command);
-                continue;
-            }
-            let mut runs = found.prefetch_runs.clone();
-            runs.extend(found.process_starts.iter().cloned());
-            let (runs, before) = split_runs(runs, since.as_ref());
-            program_runs += runs.len();
-            evidence_items.extend(runs);
-            earlier.extend(before);
-            // Present on the system (Amcache), as for services and autostart entries.
-            evidence_items.extend(found.recorded_items());
-        }
-    }
+    let since = sources.registered_since();
+    let runs = ActionRuns::gather(&actions, execution, system_root, since.as_ref());
     let earlier_sentence = since
         .as_ref()
-        .and_then(|s| earlier_runs_sentence(&earlier, s));
-    evidence_items.extend(earlier);
+        .and_then(|s| earlier_runs_sentence(&runs.earlier, s));
+    evidence_items.extend(runs.items);
+    evidence_items.extend(runs.earlier);
     // A `.job` records its last run itself, in local time: on the timeline only once the
     // SYSTEM hive's zone has converted it.
     let job_run = file.and_then(|f| Some((f, f.last_run_local.as_deref()?)));
-    if let Some((f, at)) = job_run {
-        evidence_items.push(EvidenceItem {
-            source: f.source.clone(),
-            time: f.last_run_utc,
-            summary: format!(
-                "the .job records its last run at {at} (local time, as written{}): the Task Scheduler started it then",
-                f.last_run_utc
-                    .map(|t| format!("; {t} with the SYSTEM hive's time zone"))
-                    .unwrap_or_default()
-            )
-            .into(),
-        });
-    }
+    evidence_items.extend(job_run.map(|(f, at)| job_run_item(f, at)));
     evidence_items.sort_by_key(|i| i.time);
+    let program_runs = runs.count;
     let executed = ran_events > 0 || program_runs > 0 || job_run.is_some() || launched.is_some();
-    let times = [
-        ("registered", registered),
-        ("updated", last(TaskEventKind::Updated)),
-        ("deleted", deleted),
-    ]
-    .iter()
-    .filter_map(|(what, t)| t.map(|t| format!("{what} {t}")))
-    .collect::<Vec<_>>();
-    let mut summary = status.label().to_string();
-    if !times.is_empty() {
-        summary.push_str(&format!(" ({})", times.join(", ")));
-    }
+    let mut summary = sources.status_line(status);
     summary.push_str(&if let (Some((_, at)), 0, 0) = (job_run, ran_events, program_runs) {
         format!("; executed: the .job records its last run at {at} (local time)")
     } else if let (Some((_, at)), 0, 0) = (launched, ran_events, program_runs) {
@@ -237,10 +148,10 @@ fn report(
                 .map(|(_, at)| format!(", the .job's last run at {at} (local time)"))
                 .unwrap_or_default()
         )
-    } else if !hosts.is_empty() {
+    } else if !runs.shared_hosts.is_empty() {
         format!(
             "; no task run event, and its program ({}) runs for many others: its runs do not show this task ran",
-            hosts.join(", ")
+            runs.shared_hosts.join(", ")
         )
     } else {
         "; no evidence of execution of its program in the artifacts present".to_string()
@@ -251,21 +162,16 @@ fn report(
     // Windows' own tasks, present as every install has them, are not shown without --all.
     let notable = !(status == TaskStatus::PresentUnlogged
         && name.to_ascii_lowercase().starts_with("\\microsoft\\"));
+    let content = events
+        .iter()
+        .rev()
+        .find(|e| e.content.is_some())
+        .map(|e| event_item(e));
+    let mut flags = attention(file, &actions, content);
+    flags.extend(store_flags(file, cache, collected));
     TaskReport {
         notable,
-        attention: {
-            let mut flags = attention(
-                file,
-                &actions,
-                events
-                    .iter()
-                    .rev()
-                    .find(|e| e.content.is_some())
-                    .map(|e| event_item(e)),
-            );
-            flags.extend(store_flags(file, cache, collected));
-            flags
-        },
+        attention: flags,
         name,
         file: file.cloned(),
         cache: cache.cloned(),
@@ -278,6 +184,167 @@ fn report(
         },
         summary,
         evidence: evidence_items,
+    }
+}
+
+impl Sources<'_> {
+    /// The actions, from the task file, else the TaskCache, else the last logged content.
+    fn actions(&self) -> Vec<TaskAction> {
+        self.file
+            .map(|f| f.actions.clone())
+            .filter(|a| !a.is_empty())
+            .or_else(|| {
+                self.cache
+                    .map(|c| c.actions.clone())
+                    .filter(|a| !a.is_empty())
+            })
+            .or_else(|| {
+                self.events
+                    .iter()
+                    .rev()
+                    .find_map(|e| e.content.as_ref().map(|c| c.actions.clone()))
+            })
+            .unwrap_or_default()
+    }
+
+    fn first(&self, kind: TaskEventKind) -> Option<Timestamp> {
+        self.events.iter().find(|e| e.kind == kind).map(|e| e.time)
+    }
+
+    fn last(&self, kind: TaskEventKind) -> Option<Timestamp> {
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.kind == kind)
+            .map(|e| e.time)
+    }
+
+    /// Present, removed, or registered in the logs with no file left.
+    fn status(&self) -> TaskStatus {
+        let stored = self.file.is_some() || self.cache.is_some();
+        let (registered, deleted) = (
+            self.first(TaskEventKind::Registered),
+            self.last(TaskEventKind::Deleted),
+        );
+        match (stored, registered, deleted) {
+            (false, Some(r), Some(d)) if d >= r => TaskStatus::PersistedThenRemoved,
+            (false, None, Some(_)) => TaskStatus::Removed,
+            (true, Some(_), _) => TaskStatus::Present,
+            (true, None, _) => TaskStatus::PresentUnlogged,
+            _ => TaskStatus::RegisteredFileAbsent,
+        }
+    }
+
+    /// The status with the logged registration, update and deletion times.
+    fn status_line(&self, status: TaskStatus) -> String {
+        let times = [
+            ("registered", self.first(TaskEventKind::Registered)),
+            ("updated", self.last(TaskEventKind::Updated)),
+            ("deleted", self.last(TaskEventKind::Deleted)),
+        ]
+        .iter()
+        .filter_map(|(what, t)| t.map(|t| format!("{what} {t}")))
+        .collect::<Vec<_>>();
+        let mut line = status.label().to_string();
+        if !times.is_empty() {
+            line.push_str(&format!(" ({})", times.join(", ")));
+        }
+        line
+    }
+
+    /// The task exists from its registration: its program's runs before then are not its own.
+    fn registered_since(&self) -> Option<Since> {
+        Since::earliest(
+            self.events
+                .iter()
+                .filter(|e| e.kind == TaskEventKind::Registered)
+                .map(|e| Since {
+                    at: e.time,
+                    what: format!("registered ({})", record_text(&e.source)),
+                })
+                .chain(self.cache.and_then(|c| {
+                    Some(Since {
+                        at: c.registered?,
+                        what: "registered (TaskCache DynamicInfo)".to_string(),
+                    })
+                })),
+        )
+    }
+}
+
+/// What the execution index knows of a task's programs.
+struct ActionRuns {
+    /// Runs since the task was registered.
+    count: usize,
+    /// Those runs, and what Amcache recorded of the programs.
+    items: Vec<EvidenceItem>,
+    /// Runs before the task existed: said, never its execution.
+    earlier: Vec<EvidenceItem>,
+    /// Programs that run for many others (svchost, rundll32…): their runs are not the task's.
+    shared_hosts: Vec<String>,
+}
+
+impl ActionRuns {
+    fn gather(
+        actions: &[TaskAction],
+        execution: &ExecutionIndex<'_>,
+        system_root: &str,
+        since: Option<&Since>,
+    ) -> ActionRuns {
+        let mut out = ActionRuns {
+            count: 0,
+            items: Vec::new(),
+            earlier: Vec::new(),
+            shared_hosts: Vec::new(),
+        };
+        for action in actions {
+            let TaskAction::Exec { command, .. } = action else {
+                continue;
+            };
+            let command = expand_system_root(command.trim_matches('"'), system_root);
+            let found = execution.of_program(&command, &[]);
+            if found.shared_host {
+                out.shared_hosts.push(command);
+                continue;
+            }
+            let mut runs = found.prefetch_runs.clone();
+            runs.extend(found.process_starts.iter().cloned());
+            let (runs, before) = split_runs(runs, since);
+            out.count += runs.len();
+            out.items.extend(runs);
+            out.earlier.extend(before);
+            // Present on the system (Amcache), as for services and autostart entries.
+            out.items.extend(found.recorded_items());
+        }
+        out
+    }
+}
+
+/// The TaskCache's record of the last launch.
+fn launch_item(c: &TaskCacheEntry, at: Timestamp) -> EvidenceItem {
+    EvidenceItem {
+        source: c.source.clone(),
+        time: Some(at),
+        summary: format!(
+            "TaskCache DynamicInfo: the Task Scheduler last launched {} at {at}",
+            c.path
+        )
+        .into(),
+    }
+}
+
+/// A `.job`'s own record of its last run (local time, UTC once the zone is known).
+fn job_run_item(f: &ScheduledTask, at: &str) -> EvidenceItem {
+    EvidenceItem {
+        source: f.source.clone(),
+        time: f.last_run_utc,
+        summary: format!(
+            "the .job records its last run at {at} (local time, as written{}): the Task Scheduler started it then",
+            f.last_run_utc
+                .map(|t| format!("; {t} with the SYSTEM hive's time zone"))
+                .unwrap_or_default()
+        )
+        .into(),
     }
 }
 

@@ -58,7 +58,6 @@ pub struct AfterLastBoot {
 /// The verdict for one service.
 pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     let runs = &life.runs;
-    let mut rationale = Vec::new();
     let execution = if !runs.is_empty() || !ctx.prefetch_runs.is_empty() {
         Execution::Executed
     } else if !life.failed_starts.is_empty() {
@@ -66,128 +65,14 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     } else {
         Execution::NoEvidence
     };
-    let still_running = runs.iter().any(|r| {
-        matches!(
-            r.outcome,
-            RunOutcome::StillRunning | RunOutcome::SystemShutdown
-        )
-    });
-    let residency = if life.restarts > 0 {
-        Residency::SemiResident
-    } else if still_running {
-        Residency::Resident
-    } else if runs
-        .iter()
-        .any(|r| matches!(r.outcome, RunOutcome::EndNotRecorded))
-    {
-        Residency::Unknown
-    } else if !runs.is_empty() {
-        Residency::NotResident
-    } else {
-        Residency::Unknown
-    };
+    let residency = residency_of(life);
     let longest_run_ms = if runs.iter().all(|r| r.max_duration_ms.is_some()) {
         runs.iter().filter_map(|r| r.max_duration_ms).max()
     } else {
         None
     };
-
-    let shown = |i: usize| i < KEEP_RUNS || i + KEEP_RUNS >= runs.len();
-    for (i, run) in runs.iter().enumerate() {
-        if !shown(i) {
-            if i == KEEP_RUNS {
-                rationale.push(format!(
-                    "… {} more runs like these (each listed under `runs`).",
-                    runs.len() - 2 * KEEP_RUNS
-                ));
-            }
-            continue;
-        }
-        rationale.push(explain_run(run, ctx.pipe_timeout_ms));
-        if let Some(sentence) = clock_sentence(run) {
-            rationale.push(sentence);
-        }
-        let (files, processes): (Vec<&EvidenceItem>, Vec<&EvidenceItem>) = run
-            .activity
-            .iter()
-            .partition(|a| matches!(a.source, Provenance::MftEntry { .. }));
-        let mut seen = Vec::new();
-        if let Some(last) = files.last() {
-            seen.push(format!(
-                "{} file change(s) in the $MFT, the last: {}",
-                files.len(),
-                last.summary
-            ));
-        }
-        if let Some(first) = processes.first() {
-            seen.push(format!(
-                "{} process start record(s), the first: {}",
-                processes.len(),
-                first.summary
-            ));
-        }
-        if !seen.is_empty() {
-            rationale.push(format!(
-                "Inside that window: {}. The program ran then; these times fit it, though they do not by themselves prove it caused them.",
-                seen.join("; ")
-            ));
-        }
-    }
-    for failed in &life.failed_starts {
-        rationale.push(format!(
-            "A start attempt failed and no event shows the program running ({}).",
-            failed.summary
-        ));
-    }
-    match residency {
-        Residency::NotResident => rationale.push(
-            "No later start, running state or crash-restart follows the last run in the logs: not resident after it."
-                .to_string(),
-        ),
-        Residency::SemiResident => rationale.push(format!(
-            "The SCM restarted it {} time(s) after unexpected terminations (7031 corrective action, then a new run): semi-resident.",
-            life.restarts
-        )),
-        _ => {}
-    }
-    if let Some(actions) = ctx.failure_actions.filter(|a| a.restarts_or_runs_command()) {
-        // Said only where a failure could have triggered recovery: a timed-out or crashed run.
-        let failed = runs.iter().any(|r| {
-            matches!(
-                r.outcome,
-                RunOutcome::TimedOut { .. } | RunOutcome::Crashed { .. }
-            )
-        });
-        if life.restarts == 0 && failed {
-            rationale.push(format!(
-                "Recovery actions are configured ({}), but no restart is in the evidence; restarts are concluded from events, never from configuration.",
-                describe_actions(actions)
-            ));
-        }
-    }
-    if let Some(sentence) = &ctx.program_rationale {
-        rationale.push(sentence.clone());
-    }
-    if let Some(sentence) = prefetch_sentence(&ctx.prefetch_runs, runs) {
-        rationale.push(sentence);
-    }
-    if let Some(sentence) = &ctx.earlier_sentence {
-        rationale.push(sentence.clone());
-    }
-    let after_last_boot = ctx
-        .after_last_boot
-        .as_ref()
-        .filter(|_| execution == Execution::NoEvidence);
-    if execution == Execution::NoEvidence {
-        if ctx.driver {
-            rationale.push(DRIVER_SENTENCE.to_string());
-        } else if let Some(after) = after_last_boot {
-            rationale.push(after_last_boot_sentence(after, ctx.system_logs));
-        } else {
-            rationale.push(no_evidence_sentence(ctx.system_logs));
-        }
-    }
-
+    let mut rationale = runs_rationale(runs, ctx.pipe_timeout_ms);
+    rationale.extend(context_rationale(life, residency, execution, &ctx));
     let mut summary = summary(
         execution,
         ctx.prefetch_runs.len(),
@@ -199,23 +84,172 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
     if execution == Execution::NoEvidence {
         if ctx.driver {
             summary = "driver: no SCM run evidence, and none is expected (drivers load without 7036 or Prefetch)".to_string();
-        } else if after_last_boot.is_some() {
+        } else if ctx.after_last_boot.is_some() {
             summary = "installed after the last recorded boot: its auto-start never fired within the logs".to_string();
         }
     }
-    // The chain cites every item of the first and last KEEP_RUNS runs; the runs between are
-    // counted, and their evidence stays with each run. Items already cited by a run are not
-    // repeated (a set of references: a service can have 100k events).
+    let (evidence, evidence_omitted) = evidence_chain(life, execution, ctx);
+    Verdict {
+        evidence_omitted,
+        execution,
+        longest_run_ms,
+        runs: runs.len(),
+        residency,
+        summary,
+        rationale,
+        evidence,
+    }
+}
+
+/// Whether the program stayed resident after its runs, from how they ended and restarts.
+fn residency_of(life: &Lifecycle) -> Residency {
+    let runs = &life.runs;
+    let ended = |outcome: fn(&RunOutcome) -> bool| runs.iter().any(|r| outcome(&r.outcome));
+    if life.restarts > 0 {
+        Residency::SemiResident
+    } else if ended(|o| matches!(o, RunOutcome::StillRunning | RunOutcome::SystemShutdown)) {
+        Residency::Resident
+    } else if ended(|o| matches!(o, RunOutcome::EndNotRecorded)) || runs.is_empty() {
+        Residency::Unknown
+    } else {
+        Residency::NotResident
+    }
+}
+
+/// Whether run `i` of `count` is told in full: the first and last [`KEEP_RUNS`].
+fn shown(i: usize, count: usize) -> bool {
+    i < KEEP_RUNS || i + KEEP_RUNS >= count
+}
+
+/// A sentence per run told in full (its bounds, the clock, what happened inside); the runs
+/// between are counted.
+fn runs_rationale(runs: &[RunWindow], pipe_timeout_ms: u64) -> Vec<String> {
+    let mut rationale = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        if !shown(i, runs.len()) {
+            if i == KEEP_RUNS {
+                rationale.push(format!(
+                    "… {} more runs like these (each listed under `runs`).",
+                    runs.len() - 2 * KEEP_RUNS
+                ));
+            }
+            continue;
+        }
+        rationale.push(explain_run(run, pipe_timeout_ms));
+        rationale.extend(clock_sentence(run));
+        rationale.extend(inside_sentence(run));
+    }
+    rationale
+}
+
+/// What the $MFT and the process records show inside a run's window.
+fn inside_sentence(run: &RunWindow) -> Option<String> {
+    let (files, processes): (Vec<&EvidenceItem>, Vec<&EvidenceItem>) = run
+        .activity
+        .iter()
+        .partition(|a| matches!(a.source, Provenance::MftEntry { .. }));
+    let mut seen = Vec::new();
+    if let Some(last) = files.last() {
+        seen.push(format!(
+            "{} file change(s) in the $MFT, the last: {}",
+            files.len(),
+            last.summary
+        ));
+    }
+    if let Some(first) = processes.first() {
+        seen.push(format!(
+            "{} process start record(s), the first: {}",
+            processes.len(),
+            first.summary
+        ));
+    }
+    (!seen.is_empty()).then(|| format!(
+        "Inside that window: {}. The program ran then; these times fit it, though they do not by themselves prove it caused them.",
+        seen.join("; ")
+    ))
+}
+
+/// The sentences beside the runs: failed starts, residency, recovery configured but not seen,
+/// the program file, Prefetch, earlier runs, and why nothing shows it ran.
+fn context_rationale(
+    life: &Lifecycle,
+    residency: Residency,
+    execution: Execution,
+    ctx: &VerdictContext<'_>,
+) -> Vec<String> {
+    let mut rationale: Vec<String> = life
+        .failed_starts
+        .iter()
+        .map(|failed| {
+            format!(
+                "A start attempt failed and no event shows the program running ({}).",
+                failed.summary
+            )
+        })
+        .collect();
+    match residency {
+        Residency::NotResident => rationale.push(
+            "No later start, running state or crash-restart follows the last run in the logs: not resident after it."
+                .to_string(),
+        ),
+        Residency::SemiResident => rationale.push(format!(
+            "The SCM restarted it {} time(s) after unexpected terminations (7031 corrective action, then a new run): semi-resident.",
+            life.restarts
+        )),
+        _ => {}
+    }
+    rationale.extend(recovery_sentence(life, ctx.failure_actions));
+    rationale.extend(ctx.program_rationale.clone());
+    rationale.extend(prefetch_sentence(&ctx.prefetch_runs, &life.runs));
+    rationale.extend(ctx.earlier_sentence.clone());
+    if execution == Execution::NoEvidence {
+        rationale.push(if ctx.driver {
+            DRIVER_SENTENCE.to_string()
+        } else if let Some(after) = &ctx.after_last_boot {
+            after_last_boot_sentence(after, ctx.system_logs)
+        } else {
+            no_evidence_sentence(ctx.system_logs)
+        });
+    }
+    rationale
+}
+
+/// Recovery actions are said only where a failure could have triggered them (a timed-out or
+/// crashed run) and no restart followed: restarts come from events, never from configuration.
+fn recovery_sentence(life: &Lifecycle, actions: Option<&FailureActions>) -> Option<String> {
+    let actions = actions.filter(|a| a.restarts_or_runs_command())?;
+    let failed = life.runs.iter().any(|r| {
+        matches!(
+            r.outcome,
+            RunOutcome::TimedOut { .. } | RunOutcome::Crashed { .. }
+        )
+    });
+    (life.restarts == 0 && failed).then(|| format!(
+        "Recovery actions are configured ({}), but no restart is in the evidence; restarts are concluded from events, never from configuration.",
+        describe_actions(actions)
+    ))
+}
+
+/// The evidence chain, in time order, and how many items of untold runs it leaves out. It
+/// cites every item of the runs told in full; the runs between are counted, and their evidence
+/// stays with each run. Items already cited are not repeated (a set of references: a service
+/// can have 100k events).
+fn evidence_chain(
+    life: &Lifecycle,
+    execution: Execution,
+    ctx: VerdictContext<'_>,
+) -> (Vec<EvidenceItem>, usize) {
+    let runs = &life.runs;
     let mut evidence: Vec<EvidenceItem> = Vec::new();
     let mut cited: HashSet<Cited> = HashSet::default();
-    let mut evidence_omitted = 0;
+    let mut omitted = 0;
     for (i, run) in runs.iter().enumerate() {
         for item in run.evidence.iter().chain(&run.activity) {
             if cited.insert(Cited(&item.source, item.time)) {
-                if shown(i) {
+                if shown(i, runs.len()) {
                     evidence.push(item.clone());
                 } else {
-                    evidence_omitted += 1;
+                    omitted += 1;
                 }
             }
         }
@@ -249,16 +283,7 @@ pub fn verdict(life: &Lifecycle, ctx: VerdictContext<'_>) -> Verdict {
         }
     }
     evidence.sort_by(|a, b| (a.time, &a.source).cmp(&(b.time, &b.source)));
-    Verdict {
-        evidence_omitted,
-        execution,
-        longest_run_ms,
-        runs: runs.len(),
-        residency,
-        summary,
-        rationale,
-        evidence,
-    }
+    (evidence, omitted)
 }
 
 /// An item of the evidence chain as the chain tells items apart: its source and time.
