@@ -58,16 +58,24 @@ pub fn attention(
             RunOutcome::TimedOut { .. } | RunOutcome::Crashed { .. }
         )
     });
-
     // Images: every ImagePath a control set holds or an install logged, under the same rules.
     let mut suspicious_image = false;
     for image in images(configs, events) {
         suspicious_image |= image_flags(&mut flags, &image, standard_roots);
     }
+    install_flags(&mut flags, configs, events);
+    control_set_flags(&mut flags, configs);
+    recovery_flags(&mut flags, configs, failed_runs || suspicious_image);
+    pipe_timeout_flags(&mut flags, configs, events, runs, control_sets);
+    flags
+}
+
+/// Installs inside the logs, and ImagePaths that differ from the one logged at install.
+fn install_flags(flags: &mut Vec<Attention>, configs: &[ServiceConfig], events: &[&ScmEvent]) {
     for e in events {
         if let ScmEventKind::Installed { install } = &e.what {
             push_once(
-                &mut flags,
+                flags,
                 Flag::InstalledWithinLogs,
                 format!(
                     "installed at {} ({}), inside the period the logs cover",
@@ -80,7 +88,7 @@ pub fn attention(
                 let Some(image) = &c.image_path else { continue };
                 if !same_path(&image.raw, &install.image_path) {
                     push_once(
-                        &mut flags,
+                        flags,
                         Flag::ImagePathDiffersFromInstall,
                         format!(
                             "ImagePath in {} (`{}`) differs from the one logged at install (`{}`)",
@@ -92,9 +100,11 @@ pub fn attention(
             }
         }
     }
+}
 
-    // Differences between control sets (of a hive: a configuration known from logged changes
-    // is the key as it was then, not another control set).
+/// ImagePaths that differ between control sets (of a hive: a configuration known from logged
+/// changes is the key as it was then, not another control set).
+fn control_set_flags(flags: &mut Vec<Attention>, configs: &[ServiceConfig]) {
     let from_hives: Vec<&ServiceConfig> = configs
         .iter()
         .filter(|c| c.origin == ConfigOrigin::Hive)
@@ -107,7 +117,7 @@ pub fn attention(
         );
         if ia.map(|s| s.to_ascii_lowercase()) != ib.map(|s| s.to_ascii_lowercase()) {
             push_once(
-                &mut flags,
+                flags,
                 Flag::ImagePathDiffersBetweenControlSets,
                 format!(
                     "ImagePath differs: {} `{}` vs {} `{}`",
@@ -120,8 +130,11 @@ pub fn attention(
             );
         }
     }
+}
 
-    // Recovery configuration.
+/// Recovery configured to run a command, or to restart a program that fails or looks wrong
+/// (`worth_saying`).
+fn recovery_flags(flags: &mut Vec<Attention>, configs: &[ServiceConfig], worth_saying: bool) {
     for c in configs {
         let Some(actions) = &c.failure_actions else {
             continue;
@@ -136,7 +149,7 @@ pub fn attention(
             .any(|a| a.action == FailureActionType::Restart);
         if runs_command {
             push_once(
-                &mut flags,
+                flags,
                 Flag::RecoveryRunsCommand,
                 format!(
                     "FailureActions run a command on failure: `{}`",
@@ -151,14 +164,23 @@ pub fn attention(
                 ),
             );
         }
-        if restarts && (failed_runs || suspicious_image) {
-            push_once(&mut flags, Flag::RecoveryRestarts, format!(
+        if restarts && worth_saying {
+            push_once(flags, Flag::RecoveryRestarts, format!(
                 "FailureActions restart the service on failure (reset after {}): a failing program can come back again and again; whether it did is judged from events only",
                 actions.reset_period_s.map_or("never".to_string(), |s| format!("{s} s"))
             ), config_item(c, "FailureActions", "FailureActions with RESTART".into()));
         }
     }
+}
 
+/// A raised ServicesPipeTimeout, in a control set or in force at a 7009.
+fn pipe_timeout_flags(
+    flags: &mut Vec<Attention>,
+    configs: &[ServiceConfig],
+    events: &[&ScmEvent],
+    runs: &[RunWindow],
+    control_sets: &[ControlSet],
+) {
     // ServicesPipeTimeout: a raised value gives a plain program longer to act before the kill.
     // It is the SCM's wait for a Win32 service process to connect: drivers are not subject to
     // it (the I/O manager loads them; technet cc756342).
@@ -170,7 +192,7 @@ pub fn attention(
         for set in control_sets.iter().filter(|s| {
             !s.pipe_timeout_is_default && s.effective_pipe_timeout_ms != DEFAULT_PIPE_TIMEOUT_MS
         }) {
-            push_once(&mut flags, Flag::RaisedPipeTimeout, format!(
+            push_once(flags, Flag::RaisedPipeTimeout, format!(
                 "{}\\Control\\ServicesPipeTimeout = {} ms (default 30000): every service gets longer before the SCM gives up on it",
                 set.name, set.effective_pipe_timeout_ms
             ), EvidenceItem { source: set.source.clone(), time: None, summary: "ServicesPipeTimeout".into() });
@@ -183,7 +205,7 @@ pub fn attention(
         {
             if *ms != DEFAULT_PIPE_TIMEOUT_MS {
                 push_once(
-                    &mut flags,
+                    flags,
                     Flag::RaisedPipeTimeout,
                     format!("the 7009 shows a timeout of {ms} ms in force (default 30000)"),
                     event_item(e),
@@ -191,7 +213,6 @@ pub fn attention(
             }
         }
     }
-    flags
 }
 
 /// A program a service runs, as one source names it: a control set's ImagePath or the
