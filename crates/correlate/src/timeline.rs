@@ -16,6 +16,17 @@ use crate::tasks::event_item as task_event_item;
 /// The timeline of `evidence`.
 pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
     let mut out = Vec::new();
+    push_logged(evidence, &mut out);
+    push_service_keys(evidence, &mut out);
+    push_autostarts_and_tasks(evidence, &mut out);
+    push_files(evidence, &mut out);
+    push_execution(evidence, &mut out);
+    out.sort_by_key(|a| a.time);
+    out
+}
+
+/// Every logged event konseki read: SCM events, boot markers, clock steps, process starts.
+fn push_logged(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
     for e in in_service_order(&evidence.events) {
         out.push(TimelineEntry {
             time: e.time,
@@ -62,6 +73,10 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             &p.source,
         ));
     }
+}
+
+/// Service keys' last-write times.
+fn push_service_keys(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
     for c in &evidence.services {
         if let Some(t) = c.key_last_written {
             out.push(TimelineEntry {
@@ -74,7 +89,10 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             });
         }
     }
-    push_autostarts_and_tasks(evidence, &mut out);
+}
+
+/// $MFT times of files in use: $SI creation and modification, $FN creation where it differs.
+fn push_files(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
     for f in evidence.files.iter().filter(|f| f.in_use && !f.is_dir) {
         if let Some(si) = &f.si {
             out.push(entry(
@@ -109,6 +127,10 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             ));
         }
     }
+}
+
+/// Prefetch run times and Amcache entries' last-write times.
+fn push_execution(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
     for pf in &evidence.prefetch {
         for &t in &pf.last_runs {
             out.push(entry(
@@ -144,8 +166,6 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
             ));
         }
     }
-    out.sort_by_key(|a| a.time);
-    out
 }
 
 /// Task events, autostart key writes and logged changes, task registrations and launches.
