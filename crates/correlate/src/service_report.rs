@@ -252,12 +252,7 @@ fn service_report(
         .map(|c| c.name.clone())
         .or_else(|| events.first().map(|e| e.service.to_string()))
         .unwrap_or_default();
-    let programs: Vec<ProgramFile> = shared
-        .programs
-        .iter()
-        .filter(|p| p.services.iter().any(|s| s.eq_ignore_ascii_case(&name)))
-        .cloned()
-        .collect();
+    let programs = shared.programs_of(&name);
     let host = HostView::of(&events, shared);
     let computers = host.computers();
     let event_refs: Vec<&ScmEvent> = events.iter().collect();
@@ -268,10 +263,8 @@ fn service_report(
         shared.log_end,
         host.clock,
     );
-    let program = configs
-        .iter()
-        .find_map(|c| c.image_path.as_ref().map(|i| i.executable.clone()));
-    let program_file = program_path(program.as_deref(), &events);
+    let program = configs.iter().find_map(|c| c.image_path.as_ref());
+    let program_file = program_path(program.map(|i| i.executable.as_str()), &events);
     // svchost.exe, cmd.exe (`%COMSPEC% /c …`) and other shared hosts run for many services:
     // their Prefetch runs and processes are not this service's.
     let own_program = program_file.as_deref().filter(|p| !is_shared_host(p));
@@ -303,10 +296,10 @@ fn service_report(
     flags.extend(program_flags(&programs));
     flags.extend(amcache_flags(&execution.recorded, &programs));
     flags.extend(survivors);
-    let (driver, auto_start) = (
-        is_driver(&configs, &event_refs),
-        is_auto_start(&configs, &event_refs),
-    );
+    let driver = is_driver(&configs, &event_refs);
+    let after_last_boot = (is_auto_start(&configs, &event_refs) && !driver)
+        .then(|| after_last_boot(&name, &events, &host.markers, &computers, &shared.failures))
+        .flatten();
     let verdict = verdict(
         &life,
         VerdictContext {
@@ -322,11 +315,7 @@ fn service_report(
             prefetch_runs: execution.prefetch_runs,
             earlier_runs: execution.earlier_runs,
             driver,
-            after_last_boot: (auto_start && !driver)
-                .then(|| {
-                    after_last_boot(&name, &events, &host.markers, &computers, &shared.failures)
-                })
-                .flatten(),
+            after_last_boot,
         },
     );
     ServiceReport {
@@ -549,6 +538,15 @@ fn display_names(configs: &[ServiceConfig], events: &[ScmEvent]) -> Vec<String> 
 }
 
 impl<'a> Shared<'a> {
+    /// The program files found for the service `name`.
+    fn programs_of(&self, name: &str) -> Vec<ProgramFile> {
+        self.programs
+            .iter()
+            .filter(|p| p.services.iter().any(|s| s.eq_ignore_ascii_case(name)))
+            .cloned()
+            .collect()
+    }
+
     /// What every service's correlation reads, from `evidence`: the logged registry changes
     /// by service, every failure in `events`, the boot markers by host.
     pub(crate) fn new(

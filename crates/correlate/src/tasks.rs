@@ -127,35 +127,21 @@ fn report(
     let earlier_sentence = since
         .as_ref()
         .and_then(|s| earlier_runs_sentence(&runs.earlier, s));
-    evidence_items.extend(runs.items);
-    evidence_items.extend(runs.earlier);
     // A `.job` records its last run itself, in local time: on the timeline only once the
     // SYSTEM hive's zone has converted it.
     let job_run = file.and_then(|f| Some((f, f.last_run_local.as_deref()?)));
+    let executed = ran_events > 0 || runs.count > 0 || job_run.is_some() || launched.is_some();
+    let mut summary = sources.status_line(status);
+    summary.push_str(&execution_clause(
+        job_run.map(|(_, at)| at),
+        launched.map(|(_, at)| at),
+        ran_events,
+        &runs,
+    ));
+    evidence_items.extend(runs.items);
+    evidence_items.extend(runs.earlier);
     evidence_items.extend(job_run.map(|(f, at)| job_run_item(f, at)));
     evidence_items.sort_by_key(|i| i.time);
-    let program_runs = runs.count;
-    let executed = ran_events > 0 || program_runs > 0 || job_run.is_some() || launched.is_some();
-    let mut summary = sources.status_line(status);
-    summary.push_str(&if let (Some((_, at)), 0, 0) = (job_run, ran_events, program_runs) {
-        format!("; executed: the .job records its last run at {at} (local time)")
-    } else if let (Some((_, at)), 0, 0) = (launched, ran_events, program_runs) {
-        format!("; executed: the TaskCache records its last launch at {at}")
-    } else if executed {
-        format!(
-            "; executed: {ran_events} task run event(s), {program_runs} Prefetch run time(s) or process start(s) of its program{}",
-            job_run
-                .map(|(_, at)| format!(", the .job's last run at {at} (local time)"))
-                .unwrap_or_default()
-        )
-    } else if !runs.shared_hosts.is_empty() {
-        format!(
-            "; no task run event, and its program ({}) runs for many others: its runs do not show this task ran",
-            runs.shared_hosts.join(", ")
-        )
-    } else {
-        "; no evidence of execution of its program in the artifacts present".to_string()
-    });
     if let Some(sentence) = &earlier_sentence {
         summary.push_str(&format!(". {sentence}"));
     }
@@ -184,6 +170,37 @@ fn report(
         },
         summary,
         evidence: evidence_items,
+    }
+}
+
+/// How the summary says whether the task ran: the task's own run events and its program's
+/// runs first, else the `.job`'s or the TaskCache's record of its last run.
+fn execution_clause(
+    job_run: Option<&str>,
+    launched: Option<Timestamp>,
+    ran_events: usize,
+    runs: &ActionRuns,
+) -> String {
+    let program_runs = runs.count;
+    let executed = ran_events > 0 || program_runs > 0 || job_run.is_some() || launched.is_some();
+    if let (Some(at), 0, 0) = (job_run, ran_events, program_runs) {
+        format!("; executed: the .job records its last run at {at} (local time)")
+    } else if let (Some(at), 0, 0) = (launched, ran_events, program_runs) {
+        format!("; executed: the TaskCache records its last launch at {at}")
+    } else if executed {
+        format!(
+            "; executed: {ran_events} task run event(s), {program_runs} Prefetch run time(s) or process start(s) of its program{}",
+            job_run
+                .map(|at| format!(", the .job's last run at {at} (local time)"))
+                .unwrap_or_default()
+        )
+    } else if !runs.shared_hosts.is_empty() {
+        format!(
+            "; no task run event, and its program ({}) runs for many others: its runs do not show this task ran",
+            runs.shared_hosts.join(", ")
+        )
+    } else {
+        "; no evidence of execution of its program in the artifacts present".to_string()
     }
 }
 
