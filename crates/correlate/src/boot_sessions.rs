@@ -72,64 +72,17 @@ struct Open<'a> {
 }
 
 fn sessions_of<'a>(markers: &[Placed<'a>], clock: &Clock) -> Vec<BootSession> {
-    let mut done: Vec<Open<'a>> = Vec::new();
-    let mut current: Option<Open<'a>> = None;
-    let near = |a: Option<Timestamp>, b: Timestamp| {
-        a.is_some_and(|a| b.duration_since(a).abs() <= SAME_MOMENT)
-    };
+    let mut walk = Sessions::default();
     for p in markers {
         let (m, at) = (p.marker, p.at);
         let item = item(m);
         match m.kind {
-            BootMarkerKind::Boot | BootMarkerKind::BootInfo => {
-                let id = event_id(m);
-                if let Some(cur) = current
-                    .as_mut()
-                    .filter(|c| c.end.is_none() && near(c.start, at) && !c.boot_ids.contains(&id))
-                {
-                    cur.session.evidence.push(item); // another marker of the same boot
-                    cur.boot_ids.push(id);
-                    continue;
-                }
-                if let Some(mut cur) = current.take() {
-                    if cur.end.is_none() {
-                        // A 6008 already said why; else the shutdown simply is not logged.
-                        if cur.session.ended_by != "unexpected shutdown" {
-                            cur.session.ended_by = "no shutdown logged before the next boot".into();
-                        }
-                        cur.session.ended_before = Some(m.time);
-                        cur.end = Some(at);
-                    }
-                    done.push(cur);
-                }
-                let mut opened = open(Some((m.time, at)), item);
-                opened.boot_ids.push(id);
-                current = Some(opened);
-            }
-            BootMarkerKind::Shutdown => match current.as_mut() {
-                Some(cur) if cur.end.is_none() => {
-                    cur.session.end = Some(m.time);
-                    cur.end = Some(at);
-                    cur.session.ended_by = "shutdown".into();
-                    cur.session.evidence.push(item);
-                }
-                Some(cur) if near(cur.end, at) => cur.session.evidence.push(item),
-                _ => {
-                    // The logs begin inside this session: its boot is not in them.
-                    if let Some(cur) = current.take() {
-                        done.push(cur);
-                    }
-                    let mut s = open(None, item);
-                    s.session.end = Some(m.time);
-                    s.end = Some(at);
-                    s.session.ended_by = "shutdown".into();
-                    current = Some(s);
-                }
-            },
+            BootMarkerKind::Boot | BootMarkerKind::BootInfo => walk.boot(m, at, item),
+            BootMarkerKind::Shutdown => walk.shutdown(m, at, item),
             BootMarkerKind::UnexpectedShutdown => {
                 // Logged at the boot after the crash: it is about the session before.
-                let previous = match current.as_mut() {
-                    Some(cur) if near(cur.start, at) => done.last_mut(),
+                let previous = match walk.current.as_mut() {
+                    Some(cur) if near(cur.start, at) => walk.done.last_mut(),
                     other => other,
                 };
                 if let Some(prev) = previous {
@@ -138,19 +91,20 @@ fn sessions_of<'a>(markers: &[Placed<'a>], clock: &Clock) -> Vec<BootSession> {
                 }
             }
             BootMarkerKind::ShutdownInitiated | BootMarkerKind::LogCleared => {
-                if let Some(cur) = current.as_mut() {
+                if let Some(cur) = walk.current.as_mut() {
                     cur.session.evidence.push(item);
                 }
             }
         }
-        if let Some(cur) = current.as_mut() {
+        if let Some(cur) = walk.current.as_mut() {
             if !cur.names.contains(&&*m.computer) {
                 cur.names.push(&m.computer);
             }
         }
     }
-    done.extend(current);
-    done.into_iter()
+    walk.done.extend(walk.current);
+    walk.done
+        .into_iter()
         .map(|mut o| {
             // A rename inside the session: one host, its names in the order logged.
             o.session.computer = o.names.join(" → ");
@@ -162,6 +116,73 @@ fn sessions_of<'a>(markers: &[Placed<'a>], clock: &Clock) -> Vec<BootSession> {
             o.session
         })
         .collect()
+}
+
+/// Two markers at most [`SAME_MOMENT`] apart (on the corrected clock) are one moment.
+fn near(a: Option<Timestamp>, b: Timestamp) -> bool {
+    a.is_some_and(|a| b.duration_since(a).abs() <= SAME_MOMENT)
+}
+
+/// The walk over one host's markers: the sessions closed and the one open.
+#[derive(Default)]
+struct Sessions<'a> {
+    done: Vec<Open<'a>>,
+    current: Option<Open<'a>>,
+}
+
+impl<'a> Sessions<'a> {
+    /// A boot marker (`at`: on the corrected clock): another marker of the open session's
+    /// boot, or a new session (closing the open one, whose shutdown may not be logged).
+    fn boot(&mut self, m: &BootMarker, at: Timestamp, item: EvidenceItem) {
+        let id = event_id(m);
+        if let Some(cur) = self
+            .current
+            .as_mut()
+            .filter(|c| c.end.is_none() && near(c.start, at) && !c.boot_ids.contains(&id))
+        {
+            cur.session.evidence.push(item); // another marker of the same boot
+            cur.boot_ids.push(id);
+            return;
+        }
+        if let Some(mut cur) = self.current.take() {
+            if cur.end.is_none() {
+                // A 6008 already said why; else the shutdown simply is not logged.
+                if cur.session.ended_by != "unexpected shutdown" {
+                    cur.session.ended_by = "no shutdown logged before the next boot".into();
+                }
+                cur.session.ended_before = Some(m.time);
+                cur.end = Some(at);
+            }
+            self.done.push(cur);
+        }
+        let mut opened = open(Some((m.time, at)), item);
+        opened.boot_ids.push(id);
+        self.current = Some(opened);
+    }
+
+    /// A shutdown marker: ends the open session, or is another marker of its end, or (the
+    /// logs beginning inside a session) ends one whose boot is not in them.
+    fn shutdown(&mut self, m: &BootMarker, at: Timestamp, item: EvidenceItem) {
+        match self.current.as_mut() {
+            Some(cur) if cur.end.is_none() => {
+                cur.session.end = Some(m.time);
+                cur.end = Some(at);
+                cur.session.ended_by = "shutdown".into();
+                cur.session.evidence.push(item);
+            }
+            Some(cur) if near(cur.end, at) => cur.session.evidence.push(item),
+            _ => {
+                if let Some(cur) = self.current.take() {
+                    self.done.push(cur);
+                }
+                let mut s = open(None, item);
+                s.session.end = Some(m.time);
+                s.end = Some(at);
+                s.session.ended_by = "shutdown".into();
+                self.current = Some(s);
+            }
+        }
+    }
 }
 
 fn open<'a>(start: Option<(Timestamp, Timestamp)>, item: EvidenceItem) -> Open<'a> {
