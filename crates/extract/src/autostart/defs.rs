@@ -185,114 +185,22 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
             }
         };
         for raw in file.location {
-            let mut bad =
-                |what: String| problems.push(format!("{name}: location `{}`: {what}", raw.id));
-            if raw.id.is_empty()
-                || !raw
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                bad("id must be lower case letters, digits and `_`".into());
-            }
+            let mut found = identity_problems(&raw);
             if !ids.insert(raw.id.clone()) {
-                bad("id used twice".into());
+                found.push("id used twice".into());
             }
-            if raw.title.trim().is_empty() || raw.times.trim().is_empty() {
-                bad("title and times must say something".into());
+            found.extend(place_problems(&raw));
+            let id = raw.id.clone();
+            match checked(raw) {
+                Ok(location) if found.is_empty() => locations.push(location),
+                Ok(_) => {}
+                Err(problems) => found.extend(problems),
             }
-            if !is_attack_id(&raw.attack) {
-                bad(format!(
-                    "attack `{}` is not a technique id like T1547.001",
-                    raw.attack
-                ));
-            }
-            if !raw.reference.starts_with("https://") {
-                bad(format!("reference `{}` is not an https URL", raw.reference));
-            }
-            let volume = raw.hive == HiveKind::Volume;
-            if volume && (raw.folders.is_empty() || !raw.keys.is_empty()) {
-                bad("a VOLUME location lists `folders`, not `keys`".into());
-            }
-            if !volume && (raw.keys.is_empty() || !raw.folders.is_empty()) {
-                bad("a registry location lists `keys`, not `folders`".into());
-            }
-            if volume && raw.read != "files" {
-                bad(format!(
-                    "read `{}`: a VOLUME location reads `files`",
-                    raw.read
-                ));
-            }
-            if !volume && raw.read == "files" {
-                bad("read `files` belongs to VOLUME locations".into());
-            }
-            for folder in &raw.folders {
-                if folder.is_empty()
-                    || folder.starts_with('\\')
-                    || folder.ends_with('\\')
-                    || folder.contains(':')
-                    || folder.contains("\\\\")
-                {
-                    bad(format!(
-                        "folder `{folder}` is not a folder path from the volume's root (no drive)"
-                    ));
-                }
-            }
-            for key in &raw.keys {
-                if key.is_empty()
-                    || key.starts_with('\\')
-                    || key.ends_with('\\')
-                    || key.contains("\\\\")
-                {
-                    bad(format!("key `{key}` is not a relative key path"));
-                }
-                let control_set = key.contains("{ControlSet}");
-                if control_set != (raw.hive == HiveKind::System) {
-                    bad(format!(
-                        "key `{key}`: `{{ControlSet}}` belongs in SYSTEM keys, and only there"
-                    ));
-                }
-            }
-            if raw.changes_only && volume {
-                bad("`changes_only` belongs to registry locations".into());
-            }
-            if raw.overrides.is_some() && !matches!(raw.hive, HiveKind::UsrClass | HiveKind::Ntuser)
-            {
-                bad("`overrides` belongs to per-user (NTUSER, USRCLASS) locations".into());
-            }
-            let folder_value = match raw.value.as_deref() {
-                None | Some("command") => false,
-                Some("folder") => true,
-                Some(other) => {
-                    bad(format!("value `{other}` is not `command` or `folder`"));
-                    false
-                }
-            };
-            let read = match parse_read(&raw.read) {
-                Some(read) => read,
-                None => {
-                    bad(format!(
-                        "read `{}` is not `values`, `value:NAME[,NAME…]`, `subkeys:NAME`, `subkeys:PATH\\NAME`, `subkeys:*` or `files`",
-                        raw.read
-                    ));
-                    continue;
-                }
-            };
-            locations.push(Location {
-                id: raw.id,
-                title: raw.title,
-                attack: raw.attack,
-                reference: raw.reference,
-                hive: raw.hive,
-                keys: if volume { raw.folders } else { raw.keys },
-                read,
-                times: raw.times,
-                defaults: raw.defaults,
-                folder_value,
-                overrides: raw.overrides,
-                changes_only: raw.changes_only,
-                startup_approved: raw.startup_approved,
-            });
+            problems.extend(
+                found
+                    .into_iter()
+                    .map(|what| format!("{name}: location `{id}`: {what}")),
+            );
         }
     }
     if problems.is_empty() {
@@ -300,6 +208,114 @@ pub fn lint(files: &[(&str, &str)]) -> Result<Vec<Location>, Vec<String>> {
     } else {
         Err(problems)
     }
+}
+
+/// What is wrong with a location's id, title, ATT&CK id or reference.
+fn identity_problems(raw: &RawLocation) -> Vec<String> {
+    let mut bad = Vec::new();
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        bad.push("id must be lower case letters, digits and `_`".into());
+    }
+    if raw.title.trim().is_empty() || raw.times.trim().is_empty() {
+        bad.push("title and times must say something".into());
+    }
+    if !is_attack_id(&raw.attack) {
+        bad.push(format!(
+            "attack `{}` is not a technique id like T1547.001",
+            raw.attack
+        ));
+    }
+    if !raw.reference.starts_with("https://") {
+        bad.push(format!("reference `{}` is not an https URL", raw.reference));
+    }
+    bad
+}
+
+/// What is wrong with where a location looks: keys or folders, the hive, how they are read.
+fn place_problems(raw: &RawLocation) -> Vec<String> {
+    let mut bad: Vec<String> = Vec::new();
+    let volume = raw.hive == HiveKind::Volume;
+    if volume && (raw.folders.is_empty() || !raw.keys.is_empty()) {
+        bad.push("a VOLUME location lists `folders`, not `keys`".into());
+    }
+    if !volume && (raw.keys.is_empty() || !raw.folders.is_empty()) {
+        bad.push("a registry location lists `keys`, not `folders`".into());
+    }
+    if volume && raw.read != "files" {
+        bad.push(format!(
+            "read `{}`: a VOLUME location reads `files`",
+            raw.read
+        ));
+    }
+    if !volume && raw.read == "files" {
+        bad.push("read `files` belongs to VOLUME locations".into());
+    }
+    let malformed = |p: &str| p.is_empty() || p.starts_with('\\') || p.ends_with('\\');
+    for folder in &raw.folders {
+        if malformed(folder) || folder.contains(':') || folder.contains("\\\\") {
+            bad.push(format!(
+                "folder `{folder}` is not a folder path from the volume's root (no drive)"
+            ));
+        }
+    }
+    for key in &raw.keys {
+        if malformed(key) || key.contains("\\\\") {
+            bad.push(format!("key `{key}` is not a relative key path"));
+        }
+        if key.contains("{ControlSet}") != (raw.hive == HiveKind::System) {
+            bad.push(format!(
+                "key `{key}`: `{{ControlSet}}` belongs in SYSTEM keys, and only there"
+            ));
+        }
+    }
+    if raw.changes_only && volume {
+        bad.push("`changes_only` belongs to registry locations".into());
+    }
+    if raw.overrides.is_some() && !matches!(raw.hive, HiveKind::UsrClass | HiveKind::Ntuser) {
+        bad.push("`overrides` belongs to per-user (NTUSER, USRCLASS) locations".into());
+    }
+    bad
+}
+
+/// The location a definition describes, once its `value` and `read` parse (else what is wrong
+/// with them).
+fn checked(raw: RawLocation) -> Result<Location, Vec<String>> {
+    let folder_value = match raw.value.as_deref() {
+        None | Some("command") => Ok(false),
+        Some("folder") => Ok(true),
+        Some(other) => Err(format!("value `{other}` is not `command` or `folder`")),
+    };
+    let read = parse_read(&raw.read).ok_or_else(|| {
+        format!(
+            "read `{}` is not `values`, `value:NAME[,NAME…]`, `subkeys:NAME`, `subkeys:PATH\\NAME`, `subkeys:*` or `files`",
+            raw.read
+        )
+    });
+    let (folder_value, read) = match (folder_value, read) {
+        (Ok(folder_value), Ok(read)) => (folder_value, read),
+        (a, b) => return Err(a.err().into_iter().chain(b.err()).collect()),
+    };
+    let volume = raw.hive == HiveKind::Volume;
+    Ok(Location {
+        id: raw.id,
+        title: raw.title,
+        attack: raw.attack,
+        reference: raw.reference,
+        hive: raw.hive,
+        keys: if volume { raw.folders } else { raw.keys },
+        read,
+        times: raw.times,
+        defaults: raw.defaults,
+        folder_value,
+        overrides: raw.overrides,
+        changes_only: raw.changes_only,
+        startup_approved: raw.startup_approved,
+    })
 }
 
 /// The built-in definitions (checked by a test, so this cannot fail in a release).
