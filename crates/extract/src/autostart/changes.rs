@@ -8,7 +8,7 @@
 use konseki_model::{AutostartEntry, RegistryEvent};
 
 use super::defs::{Location, Read};
-use super::program_of;
+use super::entry;
 use crate::image_path::WindowsPaths;
 use crate::registry_target::{self, Target};
 
@@ -39,36 +39,20 @@ pub fn entries_from_changes(
                 continue;
             };
             let command = e.details.clone().unwrap_or_default();
-            out.push(AutostartEntry {
-                location: l.id.clone(),
-                title: l.title.clone(),
-                attack: l.attack.clone(),
-                user: user.clone(),
-                name,
-                program: (!l.folder_value)
-                    .then(|| program_of(&command, paths))
-                    .flatten(),
-                not_default: l.differs_from_default(&value, &command),
-                command,
-                enabled: None,
-                key_last_written: None,
-                times: "the time Sysmon logged the change".into(),
-                changed_by: Some(format!(
-                    "{} by {}{}",
-                    if e.event_type.is_empty() {
-                        "changed"
-                    } else {
-                        &e.event_type
-                    },
-                    e.image,
-                    e.pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
-                )),
-                changed_at: Some(e.time),
-                file: None,
-                shadows: None,
-                stands_in_for: l.overrides.clone(),
-                source: e.source.clone(),
-            });
+            let not_default = l.differs_from_default(&value, &command);
+            let mut entry = entry(l, name, command, e.source.clone(), paths);
+            entry.user = user.clone();
+            entry.not_default = not_default;
+            entry.times = "the time Sysmon logged the change".into();
+            let verb = if e.event_type.is_empty() {
+                "changed"
+            } else {
+                &e.event_type
+            };
+            let pid = e.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+            entry.changed_by = Some(format!("{verb} by {}{pid}", e.image));
+            entry.changed_at = Some(e.time);
+            out.push(entry);
         }
     }
     out

@@ -58,55 +58,22 @@ pub fn read_autostarts(
         .iter()
         .filter(|l| l.hive == kind && !l.changes_only)
     {
-        for template in &location.keys {
-            let keys: Vec<String> = if template.contains("{ControlSet}") {
-                control_sets
-                    .iter()
-                    .map(|cs| template.replace("{ControlSet}", cs))
-                    .collect()
-            } else if rooted {
-                match template.split_once('\\') {
-                    Some((first, rest)) if first.eq_ignore_ascii_case("Software") => {
-                        vec![rest.to_string()]
-                    }
-                    _ => continue, // outside HKCU\Software: not in this export
-                }
-            } else {
-                vec![template.clone()]
+        for key_path in location
+            .keys
+            .iter()
+            .flat_map(|t| key_paths(t, &control_sets, rooted))
+        {
+            let Some(key) = hive.key(&key_path) else {
+                continue;
             };
-            for key_path in keys {
-                let Some(key) = hive.key(&key_path) else {
-                    continue;
-                };
-                for (name, holder, value, command) in entries(hive, &key, &location.read) {
-                    let program = (!location.folder_value)
-                        .then(|| program_of(&command, paths))
-                        .flatten();
-                    let not_default = location.differs_from_default(&value, &command);
-                    out.push(AutostartEntry {
-                        location: location.id.clone(),
-                        title: location.title.clone(),
-                        attack: location.attack.clone(),
-                        user: user.clone(),
-                        name,
-                        program,
-                        enabled: None,
-                        key_last_written: holder.last_written,
-                        times: location.times.clone(),
-                        changed_by: None,
-                        changed_at: None,
-                        file: None,
-                        not_default,
-                        shadows: None,
-                        stands_in_for: location.overrides.clone(),
-                        source: Provenance::registry_key(
-                            file.clone(),
-                            holder.path.clone(),
-                            Some(value),
-                        ),
-                        command,
-                    });
-                }
+            for (name, holder, value, command) in entries(hive, &key, &location.read) {
+                let not_default = location.differs_from_default(&value, &command);
+                let source = Provenance::registry_key(file.clone(), holder.path, Some(value));
+                let mut entry = entry(location, name, command, source, paths);
+                entry.user = user.clone();
+                entry.key_last_written = holder.last_written;
+                entry.not_default = not_default;
+                out.push(entry);
             }
         }
     }
@@ -118,6 +85,57 @@ pub fn read_autostarts(
         .collect();
     mark_startup_approved(hive, rooted, &approved, &mut out);
     out
+}
+
+/// The key paths a definition's key `template` names in this hive: one per control set for
+/// SYSTEM keys, without the leading `Software\` in an export rooted there (none outside it).
+fn key_paths(template: &str, control_sets: &[String], rooted: bool) -> Vec<String> {
+    if template.contains("{ControlSet}") {
+        control_sets
+            .iter()
+            .map(|cs| template.replace("{ControlSet}", cs))
+            .collect()
+    } else if rooted {
+        match template.split_once('\\') {
+            Some((first, rest)) if first.eq_ignore_ascii_case("Software") => vec![rest.to_string()],
+            _ => Vec::new(), // outside HKCU\Software: not in this export
+        }
+    } else {
+        vec![template.to_string()]
+    }
+}
+
+/// An entry of `location` named `name` that runs `command`, read from `source`; who it
+/// belongs to and its times are set by the caller.
+pub(crate) fn entry(
+    location: &Location,
+    name: String,
+    command: String,
+    source: Provenance,
+    paths: &WindowsPaths,
+) -> AutostartEntry {
+    let program = (!location.folder_value)
+        .then(|| program_of(&command, paths))
+        .flatten();
+    AutostartEntry {
+        location: location.id.clone(),
+        title: location.title.clone(),
+        attack: location.attack.clone(),
+        user: None,
+        name,
+        program,
+        enabled: None,
+        key_last_written: None,
+        times: location.times.clone(),
+        changed_by: None,
+        changed_at: None,
+        file: None,
+        not_default: None,
+        shadows: None,
+        stands_in_for: location.overrides.clone(),
+        source,
+        command,
+    }
 }
 
 /// (entry name, key holding the value, value name, command) for each entry of a key.
