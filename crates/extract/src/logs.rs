@@ -339,8 +339,23 @@ fn read_log(
             message: format!("unreadable record or chunk skipped: {}", w.message),
         })
         .collect();
+    let coverage = coverage_of(path, summary, ownership, paths);
+    LogResult {
+        coverage,
+        parts,
+        warnings,
+    }
+}
+
+/// What a log covers: records, ids and their gaps, channels, span, records held elsewhere.
+fn coverage_of(
+    path: PathBuf,
+    summary: LogSummary,
+    ownership: Ownership,
+    paths: &[&Path],
+) -> LogCoverage {
     let id_extent = IdExtent::of(&summary);
-    let coverage = LogCoverage {
+    LogCoverage {
         file: path,
         record_ids: id_extent.record_ids,
         missing_records: id_extent.missing,
@@ -375,10 +390,5 @@ fn read_log(
             .into_iter()
             .map(|i| PathBuf::from(paths[i]))
             .collect(),
-    };
-    LogResult {
-        coverage,
-        parts,
-        warnings,
     }
 }
