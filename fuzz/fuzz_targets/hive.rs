@@ -7,8 +7,11 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let path = common::as_file("SYSTEM", data);
-    let root = path.parent().unwrap().to_path_buf();
-    let _ = konseki_extract::extract(&[root], &konseki_extract::NoProgress);
-});
+fuzz_target!(
+    init: common::abort_on_uncaught_panics(),
+    |data: &[u8]| {
+        let path = common::as_file("SYSTEM", data);
+        let root = path.parent().unwrap().to_path_buf();
+        let _ = konseki_extract::extract(&[root], &konseki_extract::NoProgress);
+    }
+);

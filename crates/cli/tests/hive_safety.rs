@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::{corpus, scan, software_root, temp_case};
-use konseki_forge::regf::{write_hive, RegData};
+use konseki_forge::regf::{write_hive, RegData, RegKey};
 use konseki_model::{HiveState, ScanReport};
 
 fn state<'a>(report: &'a ScanReport, file: &str) -> &'a HiveState {
@@ -278,5 +278,58 @@ fn a_hive_named_system_that_holds_a_user_hive_is_read_as_one() {
     );
     assert!(report.services.is_empty(), "no service from a user hive");
     assert_eq!(report.hives.len(), 1, "opened once: {:?}", report.hives);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Fuzzing (issue 21, target `hive`, crash-13edfecf…): an `lf` subkey list whose item offset is
+/// near 2^32 makes notatin add past `u32::MAX` (`sub_key_list_lf.rs:43`, a panic where overflow
+/// is checked, a wrapped offset where not). The panic is caught in the adapter and must reach
+/// the report as a warning naming the hive, raised where it happens (the key walk, after the
+/// hive opened), and the services beside the damaged list are still read.
+#[test]
+fn an_overflowing_subkey_offset_is_a_warning_not_a_crash() {
+    let when = "2026-01-05T08:00:00Z".parse().unwrap();
+    let mut root = RegKey::new("ROOT", when);
+    root.path_mut("Select", when)
+        .values
+        .push(("Current".into(), RegData::Dword(1)));
+    for name in ["Alpha", "Beta"] {
+        root.path_mut(&format!("ControlSet001\\Services\\Damaged\\{name}"), when);
+    }
+    root.path_mut("ControlSet001\\Services\\Intact", when)
+        .values
+        .push((
+            "ImagePath".into(),
+            RegData::Sz("C:\\tmp\\intact.exe".into()),
+        ));
+    let mut hive = write_hive(&root);
+    // The key node named `Damaged`: its subkey list becomes an `lf` list whose first item
+    // points 16 bytes short of 2^32.
+    let at = (0..hive.len() - 0x50)
+        .find(|&at| &hive[at..at + 2] == b"nk" && hive[at + 0x4C..].starts_with(b"Damaged"))
+        .expect("key node");
+    let list = 4096 + u32::from_le_bytes(hive[at + 0x1C..at + 0x20].try_into().unwrap()) as usize;
+    assert!(matches!(&hive[list + 4..list + 6], b"lh" | b"lf"));
+    hive[list + 4..list + 6].copy_from_slice(b"lf");
+    hive[list + 8..list + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+
+    let dir = temp_case("overflowing-subkey");
+    let system = dir.join("SYSTEM");
+    std::fs::write(&system, hive).unwrap();
+    let report = scan(std::slice::from_ref(&dir));
+    assert!(
+        report.services.iter().any(|s| s.name == "Intact"),
+        "{:?}",
+        report.services.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    if cfg!(debug_assertions) {
+        assert!(
+            report.warnings.iter().any(|w| w.file == system
+                && w.message
+                    .starts_with("the hive parser failed on damaged data")),
+            "{:?}",
+            report.warnings
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -263,28 +263,16 @@ fn service_report(
         shared.log_end,
         host.clock,
     );
-    let program = configs.iter().find_map(|c| c.image_path.as_ref());
-    let program_file = program_path(program.map(|i| i.executable.as_str()), &events);
-    // svchost.exe, cmd.exe (`%COMSPEC% /c …`) and other shared hosts run for many services:
-    // their Prefetch runs and processes are not this service's.
-    let own_program = program_file.as_deref().filter(|p| !is_shared_host(p));
     let since = installed_since(&events);
     let execution = ProgramExecution::gather(
-        program_file.as_deref(),
-        own_program,
+        &configs,
         &events,
         since.as_ref(),
         &computers,
         &mut life.runs,
         shared,
     );
-    let survivors = fill_run_activity(
-        &mut life.runs,
-        own_program,
-        &execution.prefetch_runs,
-        &computers,
-        shared,
-    );
+    let survivors = fill_run_activity(&mut life.runs, &execution, &computers, shared);
     let other_evidence = other_evidence(&name, &configs, &programs, &execution.recorded, shared);
     let mut flags = attention(
         &configs,
@@ -404,6 +392,8 @@ fn installed_since(events: &[ScmEvent]) -> Option<Since> {
 
 /// What the execution index knows of a service's program, split at the service's install.
 struct ProgramExecution<'a> {
+    /// The service's own program (not a shared host such as svchost.exe).
+    own_program: Option<String>,
     /// Prefetch run times since the install.
     prefetch_runs: Vec<EvidenceItem>,
     /// Runs of the program before the service existed: said, never its execution.
@@ -416,19 +406,24 @@ impl<'a> ProgramExecution<'a> {
     /// Gathers it, and adds the program's own processes after the install to `runs` (exact
     /// start and end: runs too, outside the SCM's).
     fn gather(
-        program_file: Option<&str>,
-        own_program: Option<&str>,
+        configs: &[ServiceConfig],
         events: &[ScmEvent],
         since: Option<&Since>,
         computers: &BTreeSet<&str>,
         runs: &mut Vec<RunWindow>,
         shared: &Shared<'a>,
     ) -> ProgramExecution<'a> {
+        let image = configs.iter().find_map(|c| c.image_path.as_ref());
+        let program_file = program_path(image.map(|i| i.executable.as_str()), events);
+        // svchost.exe, cmd.exe (`%COMSPEC% /c …`) and other shared hosts run for many
+        // services: their Prefetch runs and processes are not this service's.
+        let own_program = program_file.clone().filter(|p| !is_shared_host(p));
         let found = program_file
+            .as_deref()
             .map(|path| shared.execution.of_program(path, events))
             .unwrap_or_default();
         let (prefetch_runs, mut earlier_runs) = split_runs(found.prefetch_runs, since);
-        if let Some(path) = own_program {
+        if let Some(path) = own_program.as_deref() {
             let (own, before): (Vec<RunWindow>, Vec<RunWindow>) = shared
                 .execution
                 .processes()
@@ -448,6 +443,7 @@ impl<'a> ProgramExecution<'a> {
             }
         }
         ProgramExecution {
+            own_program,
             prefetch_runs,
             earlier_runs,
             recorded: found.recorded,
@@ -459,11 +455,11 @@ impl<'a> ProgramExecution<'a> {
 /// runs. Returns the flag for child processes that outlived the run, if any.
 fn fill_run_activity(
     runs: &mut [RunWindow],
-    own_program: Option<&str>,
-    prefetch_runs: &[EvidenceItem],
+    execution: &ProgramExecution<'_>,
     computers: &BTreeSet<&str>,
     shared: &Shared<'_>,
 ) -> Option<Attention> {
+    let (own_program, prefetch_runs) = (execution.own_program.as_deref(), &execution.prefetch_runs);
     let processes = shared.execution.processes();
     let (mut survivors, mut survivor_ids) = (Vec::new(), Vec::new());
     for run in runs {

@@ -144,16 +144,6 @@ fn read_hive(open: &mut OpenHive, locations: &[Location], paths: &WindowsPaths) 
     let (hive, path) = (&mut open.hive, &open.path);
     let mut found = Findings {
         state: Some(state_of(hive)),
-        warnings: hive
-            .info
-            .warnings
-            .iter()
-            .map(|message| Warning {
-                file: path.clone(),
-                offset: None,
-                message: message.clone(),
-            })
-            .collect(),
         ..Findings::default()
     };
     match &open.role {
@@ -170,7 +160,21 @@ fn read_hive(open: &mut OpenHive, locations: &[Location], paths: &WindowsPaths) 
     }
     found.autostarts = autostart::read_autostarts(hive, path, &open.role, locations, paths);
     found.role = Some(open.role.clone());
+    // Last: the walks above add theirs (a panic in the parser on a damaged cell, caught).
+    found.warnings.splice(0..0, hive_warnings(hive, 0));
     found
+}
+
+/// What the hive's adapter warned about, from the `from`th warning on.
+fn hive_warnings(hive: &Hive, from: usize) -> Vec<Warning> {
+    hive.info.warnings[from.min(hive.info.warnings.len())..]
+        .iter()
+        .map(|message| Warning {
+            file: hive.info.path.clone(),
+            offset: None,
+            message: message.clone(),
+        })
+        .collect()
 }
 
 /// A hive's findings into the report, its role into its artifact. A file named like a hive
@@ -200,6 +204,7 @@ fn record(found: Findings, artifact: &mut FoundArtifact, out: &mut Evidence) {
 /// zone's yearly rules, from the machine's SOFTWARE hive.
 fn read_machine_software(software: &mut OpenHive, locations: &[Location], out: &mut Evidence) {
     let (hive, path) = (&mut software.hive, &software.path);
+    let reported = hive.info.warnings.len();
     autostart::mark_shadowed(hive, &mut out.autostarts, locations);
     let (tasks, warnings) = read_task_cache(hive, path);
     out.task_cache = tasks;
@@ -215,6 +220,7 @@ fn read_machine_software(software: &mut OpenHive, locations: &[Location], out: &
     {
         zone.yearly = dynamic_rules(hive, &zone.name);
     }
+    out.warnings.extend(hive_warnings(hive, reported));
 }
 
 /// A hive's state: dirty, logs replayed.
