@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Whole-process benchmark: `konseki scan` over a directory of event logs (writing the whole JSON
-# report, and the default terminal table), next to `cat` of the same bytes (the physical limit,
-# warm cache) and per-file `evtx_dump -o jsonl` (the evtx crate's own tool), at three sizes:
-# ../shared/corpus/evtx, and the same files replicated to >= 1/4 and >= 1 GB (to show how cost
-# grows); then one forged Security.evtx of 250,000 and of 1,000,000 distinct records (100 and
-# 400 MB). Prints wall times (hyperfine, warm cache), peak RSS (/usr/bin/time) and konseki's own
-# time per phase (KONSEKI_TIMINGS).
+# Whole-process benchmark: `konseki scan` (writing the whole JSON report, and the default
+# terminal table) next to `cat` of the same bytes (the physical limit, warm cache) and per-file
+# `evtx_dump -o jsonl` (the evtx crate's own tool), on distinct data:
+#   - ../shared/corpus/evtx, and the whole ../shared/corpus as one triage tree (hives with their
+#     logs, Amcache, $MFT, Prefetch, tasks, event logs);
+#   - distinct logs of ~1/10 and of TARGET_MB (default 1024): copies of the corpus logs whose
+#     records all differ (bench/distinct_logs.py: ids moved, checksums fixed; copies of the same
+#     files would be nearly free, since a record held twice is read once), with the corpus
+#     hives, $MFT and Prefetch beside them, as a large triage collection would hold;
+#   - one forged Security.evtx of 250,000 and of 1,000,000 distinct records (100 and 400 MB).
+# Prints wall times (hyperfine, warm cache), peak RSS (/usr/bin/time) and konseki's own time per
+# phase (KONSEKI_TIMINGS).
 #
 # Needs: hyperfine, GNU time and python3 (Debian packages `hyperfine`, `time`), and evtx_dump
 # (`cargo install evtx --version 0.15.1 --locked`); a missing evtx_dump is reported and skipped.
@@ -25,11 +30,10 @@ konseki=$PWD/target/release/konseki
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-corpus_bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
-replicate() { # dir mb
-  local copies=$(( ($2 * 1048576 + corpus_bytes - 1) / corpus_bytes ))
-  mkdir -p "$1"
-  for i in $(seq 1 "$copies"); do cp -r "$corpus" "$1/copy$i"; done
+distinct() { # dir mb: distinct logs beside the corpus's other artifacts
+  python3 bench/distinct_logs.py "$corpus" "$1/logs" "$2"
+  cp -r ../shared/corpus/hives ../shared/corpus/amcache ../shared/corpus/mft \
+    ../shared/corpus/prefetch "$1/"
 }
 
 measure() { # name dir [runs]
@@ -62,19 +66,18 @@ PY
 }
 
 # The corpus takes some 50 ms a run, where this machine's noise is several ms: more runs.
-measure corpus "$corpus" "${CORPUS_RUNS:-20}"
-quarter=$(( target_mb / 4 ))
-replicate "$work/quarter" "$quarter"
-measure "replicated-${quarter}MB" "$work/quarter"
-rm -rf "$work/quarter"
-replicate "$work/big" "$target_mb"
-measure "replicated-${target_mb}MB" "$work/big"
+measure corpus-evtx "$corpus" "${CORPUS_RUNS:-20}"
+measure corpus-triage ../shared/corpus "${CORPUS_RUNS:-20}"
+tenth=$(( target_mb / 10 ))
+distinct "$work/tenth" "$tenth"
+measure "distinct-${tenth}MB" "$work/tenth"
+rm -rf "$work/tenth"
+distinct "$work/big" "$target_mb"
+measure "distinct-${target_mb}MB" "$work/big"
 rm -rf "$work/big"
-# The replicated sets hold the same records 13 and 49 times: konseki reads each record once
-# (a shadow copy beside the live log), so they measure the cost of reading the bytes, not of
-# distinct events. Distinct events: one large log, as on a busy server (a single Security.evtx
-# of gigabytes), at two sizes, every record different and one in four a process start kept for
-# correlation. Both its passes run on all cores.
+# One large log, as on a busy server (a single Security.evtx of gigabytes), at two sizes, every
+# record different and one in four a process start kept for correlation. Both its passes run
+# on all cores.
 for records in 250000 1000000; do
   mkdir -p "$work/single-$records"
   cargo run --release --locked -q -p konseki-forge --example big_evtx "$records" "$work/single-$records/Security.evtx"

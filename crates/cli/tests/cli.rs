@@ -301,3 +301,31 @@ fn a_file_name_that_is_not_utf8_does_not_stop_the_report() {
     }
     std::fs::remove_dir_all(&case).ok();
 }
+
+/// A zero FILETIME is a time never set, not an event in 1601: the timeline of an $MFT whose
+/// entry 0 has zero $SI times (corpus `mft/NIST-DFR-16/$MFT`) holds no 1601 row, and still
+/// every other entry's times.
+#[test]
+fn the_timeline_has_no_row_at_filetime_zero() {
+    let Some(mft) = corpus("mft/NIST-DFR-16/$MFT") else {
+        return;
+    };
+    let out = konseki(&["timeline".as_ref(), mft.as_os_str(), "-q".as_ref()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let times: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["time"].clone())
+        .collect();
+    assert!(times.len() > 100, "{} rows", times.len());
+    assert!(
+        times
+            .iter()
+            .all(|t| !t.as_str().unwrap().starts_with("1601-")),
+        "a row at 1601"
+    );
+}

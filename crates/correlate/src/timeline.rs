@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use konseki_model::{ArtifactKind, Evidence, ProcessEventKind, TimeRole, TimelineEntry};
+use konseki_model::{ArtifactKind, Evidence, ProcessEventKind, TimeRole, TimelineEntry, Timestamp};
 
 use crate::describe::{event_item, marker_text};
 use crate::process_activity::process_text;
@@ -21,9 +21,14 @@ pub fn timeline(evidence: &Evidence) -> Vec<TimelineEntry> {
     push_autostarts_and_tasks(evidence, &mut out);
     push_files(evidence, &mut out);
     push_execution(evidence, &mut out);
+    // A FILETIME of zero is a time never set (an $MFT entry's, a key's): no fact at 1601.
+    out.retain(|e| e.time != FILETIME_ZERO);
     out.sort_by_key(|a| a.time);
     out
 }
+
+/// FILETIME 0, 1601-01-01T00:00:00Z.
+const FILETIME_ZERO: Timestamp = Timestamp::constant(-11_644_473_600, 0);
 
 /// Every logged event konseki read: SCM events, boot markers, clock steps, process starts.
 fn push_logged(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
