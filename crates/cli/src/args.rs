@@ -122,6 +122,8 @@ pub enum TimelineFormatArg {
     Jsonl,
     /// Comma-separated values.
     Csv,
+    /// JSONL for Timesketch's importer (`message`, `datetime`, `timestamp`, `timestamp_desc`).
+    Timesketch,
 }
 
 /// `konseki defs` actions.

@@ -329,3 +329,78 @@ fn the_timeline_has_no_row_at_filetime_zero() {
         "a row at 1601"
     );
 }
+
+/// `konseki timeline --format timesketch` gives what Timesketch's importer requires of every
+/// JSONL line (`timesketch/lib/utils.py`, `read_and_validate_jsonl`: `message`, `datetime`,
+/// `timestamp_desc`, a missing one aborts the import; `datetime` with its offset, else the
+/// server's zone is assumed; `timestamp` integer microseconds; no UTF-8 byte-order mark; values
+/// under OpenSearch's 32,766-byte term limit), on the demo case and on the corpus's logs.
+#[test]
+fn the_timesketch_timeline_holds_the_importers_required_fields() {
+    let scenario = konseki_forge::scenario::Scenario::builtin("service-timeout").unwrap();
+    let dir = std::env::temp_dir().join(format!("konseki-timesketch-{}", std::process::id()));
+    scenario.write_tree(&dir).unwrap();
+    let mut inputs = vec![dir.clone()];
+    inputs.extend(corpus("evtx/APTSimulatorVM-Win10"));
+    for input in &inputs {
+        let out = konseki(&[
+            "timeline".as_ref(),
+            input.as_os_str(),
+            "-q".as_ref(),
+            "-f".as_ref(),
+            "timesketch".as_ref(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !out.stdout.starts_with(b"\xEF\xBB\xBF"),
+            "a byte-order mark"
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines = 0;
+        for line in text.lines() {
+            let event: serde_json::Value = serde_json::from_str(line).unwrap();
+            for field in ["message", "datetime", "timestamp_desc"] {
+                let value = event[field]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{field}: {line}"));
+                assert!(!value.is_empty(), "{field} empty: {line}");
+            }
+            let datetime = event["datetime"].as_str().unwrap();
+            // 2026-01-05T08:00:31.1234567+00:00: seven fractional digits, the offset stated.
+            assert_eq!(datetime.len(), 33, "{datetime}");
+            assert!(datetime.ends_with("+00:00") && datetime.as_bytes()[19] == b'.');
+            let at: konseki_model::Timestamp = datetime.parse().unwrap();
+            assert_eq!(
+                event["timestamp"].as_i64(),
+                Some(at.as_microsecond()),
+                "{line}"
+            );
+            for (field, value) in event.as_object().unwrap() {
+                if let Some(text) = value.as_str() {
+                    assert!(text.len() < 32_766, "{field} too long");
+                }
+            }
+            lines += 1;
+        }
+        assert!(lines > 10, "{}: {lines} lines", input.display());
+    }
+    let demo = konseki(&[
+        "timeline".as_ref(),
+        dir.as_os_str(),
+        "-q".as_ref(),
+        "-f".as_ref(),
+        "timesketch".as_ref(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    let text = String::from_utf8(demo.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("C:\\\\tmp\\\\test.txt created ($SI)")
+                && l.contains("\"timestamp_desc\":\"Creation Time ($SI)\"")),
+        "the seed's file creation as a Timesketch event"
+    );
+}

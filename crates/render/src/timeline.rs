@@ -1,5 +1,13 @@
-//! The merged timeline as JSONL (one entry per line) or CSV (one row per entry, formulas
-//! neutralised: summaries quote attacker-written names and command lines).
+//! The merged timeline as JSONL (one entry per line), CSV (one row per entry, formulas
+//! neutralised: summaries quote attacker-written names and command lines), or JSONL in the
+//! shape Timesketch imports.
+//!
+//! Timesketch (`timesketch/lib/utils.py`, `read_and_validate_jsonl`) needs `message`,
+//! `datetime` and `timestamp_desc` on every line (a missing one aborts the import); `datetime`
+//! must carry its offset (without one the server's zone is assumed) and `timestamp` is
+//! integer microseconds (given here, so the importer does not have to parse `datetime`); a
+//! UTF-8 byte-order mark makes the import fail, so none is written, and field values are kept
+//! under OpenSearch's 32,766-byte term limit.
 
 use std::io::{self, Write};
 
@@ -14,6 +22,8 @@ pub enum TimelineFormat {
     Jsonl,
     /// Comma-separated values with a header row.
     Csv,
+    /// JSONL with Timesketch's fields (`message`, `datetime`, `timestamp`, `timestamp_desc`).
+    Timesketch,
 }
 
 /// Writes the timeline.
@@ -27,6 +37,12 @@ pub fn render_timeline(
         TimelineFormat::Jsonl => {
             for e in entries {
                 serde_json::to_writer(&mut out, e)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        TimelineFormat::Timesketch => {
+            for e in entries {
+                serde_json::to_writer(&mut out, &timesketch_line(e))?;
                 out.write_all(b"\n")?;
             }
         }
@@ -57,7 +73,21 @@ fn label<T: serde::Serialize>(value: &T) -> String {
 }
 
 fn row(e: &TimelineEntry) -> Vec<String> {
-    let (file, at) = match &e.source {
+    let (file, at) = source_columns(&e.source);
+    vec![
+        e.time.to_string(),
+        label(&e.role),
+        label(&e.artifact),
+        e.service.clone().unwrap_or_default(),
+        e.summary.to_string(),
+        file,
+        at,
+    ]
+}
+
+/// The file a fact was read from, and where in it (record, entry, key and value).
+fn source_columns(source: &Provenance) -> (String, String) {
+    let (file, at) = match source {
         Provenance::EventRecord {
             file,
             record_id,
@@ -73,13 +103,60 @@ fn row(e: &TimelineEntry) -> Vec<String> {
             },
         ),
     };
-    vec![
-        e.time.to_string(),
-        label(&e.role),
-        label(&e.artifact),
-        e.service.clone().unwrap_or_default(),
-        e.summary.to_string(),
-        file.display().to_string(),
-        at,
-    ]
+    (file.display().to_string(), at)
+}
+
+/// The longest text a Timesketch field is given: OpenSearch refuses a keyword term over 32,766
+/// bytes, and an attacker-written command line can be longer.
+const TIMESKETCH_MAX_TEXT: usize = 32_000;
+
+/// One Timesketch event: its required fields, then konseki's (what the time means, the
+/// artifact, the service, where to re-check it).
+fn timesketch_line(e: &TimelineEntry) -> serde_json::Value {
+    let (file, at) = source_columns(&e.source);
+    let mut line = serde_json::json!({
+        "message": bounded(&e.summary),
+        "datetime": format!("{:.7}", e.time).replace('Z', "+00:00"),
+        "timestamp": e.time.as_microsecond(),
+        "timestamp_desc": timestamp_desc(e.role),
+        "data_type": "konseki:timeline",
+        "time_means": label(&e.role),
+        "artifact": label(&e.artifact),
+        "source_file": bounded(&file),
+    });
+    if !at.is_empty() {
+        line["source_where"] = bounded(&at).into();
+    }
+    if let Some(service) = &e.service {
+        line["service"] = bounded(service).into();
+    }
+    line
+}
+
+/// `text`, cut at a character boundary below [`TIMESKETCH_MAX_TEXT`] bytes (with `…`).
+fn bounded(text: &str) -> String {
+    if text.len() <= TIMESKETCH_MAX_TEXT {
+        return text.to_string();
+    }
+    let mut end = TIMESKETCH_MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// What the time means, in the words Timesketch shows in its `timestamp_desc` column (plaso's
+/// style: "Creation Time", "Last Written Time").
+fn timestamp_desc(role: konseki_model::TimeRole) -> &'static str {
+    use konseki_model::TimeRole;
+    match role {
+        TimeRole::EventLogged => "Event Logged",
+        TimeRole::KeyLastWritten => "Key Last Written Time",
+        TimeRole::FileCreated => "Creation Time ($SI)",
+        TimeRole::FileModified => "Content Modification Time ($SI)",
+        TimeRole::FileNameCreated => "Creation Time ($FN)",
+        TimeRole::ProgramRun => "Last Run Time (Prefetch)",
+        TimeRole::TaskRegistered => "Task Registration Time",
+        TimeRole::TaskLaunched => "Task Last Launch Time",
+    }
 }

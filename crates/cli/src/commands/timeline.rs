@@ -32,6 +32,7 @@ pub fn run(
     let format = match format {
         TimelineFormatArg::Jsonl => TimelineFormat::Jsonl,
         TimelineFormatArg::Csv => TimelineFormat::Csv,
+        TimelineFormatArg::Timesketch => TimelineFormat::Timesketch,
     };
     let read = super::scan::evidence_files(&evidence.inventory);
     let mut out = crate::output::open(output, paths, &read)?;
