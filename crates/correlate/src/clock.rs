@@ -70,6 +70,11 @@ impl Clock {
             .filter(|s| SignedDuration::from_millis(s.delta_ms).abs() >= SIGNIFICANT)
             .collect();
         significant.sort_by_key(|s| (record_id(&s.source), s.time));
+        // One step logged twice (a System log and an exported copy of it, whose records are
+        // renumbered and so not recognised as the same records) is one step: applied twice,
+        // its delta would move every earlier time twice as far.
+        let mut seen = std::collections::HashSet::new();
+        significant.retain(|s| seen.insert((s.old_time, s.new_time)));
         let mut out: Vec<Step> = significant
             .into_iter()
             .map(|s| Step {
@@ -437,5 +442,22 @@ mod tests {
         assert!(!told.ambiguous && told.at == t("2022-03-10T11:30:00Z"));
         let first = clock.place(t("2022-03-10T11:30:00Z"), Some(5));
         assert_eq!(first.at, t("2022-03-10T10:30:00Z"));
+    }
+
+    /// The same step read from two files (a log and its exported copy) moves times once.
+    #[test]
+    fn a_step_logged_twice_is_applied_once() {
+        let back = step(155, "2022-03-10T19:33:50Z", "2022-03-10T16:33:50Z");
+        let mut copy = back.clone();
+        copy.source = Provenance::EventRecord {
+            file: Arc::from(Path::new("System-export.evtx")),
+            record_id: 9_155,
+            event_id: 1,
+        };
+        let once = Clock::new(&[&back], None);
+        let twice = Clock::new(&[&back, &copy], None);
+        let before = t("2022-03-10T19:00:00Z");
+        assert_eq!(twice.place_marker(before), once.place_marker(before));
+        assert_eq!(once.place_marker(before).at, t("2022-03-10T16:00:00Z"));
     }
 }

@@ -147,7 +147,7 @@ impl Hosts {
         if steps.is_empty() {
             return Clock::default();
         }
-        let step_files: Vec<&Path> = steps
+        let step_files: std::collections::HashSet<&Path> = steps
             .iter()
             .filter_map(|s| match &s.source {
                 Provenance::EventRecord { file, .. } => Some(&**file),

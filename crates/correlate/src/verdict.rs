@@ -290,9 +290,42 @@ fn evidence_chain(
 ///
 /// Hashed by what tells records apart, not by their file: `Path` hashes component by
 /// component, and a service started at every boot for years cites thousands of records of one
-/// log. Equal keys still hash equal (the file is compared, just not hashed).
-#[derive(PartialEq, Eq)]
+/// log. Equal keys still hash equal (the file is compared, just not hashed). Files are
+/// compared as the walk named them (one `Arc` per file, else its bytes), not component by
+/// component: copies of a log whose records share ids and times collide in the hash, and a
+/// component-wise comparison for each collision was most of a large scan's correlation.
 struct Cited<'a>(&'a Provenance, Option<Timestamp>);
+
+impl PartialEq for Cited<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let same_file = |a: &std::sync::Arc<std::path::Path>,
+                         b: &std::sync::Arc<std::path::Path>| {
+            std::sync::Arc::ptr_eq(a, b) || a.as_os_str() == b.as_os_str()
+        };
+        self.1 == other.1
+            && match (self.0, other.0) {
+                (
+                    Provenance::EventRecord {
+                        file: a,
+                        record_id: ra,
+                        event_id: ea,
+                    },
+                    Provenance::EventRecord {
+                        file: b,
+                        record_id: rb,
+                        event_id: eb,
+                    },
+                ) => ra == rb && ea == eb && same_file(a, b),
+                (
+                    Provenance::MftEntry { file: a, entry: x },
+                    Provenance::MftEntry { file: b, entry: y },
+                ) => x == y && same_file(a, b),
+                (a, b) => a == b,
+            }
+    }
+}
+
+impl Eq for Cited<'_> {}
 
 impl Hash for Cited<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
