@@ -59,6 +59,7 @@ pub(crate) fn time_zone_information(key: &Key, path: &Path) -> Option<TimeZone> 
         key.value(name)
             .and_then(Data::as_u64)
             .map(|v| v as u32 as i32)
+            .filter(|m| m.unsigned_abs() <= MAX_BIAS_MINUTES)
     };
     let order = if key.value("TimeZoneKeyName").is_some() {
         Order::Vista
@@ -116,10 +117,18 @@ pub(crate) fn dynamic_rules(software: &mut Hive, zone: &str) -> Vec<YearRules> {
         .collect()
 }
 
+/// The largest bias (in minutes) a real zone can have, and more: a day.
+const MAX_BIAS_MINUTES: u32 = 24 * 60;
+
 /// A 44-byte `TZI` value (`TIME_ZONE_INFORMATION`'s biases and change dates, as the registry
-/// stores them); `None` when it is too short to hold the biases.
+/// stores them); `None` when it is too short to hold the biases or a bias exceeds a day.
 pub fn tzi_rules(tzi: &[u8]) -> Option<ZoneRules> {
-    let signed = |at| u32_at(tzi, at).map(|v| v as i32);
+    // A bias is minutes between UTC and local time: beyond a day it is damage, not a zone.
+    let signed = |at| {
+        u32_at(tzi, at)
+            .map(|v| v as i32)
+            .filter(|m| m.unsigned_abs() <= MAX_BIAS_MINUTES)
+    };
     Some(ZoneRules {
         bias_minutes: signed(0)?,
         standard_bias_minutes: signed(4)?,
@@ -131,4 +140,26 @@ pub fn tzi_rules(tzi: &[u8]) -> Option<ZoneRules> {
             .get(28..44)
             .and_then(|b| change_date(b, Order::SystemTime)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fuzzing (issue 21, target `tzi`, crash-017f98cd…): biases of billions of minutes are
+    /// damage, not a time zone.
+    #[test]
+    fn a_bias_beyond_a_day_is_no_zone() {
+        let crafted = [
+            0x89, 0x89, 0x89, 0x89, 0x89, 0x89, 0x89, 0x89, 0x89, 0x89, 0x0a, 0x0a,
+        ];
+        assert_eq!(tzi_rules(&crafted), None);
+        let mut eastern = [0u8; 44];
+        eastern[..4].copy_from_slice(&300u32.to_le_bytes());
+        eastern[8..12].copy_from_slice(&(-60i32 as u32).to_le_bytes());
+        assert_eq!(
+            tzi_rules(&eastern).map(|r| r.daylight_bias_minutes),
+            Some(-60)
+        );
+    }
 }

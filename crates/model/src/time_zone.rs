@@ -85,12 +85,13 @@ impl TimeZone {
         }
         let civil: DateTime = local.trim().parse().ok()?;
         let rules = self.rules_of(civil.year());
-        let bias = rules.bias_minutes
-            + if self.in_daylight_time(&rules, civil) {
-                rules.daylight_bias_minutes
-            } else {
-                rules.standard_bias_minutes
-            };
+        let extra = if self.in_daylight_time(&rules, civil) {
+            rules.daylight_bias_minutes
+        } else {
+            rules.standard_bias_minutes
+        };
+        // The biases come from the hive as written: a crafted one must not overflow.
+        let bias = rules.bias_minutes.checked_add(extra)?;
         let utc = civil
             .checked_add(jiff::Span::new().minutes(i64::from(bias)))
             .ok()?;
@@ -302,5 +303,17 @@ mod tests {
             south.to_utc("2026-06-15T12:00:00").unwrap().to_string(),
             "2026-06-15T02:00:00Z"
         );
+    }
+
+    /// Fuzzing (issue 21, target `tzi`, crash-017f98cd…): biases near `i32::MIN` (a crafted
+    /// TZI) no longer overflow their sum: the time is not converted, and nothing panics.
+    #[test]
+    fn biases_that_overflow_convert_nothing() {
+        let mut zone = eastern();
+        zone.rules.bias_minutes = i32::MIN + 5;
+        zone.rules.standard_bias_minutes = -1_987_475_063;
+        zone.rules.daylight_bias_minutes = -1_987_475_063;
+        assert_eq!(zone.to_utc("2022-03-10T15:59:03"), None);
+        assert_eq!(zone.to_utc("2022-07-10T15:59:03"), None);
     }
 }
