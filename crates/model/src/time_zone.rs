@@ -141,6 +141,11 @@ impl TimeZone {
 impl ZoneRule {
     /// This rule's moment in `year`.
     fn at(self, year: i16) -> Option<DateTime> {
+        // Fields come from the hive as written: out of range, the rule names no moment.
+        let time = jiff::civil::Time::new(self.hour, self.minute, 0, 0).ok()?;
+        if !(0..=6).contains(&self.weekday) {
+            return None;
+        }
         let first = Date::new(year, self.month, 1).ok()?;
         let first_weekday = first.weekday().to_sunday_zero_offset();
         let mut day =
@@ -148,11 +153,7 @@ impl ZoneRule {
         while day > first.days_in_month() {
             day -= 7;
         }
-        Some(
-            Date::new(year, self.month, day)
-                .ok()?
-                .at(self.hour, self.minute, 0, 0),
-        )
+        Some(Date::new(year, self.month, day).ok()?.to_datetime(time))
     }
 }
 
@@ -315,5 +316,20 @@ mod tests {
         zone.rules.daylight_bias_minutes = -1_987_475_063;
         assert_eq!(zone.to_utc("2022-03-10T15:59:03"), None);
         assert_eq!(zone.to_utc("2022-07-10T15:59:03"), None);
+    }
+
+    /// Fuzzing (issue 21, target `tzi`, crash-a47de224…): a change date whose hour, minute or
+    /// weekday is out of range (a crafted TZI) names no moment; nothing panics.
+    #[test]
+    fn a_change_date_out_of_range_names_no_moment() {
+        let mut zone = eastern();
+        for (hour, minute, weekday) in [(-1, 0, 0), (24, 0, 0), (2, 60, 0), (2, 0, 7), (2, 0, -128)]
+        {
+            let rule = zone.rules.daylight_start.as_mut().unwrap();
+            (rule.hour, rule.minute, rule.weekday) = (hour, minute, weekday);
+            assert_eq!(rule.at(2022), None);
+            // Without a daylight start, local times read as standard time.
+            assert!(zone.to_utc("2022-07-10T15:59:03").is_some());
+        }
     }
 }
