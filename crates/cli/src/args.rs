@@ -76,12 +76,15 @@ pub enum Command {
         #[command(subcommand)]
         action: DefsAction,
     },
-    /// The narrative for one service, with its evidence chain, as an examiner would write it.
+    /// The narrative for one service, autostart entry or scheduled task, with its evidence
+    /// chain, as an examiner would write it.
     Explain {
         /// Evidence, as for `scan`.
         path: PathBuf,
-        /// The service's key name (or display name).
-        service: String,
+        /// What to explain: a service's key or display name, an autostart entry's name (a Run
+        /// value, a Startup file, a COM class's CLSID), a task's path or name, or the program
+        /// one of them runs.
+        name: String,
         /// Hide the progress bar.
         #[arg(long, short)]
         quiet: bool,

@@ -13,6 +13,7 @@
 //! ```
 
 mod csv;
+mod explain;
 mod json;
 mod narrative;
 mod table;
@@ -23,7 +24,7 @@ use std::io::{self, Write};
 
 use konseki_model::{ScanReport, ServiceReport};
 
-pub use narrative::explain;
+pub use explain::{explain, Explanation};
 pub use text::{terminal_path, terminal_safe};
 pub use timeline::{render_timeline, TimelineFormat};
 

@@ -1,22 +1,16 @@
-//! `konseki explain`: the narrative for one service, as an examiner would write it, with the
-//! evidence chain cited item by item.
+//! `konseki explain`: the narrative for one entity (a service, an autostart entry, a scheduled
+//! task), as an examiner would write it, with the evidence chain cited item by item.
 
 use std::fmt::Write as _;
 
-use konseki_model::{Provenance, ScanReport, ServiceReport};
+use konseki_model::{
+    Attention, AutostartReport, EvidenceItem, Provenance, ServiceReport, TaskReport,
+};
 
 use crate::text::clean;
 
-/// The narrative for the service whose key (or display) name is `name` (case-insensitive).
-pub fn explain(report: &ScanReport, name: &str) -> Option<String> {
-    let s = report.services.iter().find(|s| {
-        s.name.eq_ignore_ascii_case(name)
-            || s.display_names.iter().any(|d| d.eq_ignore_ascii_case(name))
-    })?;
-    Some(narrative(s))
-}
-
-fn narrative(s: &ServiceReport) -> String {
+/// A service's narrative.
+pub(crate) fn narrative(s: &ServiceReport) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "Service `{}`", clean(&s.name, 200));
     if !s.display_names.is_empty() {
@@ -58,12 +52,7 @@ fn narrative(s: &ServiceReport) -> String {
     for line in &s.verdict.rationale {
         let _ = writeln!(t, "  - {}", clean(line, 2000));
     }
-    if !s.attention.is_empty() {
-        let _ = writeln!(t, "\nAttention:");
-        for a in &s.attention {
-            let _ = writeln!(t, "  - [{}] {}", a.id, clean(&a.reason, 500));
-        }
-    }
+    attention(&mut t, &s.attention);
     let activity: Vec<_> = s.runs.iter().flat_map(|r| &r.activity).collect();
     if !activity.is_empty() {
         let _ = writeln!(
@@ -88,7 +77,23 @@ fn narrative(s: &ServiceReport) -> String {
             s.verdict.evidence_omitted
         );
     }
-    for item in &s.verdict.evidence {
+    items(&mut t, &s.verdict.evidence);
+    t
+}
+
+/// The flags, each with its reason.
+fn attention(t: &mut String, flags: &[Attention]) {
+    if !flags.is_empty() {
+        let _ = writeln!(t, "\nAttention:");
+        for a in flags {
+            let _ = writeln!(t, "  - [{}] {}", a.id, clean(&a.reason, 500));
+        }
+    }
+}
+
+/// Evidence items, one line each: time, where to re-check it, what it says.
+fn items<'a>(t: &mut String, items: impl IntoIterator<Item = &'a EvidenceItem>) {
+    for item in items {
         let _ = writeln!(
             t,
             "  - {} | {} | {}",
@@ -97,6 +102,102 @@ fn narrative(s: &ServiceReport) -> String {
             clean(&item.summary, 300)
         );
     }
+}
+
+/// An autostart entry's narrative: where it is, what it runs, who wrote it and when, the
+/// verdict on its program, the flags, the evidence.
+pub(crate) fn autostart_narrative(a: &AutostartReport) -> String {
+    let e = &a.entry;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Autostart entry `{}`: {} ({}, ATT&CK {})",
+        clean(&e.name, 200),
+        e.title,
+        e.location,
+        e.attack
+    );
+    if let Some(user) = &e.user {
+        let _ = writeln!(t, "  user: {}", clean(user, 120));
+    }
+    let _ = writeln!(t, "  runs: `{}`", clean(&e.command, 1000));
+    if let Some(program) = &e.program {
+        let _ = writeln!(t, "  program: {}", clean(program, 500));
+    }
+    let _ = writeln!(t, "  read from: {}", cite(&e.source));
+    if let Some(written) = e.key_last_written {
+        let _ = writeln!(t, "  key last written {written} ({})", e.times);
+    }
+    if let (Some(by), Some(at)) = (&e.changed_by, e.changed_at) {
+        let _ = writeln!(t, "  {} at {at}", clean(by, 300));
+    }
+    if let Some(file) = &e.file {
+        let created = file.si.map(|s| s.created.to_string());
+        let _ = writeln!(
+            t,
+            "  file {}{}{}",
+            clean(&file.path, 300),
+            created
+                .map(|c| format!(", created {c} ($SI)"))
+                .unwrap_or_default(),
+            if file.in_use { "" } else { ", deleted" }
+        );
+    }
+    for (what, value) in [
+        ("differs from Windows' default", &e.not_default),
+        ("stands in for the machine's", &e.shadows),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(t, "  {what}: `{}`", clean(value, 500));
+        }
+    }
+    if e.enabled == Some(false) {
+        let _ = writeln!(t, "  disabled (Task Manager's StartupApproved)");
+    }
+    let _ = writeln!(t, "\nVerdict: {}", a.summary);
+    attention(&mut t, &a.attention);
+    let _ = writeln!(t, "\nEvidence chain:");
+    items(&mut t, &a.evidence);
+    t
+}
+
+/// A scheduled task's narrative: its definition where it was found (file, TaskCache, logged
+/// content), what it runs, the verdict, the flags, the evidence.
+pub(crate) fn task_narrative(task: &TaskReport) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Scheduled task `{}`: {}",
+        clean(&task.name, 300),
+        task.status.label()
+    );
+    let _ = writeln!(
+        t,
+        "  runs: {}",
+        clean(&konseki_model::actions_line(&task.actions), 1000)
+    );
+    if let Some(file) = &task.file {
+        let _ = writeln!(
+            t,
+            "  definition: {}{}{}",
+            cite(&file.source),
+            file.author
+                .as_ref()
+                .map(|a| format!(", author {}", clean(a, 120)))
+                .unwrap_or_default(),
+            file.date_local
+                .as_ref()
+                .map(|d| format!(", dated {} (local time)", clean(d, 60)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(cache) = &task.cache {
+        let _ = writeln!(t, "  registered in the TaskCache: {}", cite(&cache.source));
+    }
+    let _ = writeln!(t, "\nVerdict: {}", task.summary);
+    attention(&mut t, &task.attention);
+    let _ = writeln!(t, "\nEvidence chain:");
+    items(&mut t, &task.evidence);
     t
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use konseki_forge::scenario::{Scenario, BUILTIN};
-use konseki_render::{explain, render, Format, Selection};
+use konseki_render::{explain, render, Explanation, Format, Selection};
 
 pub fn run(dir: Option<PathBuf>, name: &str, list: bool) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
@@ -45,7 +45,7 @@ pub fn run(dir: Option<PathBuf>, name: &str, list: bool) -> anyhow::Result<ExitC
     let report = super::scan::build_report(std::slice::from_ref(&dir), true, &builtin)?;
     render(&report, Format::Table, Selection::Notable, &mut out)?;
     for expectation in &scenario.expect {
-        if let Some(text) = explain(&report, &expectation.service) {
+        if let Explanation::One(text) = explain(&report, &expectation.service) {
             writeln!(out, "\n{}", "─".repeat(78))?;
             out.write_all(text.as_bytes())?;
         }

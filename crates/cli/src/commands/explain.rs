@@ -1,31 +1,47 @@
-//! `konseki explain PATH SERVICE`: the narrative for one service.
+//! `konseki explain PATH NAME`: the narrative for one entity (a service, an autostart entry, a
+//! scheduled task), named by its name or by the program it runs.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Exit code when the named service is not in the evidence.
-const EXIT_SERVICE_NOT_FOUND: u8 = 3;
+use konseki_render::Explanation;
+
+/// Exit code when no single entity answers to the name (none, or several: they are listed).
+const EXIT_NOT_ONE_ENTITY: u8 = 3;
 
 pub fn run(
     path: &Path,
-    service: &str,
+    name: &str,
     quiet: bool,
     locations: &[konseki_extract::autostart::defs::Location],
 ) -> anyhow::Result<ExitCode> {
     let report = super::scan::build_report(&[path.to_path_buf()], quiet, locations)?;
-    match konseki_render::explain(&report, service) {
-        Some(text) => {
+    match konseki_render::explain(&report, name) {
+        Explanation::One(text) => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        None => {
+        Explanation::Several(candidates) => {
             eprintln!(
-                "konseki: no service `{service}` in the evidence under {} (neither a key name nor a display name)",
-                path.display()
+                "konseki: {} entities answer to `{}` under {}; name one of them:",
+                candidates.len(),
+                konseki_render::terminal_safe(name),
+                konseki_render::terminal_path(path)
             );
-            Ok(ExitCode::from(EXIT_SERVICE_NOT_FOUND))
+            for line in candidates {
+                eprintln!("  {line}");
+            }
+            Ok(ExitCode::from(EXIT_NOT_ONE_ENTITY))
+        }
+        Explanation::NotFound => {
+            eprintln!(
+                "konseki: nothing named `{}` in the evidence under {} (no service key or display name, autostart entry, task, or program path)",
+                konseki_render::terminal_safe(name),
+                konseki_render::terminal_path(path)
+            );
+            Ok(ExitCode::from(EXIT_NOT_ONE_ENTITY))
         }
     }
 }
