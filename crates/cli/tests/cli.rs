@@ -185,7 +185,7 @@ fn timeline_merges_events_keys_and_files() {
     let file = find("C:\\tmp\\test.txt created ($SI)");
     let timeout = find("\"event_logged\",\"event_log\",\"test\",\"7009:");
     assert!(key < file && file < timeout, "time order");
-    assert!(rows[file].starts_with("\"2026-01-05T08:00:29Z\",\"file_created\",\"mft\""));
+    assert!(rows[file].starts_with("\"2026-01-05T08:00:29.0000000Z\",\"file_created\",\"mft\""));
 
     let lines: Vec<serde_json::Value> = String::from_utf8(jsonl.stdout)
         .unwrap()
@@ -198,7 +198,7 @@ fn timeline_merges_events_keys_and_files() {
         .find(|l| l["source"]["event_id"] == 7009)
         .unwrap();
     assert_eq!(timeout["role"], "event_logged");
-    assert_eq!(timeout["time"], "2026-01-05T08:00:30Z");
+    assert_eq!(timeout["time"], "2026-01-05T08:00:30.0000000Z");
     assert_eq!(timeout["service"], "test");
 }
 
@@ -403,4 +403,60 @@ fn the_timesketch_timeline_holds_the_importers_required_fields() {
                 && l.contains("\"timestamp_desc\":\"Creation Time ($SI)\"")),
         "the seed's file creation as a Timesketch event"
     );
+}
+
+/// Every time an export writes (JSON, JSONL and CSV reports; JSONL and CSV timelines) has seven
+/// fractional digits (FILETIME resolution) and `Z`, whatever the source's own precision, and
+/// none is a FILETIME of zero (1601), on the corpus's logs, hives, $MFT and Prefetch (issue 17,
+/// item 5). Times inside prose (summaries) are the narrative's and are not counted.
+#[test]
+fn every_exported_time_has_seven_fractional_digits() {
+    let Some(root) = corpus("") else {
+        return;
+    };
+    let inputs = [
+        "evtx/APTSimulatorVM-Win10",
+        "mft/NIST-DFR-16",
+        "prefetch/Win10",
+        "hives",
+    ];
+    for input in inputs.map(|i| root.join(i)) {
+        let mut times = 0;
+        for args in [
+            &["scan", "-f", "json"][..],
+            &["scan", "-f", "jsonl", "--all"],
+            &["scan", "-f", "csv", "--all"],
+            &["timeline", "-f", "jsonl"],
+            &["timeline", "-f", "csv"],
+        ] {
+            let mut full: Vec<&std::ffi::OsStr> = vec![args[0].as_ref(), input.as_os_str()];
+            full.extend(args[1..].iter().map(|a| std::ffi::OsStr::new(*a)));
+            full.push("-q".as_ref());
+            let out = konseki(&full);
+            assert!(out.status.success(), "{args:?} {}", input.display());
+            let text = String::from_utf8(out.stdout).unwrap();
+            for (at, _) in text.match_indices('"') {
+                // A quoted value that starts like an ISO 8601 time: the whole value is one.
+                let value = &text[at + 1..];
+                let Some(end) = value.find('"') else { break };
+                let value = &value[..end];
+                let b = value.as_bytes();
+                if b.len() < 20
+                    || b[4] != b'-'
+                    || b[10] != b'T'
+                    || !b[..4].iter().all(u8::is_ascii_digit)
+                {
+                    continue;
+                }
+                times += 1;
+                assert!(
+                    value.len() == 28 && b[19] == b'.' && value.ends_with('Z'),
+                    "{args:?} {}: {value}",
+                    input.display()
+                );
+                assert!(!value.starts_with("1601-"), "{args:?}: {value}");
+            }
+        }
+        assert!(times > 20, "{}: {times} times", input.display());
+    }
 }

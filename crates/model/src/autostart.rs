@@ -32,6 +32,7 @@ pub struct AutostartEntry {
     pub enabled: Option<bool>,
     /// The key's last-write time.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub key_last_written: Option<Timestamp>,
     /// What that time means for this entry.
     pub times: String,
@@ -41,6 +42,7 @@ pub struct AutostartEntry {
     pub changed_by: Option<String>,
     /// When that change was logged.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub changed_at: Option<Timestamp>,
     /// For a file in an autostart folder: the file (times, shortcut contents).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +90,7 @@ pub struct AutostartFile {
     /// The collected copy's last-modified time on the examiner's file system (UTC): the
     /// original's only when the collector kept it (KAPE does; a plain copy does not).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub copy_modified: Option<Timestamp>,
     /// The shortcut's contents, for a `.lnk` whose bytes are in the collection.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,12 +122,15 @@ pub struct ShortcutInfo {
     pub icon_location: Option<String>,
     /// The target's creation time when the shortcut was made (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub target_created: Option<Timestamp>,
     /// The target's last write time when the shortcut was made (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub target_modified: Option<Timestamp>,
     /// The target's last access time when the shortcut was made (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub target_accessed: Option<Timestamp>,
     /// The target's size when the shortcut was made.
     pub target_size: u32,
@@ -212,6 +218,7 @@ pub struct ScheduledTask {
     /// `<Date>` in UTC, converted with the SYSTEM hive's time zone (current control set) when
     /// the hive is in the evidence; see `time_zone` in the control sets.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub date_utc: Option<Timestamp>,
     /// `<Description>`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,6 +242,7 @@ pub struct ScheduledTask {
     pub last_run_local: Option<String>,
     /// That last run in UTC, converted like `date_utc`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub last_run_utc: Option<Timestamp>,
     /// The file or event it was read from.
     pub source: Provenance,
@@ -258,6 +266,7 @@ pub struct TaskCacheEntry {
     pub has_security_descriptor: bool,
     /// The `Tree` key's last-write time.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub tree_key_written: Option<Timestamp>,
     /// What it runs, decoded from the `Tasks\{GUID}\Actions` value.
     pub actions: Vec<TaskAction>,
@@ -266,9 +275,11 @@ pub struct TaskCacheEntry {
     pub author: Option<String>,
     /// `DynamicInfo`: when the task was (last) registered (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub registered: Option<Timestamp>,
     /// `DynamicInfo`: when the Task Scheduler last launched it (UTC); absent when never.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub last_launched: Option<Timestamp>,
     /// `Tasks\{GUID}` is missing although `Tree` names it.
     pub definition_missing: bool,
@@ -304,6 +315,7 @@ pub enum TaskEventKind {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskEvent {
     /// When it was logged.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// What it says.
     pub kind: TaskEventKind,
@@ -356,6 +368,7 @@ pub struct TaskReport {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RegistryEvent {
     /// When it was logged.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// Sysmon's `EventType` (`SetValue`, `CreateKey`, `DeleteValue`, `RenameKey`…).
     pub event_type: String,

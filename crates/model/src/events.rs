@@ -137,6 +137,7 @@ pub struct ScmEvent {
     /// The event id.
     pub event_id: u16,
     /// When it was logged.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// The service key name (or the display name when it could not be resolved).
     pub service: Arc<str>,
@@ -232,6 +233,7 @@ pub struct BootMarker {
     /// What it marks.
     pub kind: BootMarkerKind,
     /// When it was logged.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// The computer that logged it (runs are only ended by their own host's markers).
     pub computer: Arc<str>,
@@ -246,10 +248,13 @@ pub struct BootMarker {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClockStep {
     /// When it was logged (on the new clock).
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// `OldTime`: the clock just before the change.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub old_time: Timestamp,
     /// `NewTime`: the clock just after.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub new_time: Timestamp,
     /// `NewTime − OldTime` in milliseconds: negative when the clock was set back.
     pub delta_ms: i64,
@@ -283,6 +288,7 @@ pub struct ProcessEvent {
     /// Start or end.
     pub kind: ProcessEventKind,
     /// When it was logged.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// The program (`NewProcessName`, `Image`).
     pub image: Arc<str>,

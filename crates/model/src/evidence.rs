@@ -235,9 +235,11 @@ pub struct LogCoverage {
     pub dirty: bool,
     /// Earliest record time (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub first: Option<Timestamp>,
     /// Latest record time (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub last: Option<Timestamp>,
     /// Its oldest and newest record by EventRecordID (Windows numbers a channel's records one
     /// after another), with their write times: the log's extent whatever the clock said.
@@ -293,9 +295,11 @@ pub struct RecordRange {
     pub records: u64,
     /// When the first was written (event logged).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub first_time: Option<Timestamp>,
     /// When the last was written.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub last_time: Option<Timestamp>,
 }
 
@@ -308,8 +312,10 @@ pub struct ChannelRecords {
     /// Records of it konseki reads (service, process, task, boot events).
     pub records: u64,
     /// The earliest of them (event logged).
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub first: Timestamp,
     /// The latest of them (event logged).
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub last: Timestamp,
 }
 
@@ -345,12 +351,16 @@ impl LogCoverage {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NtfsTimes {
     /// Created.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub created: Timestamp,
     /// Content modified.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub modified: Timestamp,
     /// MFT record modified.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub mft_modified: Timestamp,
     /// Accessed.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub accessed: Timestamp,
 }
 

@@ -21,7 +21,7 @@ mod path_text;
 mod program;
 mod report;
 mod service;
-mod time;
+pub mod time;
 mod time_zone;
 mod timeline;
 

@@ -71,6 +71,7 @@ pub struct PrefetchEntry {
     /// Runs counted by the prefetcher.
     pub run_count: u32,
     /// The last run times kept (up to 8; most recent first). Time role: program run.
+    #[serde(serialize_with = "crate::time::seven::all")]
     pub last_runs: Vec<crate::Timestamp>,
     /// The program's own path among the files it loaded (`\VOLUME{…}\WINDOWS\PSEXESVC.EXE`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +102,7 @@ pub struct AmcacheEntry {
     /// The entry key's last-write time (time role: key last written; usually when Windows
     /// first inventoried the file, or last updated the entry).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub key_last_written: Option<crate::Timestamp>,
     /// The entry's key.
     pub source: crate::Provenance,

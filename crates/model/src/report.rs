@@ -19,6 +19,7 @@ pub struct EvidenceItem {
     pub source: Provenance,
     /// When (the role is given by the source: event logged, key last written).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub time: Option<Timestamp>,
     /// One line saying what it shows.
     pub summary: Arc<str>,
@@ -99,8 +100,10 @@ pub struct RunWindow {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClockSpan {
     /// The lowest.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub from: Timestamp,
     /// The highest.
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub to: Timestamp,
 }
 
@@ -273,15 +276,18 @@ pub struct BootSession {
     pub computer: String,
     /// The boot (first marker of it); absent when the logs begin inside the session.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub start: Option<crate::Timestamp>,
     /// The clean shutdown, when one is logged.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub end: Option<crate::Timestamp>,
     /// How it ended: `shutdown`, `unexpected shutdown`, `no shutdown logged before the next
     /// boot`, or `still running at the end of the logs`.
     pub ended_by: String,
     /// The next boot, when the session has no logged shutdown: it ended before then.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub ended_before: Option<crate::Timestamp>,
     /// The markers.
     pub evidence: Vec<EvidenceItem>,

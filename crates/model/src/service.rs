@@ -178,9 +178,11 @@ pub struct ServiceConfig {
     pub source: Provenance,
     /// Last-write time of the service key.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub key_last_written: Option<Timestamp>,
     /// Last-write time of its `Parameters` sub-key.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::time::seven::option")]
     pub parameters_last_written: Option<Timestamp>,
     /// `DisplayName`.
     #[serde(skip_serializing_if = "Option::is_none")]

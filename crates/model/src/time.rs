@@ -40,24 +40,29 @@ pub enum TimeBound {
     /// Known to the precision of the artifact.
     Exact {
         /// The instant.
+        #[serde(serialize_with = "crate::time::seven::one")]
         at: Timestamp,
     },
     /// Somewhere between `from` and `to` (inclusive).
     Range {
         /// Earliest possible.
+        #[serde(serialize_with = "crate::time::seven::one")]
         from: Timestamp,
         /// Latest possible.
+        #[serde(serialize_with = "crate::time::seven::one")]
         to: Timestamp,
     },
     /// After `from`, with no upper bound in the evidence (e.g. still running when the log ends).
     NotBefore {
         /// Earliest possible.
+        #[serde(serialize_with = "crate::time::seven::one")]
         from: Timestamp,
     },
     /// Before `to`, with no lower bound in the evidence (e.g. stopped, but its start is not in
     /// the logs).
     NotAfter {
         /// Latest possible.
+        #[serde(serialize_with = "crate::time::seven::one")]
         to: Timestamp,
     },
 }
@@ -79,5 +84,38 @@ impl TimeBound {
             TimeBound::Range { to, .. } | TimeBound::NotAfter { to } => Some(to),
             TimeBound::NotBefore { .. } => None,
         }
+    }
+}
+
+/// Timestamps as every export writes them: UTC, ISO 8601, always seven fractional digits
+/// (a FILETIME's 100 ns resolution) and `Z`, so that rows line up and sort as text, and a
+/// time's precision is never mistaken for its accuracy (`…:31Z` and `…:31.0000000Z` are the
+/// same instant). Used with `#[serde(serialize_with = …)]` on every time of the model.
+pub mod seven {
+    use serde::Serializer;
+
+    use super::Timestamp;
+
+    /// `2026-01-05T08:00:31.1234567Z`.
+    pub fn text(t: &Timestamp) -> String {
+        format!("{t:.7}")
+    }
+
+    /// One time.
+    pub fn one<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{t:.7}"))
+    }
+
+    /// A time that may be absent (absent is `null`, or left out where the field says so).
+    pub fn option<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => one(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Several times.
+    pub fn all<S: Serializer>(times: &[Timestamp], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(times.iter().map(text))
     }
 }

@@ -12,6 +12,7 @@ use crate::time::{TimeRole, Timestamp};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineEntry {
     /// When (UTC).
+    #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
     /// What the time means.
     pub role: TimeRole,

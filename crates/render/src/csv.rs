@@ -67,7 +67,7 @@ fn row(s: &ServiceReport) -> Vec<String> {
         flag_ids(&s.attention, ";"),
         s.events
             .first()
-            .map(|e| e.time.to_string())
+            .map(|e| konseki_model::time::seven::text(&e.time))
             .unwrap_or_default(),
     ]
 }

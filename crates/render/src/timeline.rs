@@ -13,6 +13,8 @@ use std::io::{self, Write};
 
 use konseki_model::{Provenance, TimelineEntry};
 
+use konseki_model::time::seven;
+
 use crate::csv::write_row;
 
 /// Timeline formats.
@@ -75,7 +77,7 @@ fn label<T: serde::Serialize>(value: &T) -> String {
 fn row(e: &TimelineEntry) -> Vec<String> {
     let (file, at) = source_columns(&e.source);
     vec![
-        e.time.to_string(),
+        seven::text(&e.time),
         label(&e.role),
         label(&e.artifact),
         e.service.clone().unwrap_or_default(),
@@ -116,7 +118,7 @@ fn timesketch_line(e: &TimelineEntry) -> serde_json::Value {
     let (file, at) = source_columns(&e.source);
     let mut line = serde_json::json!({
         "message": bounded(&e.summary),
-        "datetime": format!("{:.7}", e.time).replace('Z', "+00:00"),
+        "datetime": seven::text(&e.time).replace('Z', "+00:00"),
         "timestamp": e.time.as_microsecond(),
         "timestamp_desc": timestamp_desc(e.role),
         "data_type": "konseki:timeline",
