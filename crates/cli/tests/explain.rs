@@ -143,3 +143,31 @@ fn a_com_class_is_explained_by_its_clsid() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing named `no such thing`"));
 }
+
+/// Names and commands are attacker-written: a Run value whose name carries a terminal escape
+/// and whose command a right-to-left override is explained with both shown escaped, never
+/// sent raw to the examiner's terminal.
+#[test]
+fn hostile_names_are_shown_escaped() {
+    use konseki_forge::regf::{write_hive, RegData, RegKey};
+    let when = "2026-01-05T08:00:00Z".parse().unwrap();
+    let mut root = RegKey::new("ROOT", when);
+    root.path_mut("Environment", when);
+    root.path_mut("Software\\Microsoft\\Windows\\CurrentVersion\\Run", when)
+        .values
+        .push((
+            "evil\u{1b}[2Jname".into(),
+            RegData::Sz("C:\\Users\\eve\\x\u{202e}txt.exe".into()),
+        ));
+    let dir = temp_case("explain-hostile");
+    let hive = dir.join("NTUSER.DAT");
+    std::fs::write(&hive, write_hive(&root)).unwrap();
+    let text = narrative(&hive, "evil\u{1b}[2Jname");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    assert!(text.contains("evil\\x1b[2Jname"), "{text}");
+    assert!(text.contains("x<U+202E>txt.exe"), "{text}");
+}

@@ -47,7 +47,7 @@ pub(crate) fn narrative(s: &ServiceReport) -> String {
             );
         }
     }
-    let _ = writeln!(t, "\nVerdict: {}", s.verdict.summary);
+    let _ = writeln!(t, "\nVerdict: {}", clean(&s.verdict.summary, 2000));
     let _ = writeln!(t, "\nWhy:");
     for line in &s.verdict.rationale {
         let _ = writeln!(t, "  - {}", clean(line, 2000));
@@ -154,7 +154,7 @@ pub(crate) fn autostart_narrative(a: &AutostartReport) -> String {
     if e.enabled == Some(false) {
         let _ = writeln!(t, "  disabled (Task Manager's StartupApproved)");
     }
-    let _ = writeln!(t, "\nVerdict: {}", a.summary);
+    let _ = writeln!(t, "\nVerdict: {}", clean(&a.summary, 2000));
     attention(&mut t, &a.attention);
     let _ = writeln!(t, "\nEvidence chain:");
     items(&mut t, &a.evidence);
@@ -194,7 +194,7 @@ pub(crate) fn task_narrative(task: &TaskReport) -> String {
     if let Some(cache) = &task.cache {
         let _ = writeln!(t, "  registered in the TaskCache: {}", cite(&cache.source));
     }
-    let _ = writeln!(t, "\nVerdict: {}", task.summary);
+    let _ = writeln!(t, "\nVerdict: {}", clean(&task.summary, 2000));
     attention(&mut t, &task.attention);
     let _ = writeln!(t, "\nEvidence chain:");
     items(&mut t, &task.evidence);
