@@ -197,7 +197,7 @@ fn timeline_merges_events_keys_and_files() {
         .iter()
         .find(|l| l["source"]["event_id"] == 7009)
         .unwrap();
-    assert_eq!(timeout["role"], "event_logged");
+    assert_eq!(timeout["time_means"], "event_logged", "named as in the CSV header");
     assert_eq!(timeout["time"], "2026-01-05T08:00:30.0000000Z");
     assert_eq!(timeout["service"], "test");
 }

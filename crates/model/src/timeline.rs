@@ -14,7 +14,8 @@ pub struct TimelineEntry {
     /// When (UTC).
     #[serde(serialize_with = "crate::time::seven::one")]
     pub time: Timestamp,
-    /// What the time means.
+    /// What the time means (`time_means` in every export, JSONL and CSV alike).
+    #[serde(rename = "time_means")]
     pub role: TimeRole,
     /// The kind of artifact it comes from.
     pub artifact: ArtifactKind,
