@@ -197,7 +197,10 @@ fn timeline_merges_events_keys_and_files() {
         .iter()
         .find(|l| l["source"]["event_id"] == 7009)
         .unwrap();
-    assert_eq!(timeout["time_means"], "event_logged", "named as in the CSV header");
+    assert_eq!(
+        timeout["time_means"], "event_logged",
+        "named as in the CSV header"
+    );
     assert_eq!(timeout["time"], "2026-01-05T08:00:30.0000000Z");
     assert_eq!(timeout["service"], "test");
 }
@@ -458,5 +461,86 @@ fn every_exported_time_has_seven_fractional_digits() {
             }
         }
         assert!(times > 20, "{}: {times} times", input.display());
+    }
+}
+
+/// The table, JSONL and CSV hold the same rows (issue 17, item 5): the same services,
+/// autostart entries and tasks, chosen by the same rule (what correlation judged notable;
+/// `--all` every one), the kind of each said by `record_type`. Counted on a case of all three
+/// kinds: the APTSimulator logs and task files, and a user hive with Run values.
+#[test]
+fn table_jsonl_and_csv_hold_the_same_rows() {
+    let (Some(logs), Some(tasks), Some(hive)) = (
+        corpus("evtx/APTSimulatorVM-Win10"),
+        corpus("tasks/APTSimulatorVM-Win10"),
+        corpus("hives/NTUSER_modified.DAT"),
+    ) else {
+        return;
+    };
+    for all in [false, true] {
+        let run = |format: &str| {
+            let mut args: Vec<&std::ffi::OsStr> = vec![
+                "scan".as_ref(),
+                logs.as_os_str(),
+                tasks.as_os_str(),
+                hive.as_os_str(),
+                "-q".as_ref(),
+                "-f".as_ref(),
+                format.as_ref(),
+            ];
+            if all {
+                args.push("--all".as_ref());
+            }
+            let out = konseki(&args);
+            assert!(out.status.success());
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let mut from_jsonl: Vec<(String, String)> = run("jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l["record_type"] != "warning")
+            .map(|l| {
+                let name = match l["record_type"].as_str().unwrap() {
+                    "autostart" => l["entry"]["name"].clone(),
+                    _ => l["name"].clone(),
+                };
+                (
+                    l["record_type"].as_str().unwrap().to_string(),
+                    name.as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let csv = run("csv");
+        let mut rows = csv.lines();
+        assert!(rows
+            .next()
+            .unwrap()
+            .starts_with("\"record_type\",\"name\","));
+        let mut from_csv: Vec<(String, String)> = rows
+            .map(|r| {
+                let cells: Vec<&str> = r.split("\",\"").collect();
+                (
+                    cells[0].trim_start_matches('"').to_string(),
+                    cells[1].replace("\"\"", "\""),
+                )
+            })
+            .collect();
+        from_jsonl.sort();
+        from_csv.sort();
+        assert_eq!(from_jsonl, from_csv, "--all: {all}");
+        let count = |kind: &str| from_csv.iter().filter(|(k, _)| k == kind).count();
+        assert!(count("service") > 0 && count("autostart") > 0 && count("task") > 0);
+        let table = run("table");
+        for (section, kind) in [
+            ("Services", "service"),
+            ("Autostart entries", "autostart"),
+            ("Scheduled tasks", "task"),
+        ] {
+            assert!(
+                table.contains(&format!("\n{section} ({} shown of ", count(kind))),
+                "--all: {all}: {section}: {} rows elsewhere",
+                count(kind)
+            );
+        }
     }
 }

@@ -94,8 +94,18 @@ fn json_and_jsonl_are_what_serde_json_writes() {
         .warnings
         .iter()
         .map(|w| serde_json::to_string(w).unwrap());
+    let autostarts = report
+        .autostarts
+        .iter()
+        .map(|a| serde_json::to_string(a).unwrap());
+    let tasks = report
+        .tasks
+        .iter()
+        .map(|t| serde_json::to_string(t).unwrap());
     let expected: String = services
         .map(|s| line("service", s))
+        .chain(autostarts.map(|a| line("autostart", a)))
+        .chain(tasks.map(|t| line("task", t)))
         .chain(warnings.map(|w| line("warning", w)))
         .collect();
     assert!(

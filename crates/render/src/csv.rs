@@ -1,19 +1,24 @@
-//! CSV: one flat row per service. Cells that a spreadsheet would run as a formula are prefixed
-//! with `'` (OWASP "CSV Injection"), because service names and paths are attacker-written.
+//! CSV: one flat row per service, autostart entry and scheduled task (the rows the table
+//! shows, `--all` for every one), under one header; `record_type` says which. Cells that a
+//! spreadsheet would run as a formula are prefixed with `'` (OWASP "CSV Injection"), because
+//! service names, values and paths are attacker-written. UTF-8 without a byte-order mark, like
+//! the JSONL: Timeline Explorer reads both, and tools that take the bytes as they are do not
+//! see a stray mark in the first header.
 
 use std::io::{self, Write};
 
-use konseki_model::{ScanReport, ServiceReport};
+use konseki_model::{AutostartReport, ScanReport, ServiceReport, TaskReport};
 
 use crate::text::{flag_ids, image_path};
 use crate::Selection;
 
-const HEADER: [&str; 12] = [
-    "service",
+const HEADER: [&str; 13] = [
+    "record_type",
+    "name",
     "display_name",
-    "control_sets",
+    "where",
     "start",
-    "image_path",
+    "program",
     "execution",
     "longest_run_ms",
     "residency",
@@ -30,14 +35,34 @@ pub(crate) fn render(
 ) -> io::Result<()> {
     write_row(out, HEADER.iter().map(|s| s.to_string()))?;
     for s in report.services.iter().filter(|s| selection.includes(s)) {
-        write_row(out, row(s).into_iter())?;
+        write_row(out, service_row(s).into_iter())?;
+    }
+    for a in report
+        .autostarts
+        .iter()
+        .filter(|a| selection.shows(a.notable))
+    {
+        write_row(out, autostart_row(a).into_iter())?;
+    }
+    for t in report.tasks.iter().filter(|t| selection.shows(t.notable)) {
+        write_row(out, task_row(t).into_iter())?;
     }
     Ok(())
 }
 
-fn row(s: &ServiceReport) -> Vec<String> {
+/// An enum's serialised name (`executed`, `not_resident`).
+fn label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A service: its control sets are where it is.
+fn service_row(s: &ServiceReport) -> Vec<String> {
     let config = s.configs.first();
     vec![
+        "service".into(),
         s.name.clone(),
         s.display_names.first().cloned().unwrap_or_default(),
         s.configs
@@ -50,18 +75,12 @@ fn row(s: &ServiceReport) -> Vec<String> {
             .map(|st| st.label())
             .unwrap_or_default(),
         image_path(s),
-        serde_json::to_value(s.verdict.execution)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        label(&s.verdict.execution),
         s.verdict
             .longest_run_ms
             .map(|m| m.to_string())
             .unwrap_or_default(),
-        serde_json::to_value(s.verdict.residency)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        label(&s.verdict.residency),
         s.verdict.runs.to_string(),
         s.verdict.summary.clone(),
         flag_ids(&s.attention, ";"),
@@ -69,6 +88,72 @@ fn row(s: &ServiceReport) -> Vec<String> {
             .first()
             .map(|e| konseki_model::time::seven::text(&e.time))
             .unwrap_or_default(),
+    ]
+}
+
+/// An autostart entry: its location (and user) is where it is, its command what it runs.
+fn autostart_row(a: &AutostartReport) -> Vec<String> {
+    let e = &a.entry;
+    let place = match &e.user {
+        Some(user) => format!("{} [{user}]", e.location),
+        None => e.location.clone(),
+    };
+    let first = a.evidence.iter().filter_map(|i| i.time).min();
+    entity_row(
+        "autostart",
+        &e.name,
+        place,
+        &e.command,
+        &a.execution,
+        &a.summary,
+    )
+    .into_iter()
+    .chain([
+        flag_ids(&a.attention, ";"),
+        first
+            .map(|t| konseki_model::time::seven::text(&t))
+            .unwrap_or_default(),
+    ])
+    .collect()
+}
+
+/// A task: its status is where it stands, its actions what it runs.
+fn task_row(t: &TaskReport) -> Vec<String> {
+    let actions = konseki_model::actions_line(&t.actions);
+    let first = t.evidence.iter().filter_map(|i| i.time).min();
+    let place = t.status.label().to_string();
+    entity_row("task", &t.name, place, &actions, &t.execution, &t.summary)
+        .into_iter()
+        .chain([
+            flag_ids(&t.attention, ";"),
+            first
+                .map(|t| konseki_model::time::seven::text(&t))
+                .unwrap_or_default(),
+        ])
+        .collect()
+}
+
+/// The first eleven cells of a row that is not a service (no start type, runs or residency).
+fn entity_row(
+    kind: &str,
+    name: &str,
+    place: String,
+    program: &str,
+    execution: &konseki_model::Execution,
+    summary: &str,
+) -> Vec<String> {
+    vec![
+        kind.into(),
+        name.into(),
+        String::new(),
+        place,
+        String::new(),
+        program.into(),
+        label(execution),
+        String::new(),
+        String::new(),
+        String::new(),
+        summary.into(),
     ]
 }
 

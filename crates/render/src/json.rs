@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use konseki_model::{ScanReport, ServiceReport, Warning};
+use konseki_model::{AutostartReport, ScanReport, ServiceReport, TaskReport, Warning};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -33,6 +33,8 @@ struct Line<'a, T: Serialize> {
 /// One JSONL line's item.
 enum LineItem<'a> {
     Service(&'a ServiceReport),
+    Autostart(&'a AutostartReport),
+    Task(&'a TaskReport),
     Warning(&'a Warning),
 }
 
@@ -41,6 +43,8 @@ impl LineItem<'_> {
     fn write(&self, buffer: &mut Vec<u8>) -> serde_json::Result<()> {
         match self {
             LineItem::Service(item) => line(buffer, "service", *item),
+            LineItem::Autostart(item) => line(buffer, "autostart", *item),
+            LineItem::Task(item) => line(buffer, "task", *item),
             LineItem::Warning(item) => line(buffer, "warning", *item),
         }
     }
@@ -52,15 +56,23 @@ fn line<T: Serialize>(buffer: &mut Vec<u8>, record_type: &str, item: &T) -> serd
     Ok(())
 }
 
-/// Each selected service, then each warning, a line each.
+/// Each selected service, autostart entry and task (the table's rows), then each warning, a
+/// line each.
 pub(crate) fn render_lines(
     report: &ScanReport,
     selection: Selection,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let services = report.services.iter().filter(|s| selection.includes(s));
+    let autostarts = report
+        .autostarts
+        .iter()
+        .filter(|a| selection.shows(a.notable));
+    let tasks = report.tasks.iter().filter(|t| selection.shows(t.notable));
     let lines: Vec<LineItem<'_>> = services
         .map(LineItem::Service)
+        .chain(autostarts.map(LineItem::Autostart))
+        .chain(tasks.map(LineItem::Task))
         .chain(report.warnings.iter().map(LineItem::Warning))
         .collect();
     for batch in lines.chunks(LINES_PER_BATCH) {

@@ -37,7 +37,7 @@ pub enum Format {
     Json,
     /// One JSON object per line: each service, then each warning.
     Jsonl,
-    /// One row per service.
+    /// One row per service, autostart entry and task.
     Csv,
 }
 
@@ -53,9 +53,15 @@ pub enum Selection {
 impl Selection {
     /// Whether a service is shown.
     pub fn includes(&self, s: &ServiceReport) -> bool {
+        self.shows(s.notable)
+    }
+
+    /// Whether an entity that correlation judged `notable` (or not) is shown: the same rule
+    /// for services, autostart entries and tasks, in every format.
+    pub fn shows(&self, notable: bool) -> bool {
         match self {
             Selection::All => true,
-            Selection::Notable => s.notable,
+            Selection::Notable => notable,
         }
     }
 }

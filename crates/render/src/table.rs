@@ -179,7 +179,7 @@ fn autostarts(report: &ScanReport, selection: Selection, out: &mut dyn Write) ->
     let autostarts: Vec<&konseki_model::AutostartReport> = report
         .autostarts
         .iter()
-        .filter(|a| selection == Selection::All || a.notable)
+        .filter(|a| selection.shows(a.notable))
         .collect();
     if !report.autostarts.is_empty() {
         writeln!(out)?;
@@ -232,7 +232,7 @@ fn tasks(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::
     let tasks: Vec<&konseki_model::TaskReport> = report
         .tasks
         .iter()
-        .filter(|t| selection == Selection::All || t.notable)
+        .filter(|t| selection.shows(t.notable))
         .collect();
     if !tasks.is_empty() {
         writeln!(out)?;
