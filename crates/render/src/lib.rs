@@ -25,6 +25,7 @@ use std::io::{self, Write};
 use konseki_model::{ScanReport, ServiceReport};
 
 pub use explain::{explain, Explanation};
+pub use table::fit_tables_to_terminal;
 pub use text::{terminal_path, terminal_safe};
 pub use timeline::{render_timeline, TimelineFormat};
 

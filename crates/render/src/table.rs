@@ -377,25 +377,39 @@ fn warnings(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Left-aligned columns as wide as their widest cell.
+/// The terminal's width when the table goes to one (set by the caller; no limit otherwise:
+/// a table written to a file or a pipe keeps whole lines).
+static WIDTH: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+
+/// Fits every table from now on to the terminal standard output is, if it is one (cells
+/// wrapped; whole values in JSON). The caller says whether the table goes there.
+pub fn fit_tables_to_terminal() {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return;
+    }
+    if let Some(columns) = comfy_table::Table::new().width() {
+        let _ = WIDTH.set(columns.saturating_sub(1));
+    }
+}
+
+/// Left-aligned columns (comfy-table), wrapped to the terminal's width when one is set.
 fn write_columns(out: &mut dyn Write, header: [&str; 5], rows: &[[String; 5]]) -> io::Result<()> {
-    let header = header.map(str::to_string);
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            rows.iter()
-                .chain(std::iter::once(&header))
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in std::iter::once(&header).chain(rows.iter()) {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        writeln!(out, "  {}", line.join("  ").trim_end())?;
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .force_no_tty()
+        .set_header(header);
+    if let Some(&width) = WIDTH.get() {
+        table
+            .set_width(width)
+            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    }
+    for row in rows {
+        table.add_row(row);
+    }
+    for line in table.lines() {
+        writeln!(out, " {}", line.trim_end())?;
     }
     Ok(())
 }

@@ -31,6 +31,9 @@ pub fn run(
     };
     let started = std::time::Instant::now();
     let evidence = evidence_files(&report.inventory);
+    if format == Format::Table && output.output.is_none() {
+        konseki_render::fit_tables_to_terminal();
+    }
     let mut out = crate::output::open(output.output.as_deref(), paths, &evidence)?;
     render(&report, format, selection, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
