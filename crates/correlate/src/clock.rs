@@ -33,6 +33,8 @@ const SIGNIFICANT: SignedDuration = SignedDuration::from_secs(1);
 struct Step {
     /// The System record id of the step, when it is one.
     record: Option<u64>,
+    /// The log it was read from: record ids order records of one file only.
+    file: Option<std::sync::Arc<std::path::Path>>,
     old: Timestamp,
     new: Timestamp,
     /// `new − old`.
@@ -79,6 +81,10 @@ impl Clock {
             .into_iter()
             .map(|s| Step {
                 record: record_id(&s.source),
+                file: match &s.source {
+                    Provenance::EventRecord { file, .. } => Some(file.clone()),
+                    _ => None,
+                },
                 old: s.old_time,
                 new: s.new_time,
                 delta: SignedDuration::from_millis(s.delta_ms),
@@ -130,6 +136,25 @@ impl Clock {
     /// when it happened (an SCM event, a clock step).
     pub fn place(&self, t: Timestamp, record: Option<u64>) -> Placed {
         self.place_with(t, record.map(|r| self.segment_by_record(r)))
+    }
+
+    /// Places the time of a logged event read from `source`. Its record id orders it among the
+    /// steps only when the steps were read from the same log: ids of another file (an exported
+    /// copy renumbers its records; another host's log has its own) say nothing of their order,
+    /// and the time alone places it, as a marker's.
+    pub fn place_event(&self, t: Timestamp, source: &Provenance) -> Placed {
+        let same_log = match source {
+            Provenance::EventRecord { file, .. } => self.steps.iter().all(|s| {
+                s.file
+                    .as_ref()
+                    .is_some_and(|f| std::sync::Arc::ptr_eq(f, file) || f == file)
+            }),
+            _ => false,
+        };
+        match system_record(source).filter(|_| same_log) {
+            Some(record) => self.place(t, Some(record)),
+            None => self.place_marker(t),
+        }
     }
 
     /// Places the time of a boot or shutdown marker. These are not written when they happen:
@@ -459,5 +484,32 @@ mod tests {
         let before = t("2022-03-10T19:00:00Z");
         assert_eq!(twice.place_marker(before), once.place_marker(before));
         assert_eq!(once.place_marker(before).at, t("2022-03-10T16:00:00Z"));
+    }
+
+    /// A record id read from another file than the steps' (an exported copy, renumbered from
+    /// 1) does not order the event among the steps: its time alone places it. Here an SCM event
+    /// of the copy, record 100, logged at 18:00, a time no segment of the log's clock shows:
+    /// by the copy's id it would be put in the first segment (before the step back); it is
+    /// placed by its time, as a marker would be (nearest the segment ending at 17:17).
+    #[test]
+    fn a_record_id_of_another_log_does_not_order_an_event_among_the_steps() {
+        let clock = apt_clock();
+        let at = t("2022-03-10T18:00:00Z");
+        let in_copy = Provenance::EventRecord {
+            file: Arc::from(Path::new("System-export.evtx")),
+            record_id: 100,
+            event_id: 7036,
+        };
+        assert_eq!(clock.place_event(at, &in_copy), clock.place_marker(at));
+        assert_ne!(
+            clock.place_event(at, &in_copy).at,
+            clock.place(at, Some(100)).at
+        );
+        let in_log = Provenance::EventRecord {
+            file: Arc::from(Path::new("System.evtx")),
+            record_id: 300,
+            event_id: 7036,
+        };
+        assert_eq!(clock.place_event(at, &in_log), clock.place(at, Some(300)));
     }
 }

@@ -17,7 +17,7 @@ use konseki_model::{
     ScmEventKind, TimeBound, Timestamp,
 };
 
-use crate::clock::{system_record, Clock};
+use crate::clock::Clock;
 use crate::describe::{error_means_not_executed, event_item};
 
 /// A 7000 within this distance of a 7009 belongs to the same start attempt (they share a
@@ -52,12 +52,7 @@ pub fn lifecycle(
     // Events and markers in the order they happened: on the corrected clock, then by record.
     let mut entries: Vec<(Timestamp, Entry<'_>)> = events
         .iter()
-        .map(|e| {
-            (
-                clock.place(e.time, system_record(&e.source)).at,
-                Entry::Event(e),
-            )
-        })
+        .map(|e| (clock.place_event(e.time, &e.source).at, Entry::Event(e)))
         .chain(
             markers
                 .iter()
