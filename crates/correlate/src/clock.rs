@@ -487,7 +487,7 @@ mod tests {
     }
 
     /// A record id read from another file than the steps' (an exported copy, renumbered from
-    /// 1) does not order the event among the steps: its time alone places it. Here an SCM event
+    /// one) does not order the event among the steps: its time alone places it. Here an SCM event
     /// of the copy, record 100, logged at 18:00, a time no segment of the log's clock shows:
     /// by the copy's id it would be put in the first segment (before the step back); it is
     /// placed by its time, as a marker would be (nearest the segment ending at 17:17).
