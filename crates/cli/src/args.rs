@@ -79,8 +79,10 @@ pub enum Command {
     /// The narrative for one service, autostart entry or scheduled task, with its evidence
     /// chain, as an examiner would write it.
     Explain {
-        /// Evidence, as for `scan`.
-        path: PathBuf,
+        /// Evidence, as for `scan`: one or more paths (of one host: a collection's folders, or
+        /// a hive and the logs beside it given one by one).
+        #[arg(required = true, num_args = 1..)]
+        paths: Vec<PathBuf>,
         /// What to explain: a service's key or display name, an autostart entry's name (a Run
         /// value, a Startup file, a COM class's CLSID), a task's path or name, or the program
         /// one of them runs.

@@ -11,13 +11,14 @@ use common::{corpus, temp_case};
 use konseki_forge::lnk::{write_lnk, LnkSpec};
 
 fn explain(path: &Path, name: &str) -> Output {
+    explain_in(&[path], name)
+}
+
+fn explain_in(paths: &[&Path], name: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_konseki"))
-        .args([
-            "explain".as_ref(),
-            path.as_os_str(),
-            name.as_ref(),
-            "-q".as_ref(),
-        ])
+        .arg("explain")
+        .args(paths)
+        .args([name, "-q"])
         .output()
         .unwrap()
 }
@@ -170,4 +171,28 @@ fn hostile_names_are_shown_escaped() {
     );
     assert!(text.contains("evil\\x1b[2Jname"), "{text}");
     assert!(text.contains("x<U+202E>txt.exe"), "{text}");
+}
+
+/// Several paths of one host, as `scan` takes them: the task files and a user hive given
+/// apart, and an entity of each explained from the same command line.
+#[test]
+fn several_paths_are_read_as_one_case() {
+    let (Some(tasks), Some(hive)) = (
+        corpus("tasks/APTSimulatorVM-Win10"),
+        corpus("hives/NTUSER_modified.DAT"),
+    ) else {
+        return;
+    };
+    for (name, starts) in [
+        ("GameOver", "Scheduled task `\\GameOver`"),
+        ("not_a_malware", "Autostart entry `not_a_malware`"),
+    ] {
+        let out = explain_in(&[&tasks, &hive], name);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8(out.stdout).unwrap().starts_with(starts));
+    }
 }

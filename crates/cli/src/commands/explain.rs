@@ -1,8 +1,8 @@
-//! `konseki explain PATH NAME`: the narrative for one entity (a service, an autostart entry, a
+//! `konseki explain PATH… NAME`: the narrative for one entity (a service, an autostart entry, a
 //! scheduled task), named by its name or by the program it runs.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use konseki_render::Explanation;
@@ -11,12 +11,17 @@ use konseki_render::Explanation;
 const EXIT_NOT_ONE_ENTITY: u8 = 3;
 
 pub fn run(
-    path: &Path,
+    paths: &[PathBuf],
     name: &str,
     quiet: bool,
     locations: &[konseki_extract::autostart::defs::Location],
 ) -> anyhow::Result<ExitCode> {
-    let report = super::scan::build_report(&[path.to_path_buf()], quiet, locations)?;
+    let report = super::scan::build_report(paths, quiet, locations)?;
+    let under = paths
+        .iter()
+        .map(|p| konseki_render::terminal_path(p))
+        .collect::<Vec<_>>()
+        .join(", ");
     match konseki_render::explain(&report, name) {
         Explanation::One(text) => {
             let mut out = std::io::stdout().lock();
@@ -28,7 +33,7 @@ pub fn run(
                 "konseki: {} entities answer to `{}` under {}; name one of them:",
                 candidates.len(),
                 konseki_render::terminal_safe(name),
-                konseki_render::terminal_path(path)
+                under
             );
             for line in candidates {
                 eprintln!("  {line}");
@@ -39,7 +44,7 @@ pub fn run(
             eprintln!(
                 "konseki: nothing named `{}` in the evidence under {} (no service key or display name, autostart entry, task, or program path)",
                 konseki_render::terminal_safe(name),
-                konseki_render::terminal_path(path)
+                under
             );
             Ok(ExitCode::from(EXIT_NOT_ONE_ENTITY))
         }

@@ -36,6 +36,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             quiet,
         } => timeline::run(&paths, format, output.as_deref(), quiet, locations),
         Command::Defs { action } => defs::run(action),
-        Command::Explain { path, name, quiet } => explain::run(&path, &name, quiet, locations),
+        Command::Explain { paths, name, quiet } => explain::run(&paths, &name, quiet, locations),
     }
 }
