@@ -260,14 +260,15 @@ impl Hive {
             .collect()
     }
 
-    /// The sub-key `name` of `key`, when present.
+    /// The sub-key `name` (or `name\\…` path) of `key`, when present. Looked up from `key`,
+    /// not from the root: notatin reads every sibling at each level it passes (each key node
+    /// parsed and hashed), so a walk from the root to each of a SYSTEM hive's hundreds of
+    /// services read all of them again for every one.
     pub fn subkey(&mut self, key: &Key, name: &str) -> Option<Key> {
-        let path = if key.path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}\\{}", key.path, name)
-        };
-        self.key(&path)
+        let prefix = self.root_prefix_len;
+        let mut node = key.node.clone();
+        self.guarded(|p| node.get_sub_key_by_path(p, name))
+            .map(|node| Key::from_node(node, prefix))
     }
 
     /// Runs a notatin call, turning a panic inside it into `None` plus a warning.
