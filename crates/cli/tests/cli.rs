@@ -544,3 +544,27 @@ fn table_jsonl_and_csv_hold_the_same_rows() {
         }
     }
 }
+
+/// A mounted volume shows `$MFTMirr` beside `$MFT`; the mirror's FILE records are only the
+/// first four of the $MFT, and read as a $MFT it would claim a volume's worth of coverage (and
+/// list its four system files twice). Only `$MFT` is read (issue 18's "takes $MFTMirr for $MFT").
+#[test]
+fn the_mft_mirror_is_not_read_as_the_mft() {
+    use konseki_forge::mft::{write_mft, MftFile};
+    let when = "2026-01-05T08:00:29Z".parse().unwrap();
+    let mft = write_mft(&[MftFile::new(r"C:\tmp\test.txt", when, b"x")]);
+    let dir = common::temp_case("mft-mirror");
+    std::fs::create_dir_all(dir.join("C")).unwrap();
+    std::fs::write(dir.join("C/$MFT"), &mft).unwrap();
+    std::fs::write(dir.join("C/$MFTMirr"), &mft[..4096]).unwrap();
+    let report = common::scan(std::slice::from_ref(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+    let mfts: Vec<String> = report
+        .inventory
+        .found
+        .iter()
+        .filter(|a| a.kind == konseki_model::ArtifactKind::Mft)
+        .map(|a| a.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(mfts, ["$MFT"]);
+}

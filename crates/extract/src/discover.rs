@@ -69,6 +69,9 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
         }
         match sniff(&path) {
             Ok(Some(ArtifactKind::HiveLog)) => logs.push(path),
+            // A mounted volume shows `$MFTMirr` beside `$MFT`: its FILE records are the first
+            // four of the $MFT only, and read as one it would claim a volume's coverage.
+            Ok(Some(ArtifactKind::Mft)) if is_mft_mirror(&path) => {}
             Ok(Some(kind)) => found.artifacts.push(FoundArtifact {
                 kind,
                 role: (kind == ArtifactKind::Hive)
@@ -232,6 +235,11 @@ impl Walk<'_> {
             );
         }
     }
+}
+
+/// `$MFTMirr` (any case, Velociraptor's escapes decoded).
+fn is_mft_mirror(path: &Path) -> bool {
+    decoded_file_name(path).is_some_and(|n| n.eq_ignore_ascii_case("$MFTMirr"))
 }
 
 /// Decides what a file is from its first bytes.
