@@ -25,6 +25,8 @@
 use jiff::{SignedDuration, Timestamp};
 use konseki_model::{ClockSpan, ClockStep, EvidenceItem, Provenance};
 
+use crate::describe::same_file;
+
 /// Steps smaller than this are not treated as steps.
 const SIGNIFICANT: SignedDuration = SignedDuration::from_secs(1);
 
@@ -144,11 +146,10 @@ impl Clock {
     /// and the time alone places it, as a marker's.
     pub fn place_event(&self, t: Timestamp, source: &Provenance) -> Placed {
         let same_log = match source {
-            Provenance::EventRecord { file, .. } => self.steps.iter().all(|s| {
-                s.file
-                    .as_ref()
-                    .is_some_and(|f| std::sync::Arc::ptr_eq(f, file) || f == file)
-            }),
+            Provenance::EventRecord { file, .. } => self
+                .steps
+                .iter()
+                .all(|s| s.file.as_ref().is_some_and(|f| same_file(f, file))),
             _ => false,
         };
         match system_record(source).filter(|_| same_log) {

@@ -1,11 +1,19 @@
 //! One-line descriptions of evidence, and the wording of durations and errors.
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashSet};
 
 use konseki_model::{BootMarkerKind, EvidenceItem, Provenance, ScmEvent, ScmEventKind};
+
+/// Whether two evidence files are the same file, as the walk named them: one `Arc` per file,
+/// else the same bytes. Paths of one discovery are compared as written, not component by
+/// component (which was most of a large scan's correlation where records of copies collide).
+pub(crate) fn same_file(a: &Arc<Path>, b: &Arc<Path>) -> bool {
+    Arc::ptr_eq(a, b) || a.as_os_str() == b.as_os_str()
+}
 
 /// A record as a narrative cites it: `4698 record 7` for an event, the key or file otherwise.
 pub(crate) fn record_text(source: &Provenance) -> String {

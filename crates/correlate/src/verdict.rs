@@ -10,7 +10,7 @@ use konseki_model::{
 };
 
 use crate::coverage::{gaps_text, has_gaps, only_isolated, span_text};
-use crate::describe::{event_item, format_duration_at_most};
+use crate::describe::{event_item, format_duration_at_most, same_file};
 use crate::lifecycle::Lifecycle;
 
 /// Runs explained and cited in full at each end of a long lifecycle (a service started at every
@@ -290,18 +290,12 @@ fn evidence_chain(
 ///
 /// Hashed by what tells records apart, not by their file: `Path` hashes component by
 /// component, and a service started at every boot for years cites thousands of records of one
-/// log. Equal keys still hash equal (the file is compared, just not hashed). Files are
-/// compared as the walk named them (one `Arc` per file, else its bytes), not component by
-/// component: copies of a log whose records share ids and times collide in the hash, and a
-/// component-wise comparison for each collision was most of a large scan's correlation.
+/// log. Equal keys still hash equal (the file is compared, just not hashed), by
+/// [`same_file`]: copies of a log whose records share ids and times collide in the hash.
 struct Cited<'a>(&'a Provenance, Option<Timestamp>);
 
 impl PartialEq for Cited<'_> {
     fn eq(&self, other: &Self) -> bool {
-        let same_file = |a: &std::sync::Arc<std::path::Path>,
-                         b: &std::sync::Arc<std::path::Path>| {
-            std::sync::Arc::ptr_eq(a, b) || a.as_os_str() == b.as_os_str()
-        };
         self.1 == other.1
             && match (self.0, other.0) {
                 (

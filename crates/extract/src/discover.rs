@@ -237,6 +237,11 @@ impl Walk<'_> {
     }
 }
 
+/// A file's size (0 when it cannot be read), for progress and for reading largest first.
+pub(crate) fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
 /// `$MFTMirr` (any case, Velociraptor's escapes decoded).
 fn is_mft_mirror(path: &Path) -> bool {
     decoded_file_name(path).is_some_and(|n| n.eq_ignore_ascii_case("$MFTMirr"))

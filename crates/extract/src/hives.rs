@@ -9,7 +9,7 @@
 //! held until the SOFTWARE hive is known, since any of them may be it; the machine's SOFTWARE
 //! hive is held to the end (user COM entries are compared with its classes).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -21,6 +21,7 @@ use konseki_registry::Hive;
 
 use crate::amcache::read_amcache_hive;
 use crate::autostart::{self, defs::Location};
+use crate::discover::file_size;
 use crate::error::{Cause, ReadError};
 use crate::hive_role::{hive_role, HiveRole};
 use crate::image_path::WindowsPaths;
@@ -231,9 +232,4 @@ fn state_of(hive: &Hive) -> HiveState {
         logs: hive.info.logs.iter().map(|l| l.path.clone()).collect(),
         logs_replayed: hive.info.replayed,
     }
-}
-
-/// A file's size (0 when unreadable), for progress.
-pub(crate) fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
 }

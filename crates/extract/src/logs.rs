@@ -91,7 +91,7 @@ pub(crate) fn read_logs(
 ) -> Vec<Result<LogResult, Warning>> {
     let sized = paths
         .iter()
-        .map(|path| (*path, std::fs::metadata(path).map_or(0, |m| m.len())))
+        .map(|path| (*path, crate::discover::file_size(path)))
         .collect();
     let indexes = largest_first(
         sized,

@@ -98,7 +98,7 @@ fn check(windows_path: String, services: Vec<String>, file: PathBuf) -> ProgramF
             problem: None,
         },
         Err(e @ PeError::NotPe { .. }) => {
-            let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+            let size = crate::discover::file_size(&file);
             empty(ProgramKind::NotPe, e.to_string(), size)
         }
         Err(e) => empty(ProgramKind::NotPe, e.to_string(), 0),

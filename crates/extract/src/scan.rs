@@ -12,8 +12,8 @@ use konseki_model::{
 };
 
 use crate::autostart;
-use crate::discover::{discover, drive_of};
-use crate::hives::{file_size, read_hives};
+use crate::discover::{discover, drive_of, file_size};
+use crate::hives::read_hives;
 use crate::image_path::WindowsPaths;
 use crate::logs::read_logs;
 use crate::prefetch::read_prefetch_files;

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use konseki_model::{AutostartReport, ScanReport, ServiceReport, TaskReport};
 
-use crate::text::{flag_ids, image_path};
+use crate::text::{flag_ids, image_path, label};
 use crate::Selection;
 
 const HEADER: [&str; 13] = [
@@ -48,14 +48,6 @@ pub(crate) fn render(
         write_row(out, task_row(t).into_iter())?;
     }
     Ok(())
-}
-
-/// An enum's serialised name (`executed`, `not_resident`).
-fn label<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// A service: its control sets are where it is.
@@ -98,63 +90,68 @@ fn autostart_row(a: &AutostartReport) -> Vec<String> {
         Some(user) => format!("{} [{user}]", e.location),
         None => e.location.clone(),
     };
-    let first = a.evidence.iter().filter_map(|i| i.time).min();
-    entity_row(
-        "autostart",
-        &e.name,
+    EntityRow {
+        kind: "autostart",
+        name: &e.name,
         place,
-        &e.command,
-        &a.execution,
-        &a.summary,
-    )
-    .into_iter()
-    .chain([
-        flag_ids(&a.attention, ";"),
-        first
-            .map(|t| konseki_model::time::seven::text(&t))
-            .unwrap_or_default(),
-    ])
-    .collect()
+        program: e.command.clone(),
+        execution: &a.execution,
+        summary: &a.summary,
+        attention: &a.attention,
+        evidence: &a.evidence,
+    }
+    .cells()
 }
 
 /// A task: its status is where it stands, its actions what it runs.
 fn task_row(t: &TaskReport) -> Vec<String> {
-    let actions = konseki_model::actions_line(&t.actions);
-    let first = t.evidence.iter().filter_map(|i| i.time).min();
-    let place = t.status.label().to_string();
-    entity_row("task", &t.name, place, &actions, &t.execution, &t.summary)
-        .into_iter()
-        .chain([
-            flag_ids(&t.attention, ";"),
+    EntityRow {
+        kind: "task",
+        name: &t.name,
+        place: t.status.label().to_string(),
+        program: konseki_model::actions_line(&t.actions),
+        execution: &t.execution,
+        summary: &t.summary,
+        attention: &t.attention,
+        evidence: &t.evidence,
+    }
+    .cells()
+}
+
+/// A row that is not a service: no display name, start type, runs or residency; its first
+/// time is its earliest evidence.
+struct EntityRow<'a> {
+    kind: &'a str,
+    name: &'a str,
+    place: String,
+    program: String,
+    execution: &'a konseki_model::Execution,
+    summary: &'a str,
+    attention: &'a [konseki_model::Attention],
+    evidence: &'a [konseki_model::EvidenceItem],
+}
+
+impl EntityRow<'_> {
+    fn cells(self) -> Vec<String> {
+        let first = self.evidence.iter().filter_map(|i| i.time).min();
+        vec![
+            self.kind.into(),
+            self.name.into(),
+            String::new(),
+            self.place,
+            String::new(),
+            self.program,
+            label(self.execution),
+            String::new(),
+            String::new(),
+            String::new(),
+            self.summary.into(),
+            flag_ids(self.attention, ";"),
             first
                 .map(|t| konseki_model::time::seven::text(&t))
                 .unwrap_or_default(),
-        ])
-        .collect()
-}
-
-/// The first eleven cells of a row that is not a service (no start type, runs or residency).
-fn entity_row(
-    kind: &str,
-    name: &str,
-    place: String,
-    program: &str,
-    execution: &konseki_model::Execution,
-    summary: &str,
-) -> Vec<String> {
-    vec![
-        kind.into(),
-        name.into(),
-        String::new(),
-        place,
-        String::new(),
-        program.into(),
-        label(execution),
-        String::new(),
-        String::new(),
-        String::new(),
-        summary.into(),
-    ]
+        ]
+    }
 }
 
 pub(crate) fn write_row(

@@ -107,6 +107,15 @@ pub(crate) fn image_path(s: &konseki_model::ServiceReport) -> String {
         .unwrap_or_default()
 }
 
+/// An enum's name as the JSON writes it (`executed`, `not_resident`, `event_logged`): the one
+/// spelling every export uses.
+pub(crate) fn label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

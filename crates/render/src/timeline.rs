@@ -16,6 +16,7 @@ use konseki_model::{Provenance, TimelineEntry};
 use konseki_model::time::seven;
 
 use crate::csv::write_row;
+use crate::text::label;
 
 /// Timeline formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,13 +66,6 @@ pub fn render_timeline(
         }
     }
     out.flush()
-}
-
-fn label<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn row(e: &TimelineEntry) -> Vec<String> {
