@@ -11,7 +11,7 @@ use konseki_forge::evtx::write_evtx;
 use konseki_forge::lnk::{write_lnk, LnkSpec};
 use konseki_forge::mft::{write_mft, FileTimes, MftFile};
 use konseki_forge::regf::{write_hive, RegData, RegKey};
-use konseki_model::{AutostartReport, Execution, ScanReport, Timestamp};
+use konseki_model::{AutostartReport, Execution, HostReport, Timestamp};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -21,7 +21,7 @@ fn flags(a: &AutostartReport) -> Vec<&str> {
     a.attention.iter().map(|f| f.id.as_str()).collect()
 }
 
-fn entries<'a>(report: &'a ScanReport, location: &str) -> Vec<&'a AutostartReport> {
+fn entries<'a>(report: &'a HostReport, location: &str) -> Vec<&'a AutostartReport> {
     report
         .autostarts
         .iter()
@@ -477,7 +477,7 @@ fn dynamic_dst_rules_of_the_software_hive_apply_to_their_years() {
     std::fs::write(config.join("SOFTWARE"), write_hive(&software)).unwrap();
     let with = scan(std::slice::from_ref(&dir));
     std::fs::remove_dir_all(&dir).ok();
-    let date = |report: &ScanReport| {
+    let date = |report: &HostReport| {
         let task = report.tasks.iter().find(|t| t.name == "\\Old").unwrap();
         task.file.as_ref().unwrap().date_utc.unwrap().to_string()
     };

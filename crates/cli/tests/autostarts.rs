@@ -9,9 +9,9 @@ use common::{corpus, scan, sysmon_start};
 use konseki_extract::autostart::defs::{builtin, HiveKind, Read};
 use konseki_forge::evtx::write_evtx;
 use konseki_forge::regf::{write_hive, RegData, RegKey};
-use konseki_model::{AutostartReport, Execution, ScanReport};
+use konseki_model::{AutostartReport, Execution, HostReport};
 
-fn entries<'a>(report: &'a ScanReport, location: &str) -> Vec<&'a AutostartReport> {
+fn entries<'a>(report: &'a HostReport, location: &str) -> Vec<&'a AutostartReport> {
     report
         .autostarts
         .iter()

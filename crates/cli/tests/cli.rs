@@ -30,8 +30,12 @@ fn json_output_is_one_document_with_every_service() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 1);
-    let services = doc["services"].as_array().unwrap();
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["hosts"].as_array().unwrap().len(), 1);
+    // A log alone names its host by the records' `Computer` field.
+    assert_eq!(doc["hosts"][0]["host"]["label"], "FS03.offsec.lan");
+    assert_eq!(doc["summary"][0]["host"], "FS03.offsec.lan");
+    let services = doc["hosts"][0]["services"].as_array().unwrap();
     assert_eq!(services.len(), 3);
     let first = &services[0];
     assert_eq!(first["verdict"]["execution"], "executed");
@@ -174,7 +178,7 @@ fn timeline_merges_events_keys_and_files() {
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(
         rows[0],
-        "\"time\",\"time_means\",\"artifact\",\"service\",\"summary\",\"file\",\"where\""
+        "\"host\",\"time\",\"time_means\",\"artifact\",\"service\",\"summary\",\"file\",\"where\""
     );
     let find = |needle: &str| {
         rows.iter()
@@ -185,7 +189,8 @@ fn timeline_merges_events_keys_and_files() {
     let file = find("C:\\tmp\\test.txt created ($SI)");
     let timeout = find("\"event_logged\",\"event_log\",\"test\",\"7009:");
     assert!(key < file && file < timeout, "time order");
-    assert!(rows[file].starts_with("\"2026-01-05T08:00:29.0000000Z\",\"file_created\",\"mft\""));
+    assert!(rows[file]
+        .starts_with("\"WS01\",\"2026-01-05T08:00:29.0000000Z\",\"file_created\",\"mft\""));
 
     let lines: Vec<serde_json::Value> = String::from_utf8(jsonl.stdout)
         .unwrap()
@@ -265,7 +270,7 @@ fn scan_with_own_definitions() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let autostarts = doc["autostarts"].as_array().unwrap();
+    let autostarts = doc["hosts"][0]["autostarts"].as_array().unwrap();
     assert_eq!(
         autostarts.len(),
         1,
@@ -495,7 +500,7 @@ fn table_jsonl_and_csv_hold_the_same_rows() {
             assert!(out.status.success());
             String::from_utf8(out.stdout).unwrap()
         };
-        let mut from_jsonl: Vec<(String, String)> = run("jsonl")
+        let mut from_jsonl: Vec<(String, String, String)> = run("jsonl")
             .lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .filter(|l| l["record_type"] != "warning")
@@ -505,6 +510,10 @@ fn table_jsonl_and_csv_hold_the_same_rows() {
                     _ => l["name"].clone(),
                 };
                 (
+                    l["host"]
+                        .as_str()
+                        .expect("every line has its host")
+                        .to_string(),
                     l["record_type"].as_str().unwrap().to_string(),
                     name.as_str().unwrap().to_string(),
                 )
@@ -515,20 +524,25 @@ fn table_jsonl_and_csv_hold_the_same_rows() {
         assert!(rows
             .next()
             .unwrap()
-            .starts_with("\"record_type\",\"name\","));
-        let mut from_csv: Vec<(String, String)> = rows
+            .starts_with("\"host\",\"record_type\",\"name\","));
+        let mut from_csv: Vec<(String, String, String)> = rows
             .map(|r| {
                 let cells: Vec<&str> = r.split("\",\"").collect();
                 (
                     cells[0].trim_start_matches('"').to_string(),
-                    cells[1].replace("\"\"", "\""),
+                    cells[1].to_string(),
+                    cells[2].replace("\"\"", "\""),
                 )
             })
             .collect();
         from_jsonl.sort();
         from_csv.sort();
         assert_eq!(from_jsonl, from_csv, "--all: {all}");
-        let count = |kind: &str| from_csv.iter().filter(|(k, _)| k == kind).count();
+        // Loose files are one host, named by its logs' `Computer` field.
+        assert!(from_csv
+            .iter()
+            .all(|(host, _, _)| host == "DESKTOP-TMKU40H"));
+        let count = |kind: &str| from_csv.iter().filter(|(_, k, _)| k == kind).count();
         assert!(count("service") > 0 && count("autostart") > 0 && count("task") > 0);
         let table = run("table");
         for (section, kind) in [

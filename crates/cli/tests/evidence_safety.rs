@@ -241,7 +241,9 @@ fn hostile_strings_are_shown_escaped_on_the_terminal_and_exact_in_json() {
         "json".as_ref(),
     ]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let display = doc["services"][0]["display_names"][0].as_str().unwrap();
+    let display = doc["hosts"][0]["services"][0]["display_names"][0]
+        .as_str()
+        .unwrap();
     assert_eq!(display, name, "JSON keeps the exact string");
     std::fs::remove_dir_all(&case).ok();
 }

@@ -9,9 +9,9 @@ use std::process::Command;
 
 use common::{corpus, scan, software_root, temp_case};
 use konseki_forge::regf::{write_hive, RegData, RegKey};
-use konseki_model::{HiveState, ScanReport};
+use konseki_model::{HiveState, HostReport};
 
-fn state<'a>(report: &'a ScanReport, file: &str) -> &'a HiveState {
+fn state<'a>(report: &'a HostReport, file: &str) -> &'a HiveState {
     report
         .hives
         .iter()
@@ -240,9 +240,9 @@ fn a_huge_file_named_like_a_hive_is_not_read_whole() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let services = doc["services"].as_array().unwrap().len();
+    let services = doc["hosts"][0]["services"].as_array().unwrap().len();
     assert!(services >= 467, "{services} services");
-    let warnings = doc["warnings"].to_string();
+    let warnings = doc["hosts"][0]["warnings"].to_string();
     assert!(
         warnings.contains("more than the 1073741824 konseki reads"),
         "{warnings}"

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use common::{corpus, scan, service, temp_case};
 use konseki_forge::evtx::{write_evtx, EvtxEvent};
-use konseki_model::{Provenance, ScanReport};
+use konseki_model::{HostReport, Provenance};
 
-fn cited_files(report: &ScanReport, name: &str) -> Vec<PathBuf> {
+fn cited_files(report: &HostReport, name: &str) -> Vec<PathBuf> {
     service(report, name)
         .events
         .iter()
@@ -21,7 +21,7 @@ fn cited_files(report: &ScanReport, name: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-fn coverage<'a>(report: &'a ScanReport, file: &Path) -> &'a konseki_model::LogCoverage {
+fn coverage<'a>(report: &'a HostReport, file: &Path) -> &'a konseki_model::LogCoverage {
     report
         .logs
         .iter()
@@ -44,7 +44,7 @@ fn a_log_and_its_copy_count_each_record_once() {
     }
     let alone = scan(&[original]);
     let report = scan(std::slice::from_ref(&case));
-    let timed_out = |r: &ScanReport| {
+    let timed_out = |r: &HostReport| {
         r.services
             .iter()
             .filter(|s| s.events.iter().any(|e| e.event_id == 7009))

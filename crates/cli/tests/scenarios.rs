@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use common::{scan, service};
 use konseki_forge::scenario::{Scenario, BUILTIN};
-use konseki_model::ScanReport;
+use konseki_model::HostReport;
 
-fn scan_scenario(scenario: &Scenario, tag: &str) -> ScanReport {
+fn scan_scenario(scenario: &Scenario, tag: &str) -> HostReport {
     let dir = std::env::temp_dir().join(format!(
         "konseki-scenario-{}-{tag}-{}",
         scenario.name,

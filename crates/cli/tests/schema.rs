@@ -7,15 +7,15 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{corpus, scan};
-use konseki_model::ScanReport;
+use common::{corpus, scan_case};
+use konseki_model::CaseReport;
 
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema.json")
 }
 
 fn generated() -> String {
-    let schema = schemars::schema_for!(ScanReport);
+    let schema = schemars::schema_for!(CaseReport);
     serde_json::to_string_pretty(&schema).unwrap() + "\n"
 }
 
@@ -43,9 +43,10 @@ fn scan_json_validates_against_the_committed_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(committed_path()).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let report = scan(&[log, hive]);
+    let case = scan_case(&[log, hive]);
+    let report = &case.hosts[0];
     assert!(report.services.len() > 400 && !report.warnings.is_empty());
-    let document = serde_json::to_value(&report).unwrap();
+    let document = serde_json::to_value(&case).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&document)
         .take(5)
@@ -54,7 +55,10 @@ fn scan_json_validates_against_the_committed_schema() {
     assert!(errors.is_empty(), "{errors:#?}");
     // The validator is not vacuous: a document missing a required field fails.
     let mut broken = document.clone();
-    broken.as_object_mut().unwrap().remove("services");
+    broken["hosts"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("services");
     assert!(!validator.is_valid(&broken));
 }
 
@@ -66,25 +70,31 @@ fn json_and_jsonl_are_what_serde_json_writes() {
     let (Some(logs), Some(hive)) = (corpus("evtx"), corpus("hives/SYSTEM_2")) else {
         return;
     };
-    let report = scan(&[logs, hive]);
+    let case = scan_case(&[logs, hive]);
+    assert_eq!(case.hosts.len(), 1, "loose files are one host");
+    let report = &case.hosts[0];
     let largest = report.services.iter().map(|s| s.events.len()).max();
     assert!(largest > Some(1000) && !report.tasks.is_empty() && !report.warnings.is_empty());
     let render = |format| {
         let mut out = Vec::new();
-        konseki_render::render(&report, format, konseki_render::Selection::All, &mut out).unwrap();
+        konseki_render::render(&case, format, konseki_render::Selection::All, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     };
 
-    let expected = serde_json::to_string(&report).unwrap() + "\n";
+    let expected = serde_json::to_string(&case).unwrap() + "\n";
     let document = render(konseki_render::Format::Json);
     assert!(
         document == expected,
         "the JSON document differs from serde_json's"
     );
 
-    // A line is the item's object with `record_type` first.
+    // A line is the item's object with `record_type` and `host` first.
+    let host = serde_json::to_string(&report.host.label).unwrap();
     let line = |record_type: &str, item: String| {
-        format!("{{\"record_type\":\"{record_type}\",{}\n", &item[1..])
+        format!(
+            "{{\"record_type\":\"{record_type}\",\"host\":{host},{}\n",
+            &item[1..]
+        )
     };
     let services = report
         .services

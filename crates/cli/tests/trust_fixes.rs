@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 use common::{corpus, scan, service, temp_case};
 use konseki_forge::evtx::{write_evtx, EvtxEvent};
 use konseki_forge::scenario::Scenario;
-use konseki_model::{Execution, ScanReport, ScmEventKind, ServiceReport, TimeBound};
+use konseki_model::{Execution, HostReport, ScmEventKind, ServiceReport, TimeBound};
 
 /// Writes the scenario given as TOML and scans it.
-fn scan_scenario(toml: &str) -> ScanReport {
+fn scan_scenario(toml: &str) -> HostReport {
     let scenario = Scenario::parse(toml).unwrap();
     let dir = temp_case(&format!("trust-{}", scenario.name));
     scenario.write_tree(&dir).unwrap();

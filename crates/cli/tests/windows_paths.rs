@@ -50,7 +50,7 @@ fn hives(dir: &std::path::Path, with_software: bool) {
     }
 }
 
-fn executable(report: &konseki_model::ScanReport, name: &str) -> String {
+fn executable(report: &konseki_model::HostReport, name: &str) -> String {
     service(report, name).configs[0]
         .image_path
         .as_ref()

@@ -23,6 +23,8 @@ pub(crate) struct Hosts {
     of: HashMap<String, usize>,
     /// Each host's names, as first seen.
     names: Vec<Vec<Arc<str>>>,
+    /// Each host's own log files that record its names.
+    files: Vec<Vec<Arc<Path>>>,
     /// Each host's clock.
     clocks: Vec<Clock>,
 }
@@ -43,7 +45,7 @@ impl Hosts {
             .collect();
         // The names each file records, each pair once. Files are told apart by their shared
         // path (`Arc`), not by hashing the path: a log yields hundreds of thousands of events.
-        let mut by_file: HashMap<*const Path, (&Path, Vec<&Arc<str>>)> = HashMap::new();
+        let mut by_file: HashMap<*const Path, (&Arc<Path>, Vec<&Arc<str>>)> = HashMap::new();
         let pairs = evidence
             .events
             .iter()
@@ -63,7 +65,7 @@ impl Hosts {
             };
             let (_, names) = by_file
                 .entry(Arc::as_ptr(file))
-                .or_insert_with(|| (&**file, Vec::new()));
+                .or_insert_with(|| (file, Vec::new()));
             if !names
                 .iter()
                 .any(|n| Arc::ptr_eq(n, computer) || ***n == **computer)
@@ -72,10 +74,10 @@ impl Hosts {
             }
         }
         let mut hosts = Hosts::default();
-        let mut files: Vec<&(&Path, Vec<&Arc<str>>)> = by_file.values().collect();
+        let mut files: Vec<&(&Arc<Path>, Vec<&Arc<str>>)> = by_file.values().collect();
         files.sort_by_key(|(file, _)| *file);
         for (file, names) in files {
-            if !local.get(file).copied().unwrap_or(true) {
+            if !local.get(&***file).copied().unwrap_or(true) {
                 for name in names {
                     if hosts.of(name).is_none() {
                         hosts.add(name, None);
@@ -93,6 +95,9 @@ impl Hosts {
                     (None, h) => host = Some(hosts.add(name, h)),
                 }
             }
+            if let Some(h) = host {
+                hosts.files[h].push((*file).clone());
+            }
         }
         hosts.clocks = (0..hosts.names.len())
             .map(|h| hosts.clock_of(h, evidence))
@@ -104,6 +109,7 @@ impl Hosts {
     fn add(&mut self, name: &Arc<str>, host: Option<usize>) -> usize {
         let host = host.unwrap_or_else(|| {
             self.names.push(Vec::new());
+            self.files.push(Vec::new());
             self.names.len() - 1
         });
         self.names[host].push(name.clone());
@@ -118,6 +124,8 @@ impl Hosts {
             self.of.insert(name.to_lowercase(), host);
         }
         self.names[host].extend(moved);
+        let files = std::mem::take(&mut self.files[other]);
+        self.files[host].extend(files);
     }
 
     /// The host that logged as `computer`.
@@ -128,6 +136,20 @@ impl Hosts {
     /// The names of `host`, as first seen.
     pub fn names(&self, host: usize) -> &[Arc<str>] {
         &self.names[host]
+    }
+
+    /// The hosts' names, host by host (a host joined into another has none).
+    pub fn all_names(&self) -> impl Iterator<Item = (usize, &[Arc<str>])> {
+        self.names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.is_empty())
+            .map(|(h, n)| (h, n.as_slice()))
+    }
+
+    /// The host's own log files that record its names.
+    pub fn files(&self, host: usize) -> &[Arc<Path>] {
+        &self.files[host]
     }
 
     /// The clock of `host`.

@@ -26,6 +26,7 @@ pub mod attention;
 pub mod autostart;
 mod autostart_files;
 mod boot_sessions;
+mod case;
 pub(crate) mod causality;
 pub(crate) mod clock;
 pub mod control_set_diff;
@@ -36,6 +37,7 @@ pub mod file_activity;
 #[cfg(test)]
 mod fixtures;
 mod hosts;
+mod identity;
 pub(crate) mod lifecycle;
 pub mod prefetch_activity;
 pub mod process_activity;
@@ -47,5 +49,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod verdict;
 
+pub use case::{case_report, unique_labels};
 pub use describe::{format_duration_at_most, win32_error_text};
+pub use identity::host_identity;
 pub use report::analyse;

@@ -1,21 +1,23 @@
 //! Evidence → the scan report: one [`ServiceReport`] per service key.
 
-use konseki_model::{Evidence, LogCoverage, ScanReport};
+use konseki_model::{Evidence, HostReport, LogCoverage};
 
 use crate::autostart::autostart_reports;
 use crate::boot_sessions::boot_sessions;
 use crate::control_set_diff::control_set_diffs;
 use crate::hosts::Hosts;
+use crate::identity::identify;
 use crate::service_groups::group_by_service;
 use crate::service_report::{service_reports, Shared};
 use crate::tasks::task_reports;
 
 /// Version of the JSON document (`docs/schema.json`); bump on incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Correlates everything extracted into the report.
-pub fn analyse(mut evidence: Evidence) -> ScanReport {
+pub fn analyse(mut evidence: Evidence) -> HostReport {
     let hosts = Hosts::new(&evidence);
+    let host = identify(&evidence, &hosts);
     let control_set_diffs = control_set_diffs(&evidence.services, &evidence.control_sets);
     // Configurations and events move into their service's group: no copies of large logs.
     let (events, configs) = (
@@ -45,9 +47,8 @@ pub fn analyse(mut evidence: Evidence) -> ScanReport {
     services.sort_by_key(|(i, _)| *i);
     let services = services.into_iter().map(|(_, s)| s).collect();
 
-    ScanReport {
-        konseki_version: env!("CARGO_PKG_VERSION").to_string(),
-        schema_version: SCHEMA_VERSION,
+    HostReport {
+        host,
         control_set_diffs,
         inventory: evidence.inventory,
         hives: evidence.hives,

@@ -333,8 +333,13 @@ pub fn drive_of(scope: &Scope, path: &Path) -> String {
         .unwrap_or_else(|| "C:".to_string())
 }
 
-/// `C`, `c:` (or a decoded `C%3A`) → `C:`; anything else is not a drive.
+/// `C`, `c:` (or a decoded `C%3A`), a device path `\\.\C:` (Velociraptor's `ntfs`
+/// accessor) → `C:`; anything else is not a drive.
 pub(crate) fn drive_letter(name: &str) -> Option<String> {
+    let name = name
+        .strip_prefix("\\\\.\\")
+        .or_else(|| name.strip_prefix("\\\\?\\"))
+        .unwrap_or(name);
     let name = name.strip_suffix(':').unwrap_or(name);
     (name.len() == 1 && name.as_bytes()[0].is_ascii_alphabetic())
         .then(|| format!("{}:", name.to_ascii_uppercase()))

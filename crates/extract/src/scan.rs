@@ -12,8 +12,9 @@ use konseki_model::{
 };
 
 use crate::autostart;
-use crate::discover::{discover, drive_of, file_size};
+use crate::discover::{discover, drive_of, file_size, Discovered};
 use crate::hives::read_hives;
+use crate::host_split::{split_hosts, HostFiles};
 use crate::image_path::WindowsPaths;
 use crate::logs::read_logs;
 use crate::prefetch::read_prefetch_files;
@@ -30,26 +31,54 @@ pub fn extract(roots: &[PathBuf], progress: &dyn Progress) -> Extracted {
     extract_with(roots, progress, &autostart::defs::builtin())
 }
 
-/// Reads all evidence under `roots`, looking for autostart entries in `locations` (the
-/// built-in definitions, or an analyst's own: `konseki scan --defs`).
-///
-/// In phases, each reading what the ones before it established: discovery (artifacts, the
-/// volume trees they lie in), the hives (each opened once; the SOFTWARE hive's folders expand
-/// every ImagePath), the files (tasks, Prefetch), the event logs, the ties between events and
-/// keys, the $MFT and the Startup folders.
+/// Reads all evidence under `roots` as one host's, looking for autostart entries in
+/// `locations` (the built-in definitions, or an analyst's own: `konseki scan --defs`).
+/// [`extract_hosts`] tells the hosts of a case apart.
 pub fn extract_with(
     roots: &[PathBuf],
     progress: &dyn Progress,
     locations: &[autostart::defs::Location],
 ) -> Extracted {
+    let (scope, mut files) = discover_all(roots, progress, locations);
+    let host = HostFiles {
+        folder: None,
+        artifacts: std::mem::take(&mut files.artifacts),
+        folder_files: std::mem::take(&mut files.folder_files),
+        warnings: std::mem::take(&mut files.warnings),
+    };
+    let out = read_host(roots, &scope, host, progress, locations);
+    progress.end();
+    out
+}
+
+/// Reads all evidence under `roots`, host by host ([`crate::host_split`]): each host's
+/// evidence is handed to `each` as soon as it is read, and dropped by it before the next is
+/// read. Returns the warnings about paths that belong to no one host.
+pub fn extract_hosts(
+    roots: &[PathBuf],
+    progress: &dyn Progress,
+    locations: &[autostart::defs::Location],
+    mut each: impl FnMut(Extracted),
+) -> Vec<Warning> {
+    let (scope, files) = discover_all(roots, progress, locations);
+    let (hosts, case_warnings) =
+        split_hosts(&scope, files.artifacts, files.folder_files, files.warnings);
+    for host in hosts {
+        each(read_host(roots, &scope, host, progress, locations));
+    }
+    progress.end();
+    case_warnings
+}
+
+/// Discovery, with the warnings about roots that are no artifact, and the progress sized.
+fn discover_all(
+    roots: &[PathBuf],
+    progress: &dyn Progress,
+    locations: &[autostart::defs::Location],
+) -> (Scope, Discovered) {
     let mut discovered = discover(roots, &autostart::folders::folder_patterns(locations));
     progress.step("evidence discovered");
-    let mut out = Extracted {
-        warnings: std::mem::take(&mut discovered.warnings),
-        ..Extracted::default()
-    };
-    out.inventory.roots = roots.to_vec();
-    warn_unrecognised_roots(roots, &discovered.artifacts, &mut out.warnings);
+    warn_unrecognised_roots(roots, &discovered.artifacts, &mut discovered.warnings);
     progress.begin(
         discovered
             .artifacts
@@ -57,38 +86,59 @@ pub fn extract_with(
             .map(|a| file_size(&a.path))
             .sum(),
     );
+    (std::mem::take(&mut discovered.scope), discovered)
+}
 
-    let software = read_hives(
-        &mut discovered.artifacts,
-        &discovered.scope,
-        locations,
-        &mut out,
-        progress,
-    );
+/// Reads one host's files.
+///
+/// In phases, each reading what the ones before it established: the hives (each opened once;
+/// the SOFTWARE hive's folders expand every ImagePath), the files (tasks, Prefetch), the event
+/// logs, the ties between events and keys, the $MFT and the Startup folders.
+fn read_host(
+    roots: &[PathBuf],
+    scope: &Scope,
+    host: HostFiles,
+    progress: &dyn Progress,
+    locations: &[autostart::defs::Location],
+) -> Extracted {
+    let HostFiles {
+        folder,
+        mut artifacts,
+        folder_files,
+        warnings,
+    } = host;
+    let volumes = Volumes::of(scope, &artifacts);
+    let mut out = Extracted {
+        warnings,
+        collection: folder,
+        ..Extracted::default()
+    };
+    out.inventory.roots = roots.to_vec();
+
+    let software = read_hives(&mut artifacts, scope, locations, &mut out, progress);
     let paths = software.clone().unwrap_or_default();
     out.standard_roots = vec![
         format!("{}\\", paths.system_root),
         format!("{}\\", paths.program_files),
         format!("{}\\", paths.program_files_x86),
     ];
-    out.programs = find_programs(&discovered.volumes, &out.services, &paths);
-    read_task_files(&discovered.artifacts, &mut out, progress);
-    read_prefetch(&discovered.artifacts, &mut out, progress);
+    out.programs = find_programs(&volumes, &out.services, &paths);
+    read_task_files(&artifacts, &mut out, progress);
+    read_prefetch(&artifacts, &mut out, progress);
     progress.step("hives, tasks and Prefetch read");
 
-    let batches = read_event_logs(&discovered.artifacts, &mut out, progress);
+    let batches = read_event_logs(&artifacts, &mut out, progress);
     localise_task_times(&mut out);
-    tie_events_to_keys(batches, &discovered.volumes, locations, &paths, &mut out);
+    tie_events_to_keys(batches, &volumes, locations, &paths, &mut out);
     progress.step("events tied to service keys");
 
-    for artifact in of_kind(&discovered.artifacts, ArtifactKind::Mft) {
-        read_files(&discovered.scope, &artifact.path, &mut out);
+    for artifact in of_kind(&artifacts, ArtifactKind::Mft) {
+        read_files(scope, &artifact.path, &mut out);
         progress.advance(file_size(&artifact.path), &artifact.path.to_string_lossy());
     }
-    progress.end();
     let folder_entries = autostart::folders::read_folder_entries(
-        &discovered.scope,
-        &discovered.folder_files,
+        scope,
+        &folder_files,
         &out.files,
         locations,
         &paths,
@@ -96,7 +146,7 @@ pub fn extract_with(
     );
     out.autostarts.extend(folder_entries);
     sort_timelines(&mut out);
-    take_inventory(discovered.artifacts, software.is_some(), &paths, &mut out);
+    take_inventory(artifacts, software.is_some(), &paths, &mut out);
     out
 }
 

@@ -94,6 +94,13 @@ fn read_control(
         .as_ref()
         .and_then(|c| hive.subkey(c, "TimeZoneInformation"))
         .and_then(|k| time_zone_information(&k, path));
+    let computer_name = control
+        .as_ref()
+        .and_then(|c| hive.subkey(c, "ComputerName"))
+        .and_then(|k| hive.subkey(&k, "ComputerName"))
+        .and_then(|k| k.value("ComputerName").and_then(Data::as_text))
+        .filter(|n| !n.is_empty());
+    let tcpip_hostname = tcpip_hostname(hive, set);
     ControlSet {
         name: set.name.clone(),
         roles,
@@ -102,9 +109,30 @@ fn read_control(
         pipe_timeout_is_default: pipe_timeout.is_none(),
         wait_to_kill_service_timeout: wait_to_kill,
         time_zone,
+        computer_name,
+        tcpip_hostname,
         service_count,
         source: Provenance::registry_key(Arc::from(path), format!("{}\\Control", set.name), None),
     }
+}
+
+/// `Services\Tcpip\Parameters` `Hostname` (else `NV Hostname`), with `.Domain` when one is
+/// set: the DNS name the machine gave itself.
+fn tcpip_hostname(hive: &mut Hive, set: &Key) -> Option<String> {
+    let services = hive.subkey(set, "Services")?;
+    let tcpip = hive.subkey(&services, "Tcpip")?;
+    let parameters = hive.subkey(&tcpip, "Parameters")?;
+    let text = |name: &str| {
+        parameters
+            .value(name)
+            .and_then(Data::as_text)
+            .filter(|t| !t.is_empty())
+    };
+    let host = text("Hostname").or_else(|| text("NV Hostname"))?;
+    Some(match text("Domain").or_else(|| text("NV Domain")) {
+        Some(domain) => format!("{host}.{domain}"),
+        None => host,
+    })
 }
 
 /// `ControlSet001` → 1.

@@ -67,7 +67,7 @@ fn volume_roots(scope: &Scope, artifacts: &[FoundArtifact]) -> BTreeMap<String, 
 }
 
 /// `dir` as a volume root: named like a drive, or holding `Windows\System32`.
-fn volume_at(dir: &Path) -> Option<(String, PathBuf)> {
+pub(crate) fn volume_at(dir: &Path) -> Option<(String, PathBuf)> {
     if let Some(letter) = decoded_file_name(dir).as_deref().and_then(drive_letter) {
         return Some((letter, dir.to_path_buf()));
     }

@@ -292,6 +292,9 @@ impl Scenario {
                 .values
                 .push(("ServicesPipeTimeout".into(), RegData::Dword(ms)));
         }
+        root.path_mut("ControlSet001\\Control\\ComputerName\\ComputerName", base)
+            .values
+            .push(("ComputerName".into(), RegData::Sz(self.host.clone())));
         root.path_mut("ControlSet001\\Services", base);
         for s in &self.services {
             let written = self.at(s.key_written);

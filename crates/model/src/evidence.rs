@@ -56,6 +56,8 @@ pub struct Evidence {
     pub standard_roots: Vec<String>,
     /// What could not be read.
     pub warnings: Vec<Warning>,
+    /// The collection folder these files were found in; `None` for loose files.
+    pub collection: Option<PathBuf>,
 }
 
 /// Where a fact comes from, precise enough to re-check it by hand. The file is shared (`Arc`):
@@ -153,6 +155,20 @@ pub enum ArtifactKind {
     Prefetch,
     /// A scheduled task definition (XML, UTF-16 with a byte-order mark, or a legacy `.job`).
     Task,
+}
+
+impl ArtifactKind {
+    /// Its name, as in JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            ArtifactKind::Hive => "hive",
+            ArtifactKind::HiveLog => "hive_log",
+            ArtifactKind::EventLog => "event_log",
+            ArtifactKind::Mft => "mft",
+            ArtifactKind::Prefetch => "prefetch",
+            ArtifactKind::Task => "task",
+        }
+    }
 }
 
 /// An artifact discovered under the scanned path.

@@ -17,6 +17,7 @@ mod autostart;
 mod events;
 mod evidence;
 mod flags;
+mod host;
 mod path_text;
 mod program;
 mod report;
@@ -38,10 +39,11 @@ pub use evidence::{
     LogCoverage, Missing, NtfsTimes, Provenance, RecordRange, Warning,
 };
 pub use flags::{Flag, TaskStatus};
+pub use host::{CaseReport, Grouping, HostIdentity, HostName, HostSummary, NameSource};
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{
-    Attention, BootSession, ClockSpan, ControlSetDiff, EvidenceItem, Execution, Residency,
-    RunOutcome, RunWindow, ScanReport, ServiceReport, Verdict,
+    Attention, BootSession, ClockSpan, ControlSetDiff, EvidenceItem, Execution, HostReport,
+    Residency, RunOutcome, RunWindow, ServiceReport, Verdict,
 };
 pub use service::{
     is_driver_type, service_type_from_logged, service_type_words, ConfigOrigin, ControlSet,

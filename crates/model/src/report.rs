@@ -230,14 +230,12 @@ pub struct ControlSetDiff {
     pub details: Vec<String>,
 }
 
-/// The whole result of a scan.
+/// Everything konseki concludes about one host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct ScanReport {
-    /// konseki's version.
-    pub konseki_version: String,
-    /// The schema version of this document.
-    pub schema_version: u32,
+pub struct HostReport {
+    /// Which machine this is, and how its files were told apart from other hosts'.
+    pub host: crate::host::HostIdentity,
     /// What evidence was found and missing.
     pub inventory: Inventory,
     /// The hives opened.

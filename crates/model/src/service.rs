@@ -296,6 +296,13 @@ pub struct ControlSet {
     /// `Control\TimeZoneInformation`: the machine's time zone, for its local-time artifacts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<crate::TimeZone>,
+    /// `Control\ComputerName\ComputerName` value `ComputerName`: the machine's name when
+    /// the set was last saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computer_name: Option<String>,
+    /// `Services\Tcpip\Parameters` values `Hostname` and `Domain` (`host.domain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcpip_hostname: Option<String>,
     /// The number of service keys.
     pub service_count: usize,
     /// The `Control` key.

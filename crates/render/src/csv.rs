@@ -7,12 +7,13 @@
 
 use std::io::{self, Write};
 
-use konseki_model::{AutostartReport, ScanReport, ServiceReport, TaskReport};
+use konseki_model::{AutostartReport, CaseReport, ServiceReport, TaskReport};
 
 use crate::text::{flag_ids, image_path, label};
 use crate::Selection;
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 14] = [
+    "host",
     "record_type",
     "name",
     "display_name",
@@ -29,23 +30,27 @@ const HEADER: [&str; 13] = [
 ];
 
 pub(crate) fn render(
-    report: &ScanReport,
+    case: &CaseReport,
     selection: Selection,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     write_row(out, HEADER.iter().map(|s| s.to_string()))?;
-    for s in report.services.iter().filter(|s| selection.includes(s)) {
-        write_row(out, service_row(s).into_iter())?;
-    }
-    for a in report
-        .autostarts
-        .iter()
-        .filter(|a| selection.shows(a.notable))
-    {
-        write_row(out, autostart_row(a).into_iter())?;
-    }
-    for t in report.tasks.iter().filter(|t| selection.shows(t.notable)) {
-        write_row(out, task_row(t).into_iter())?;
+    for report in &case.hosts {
+        let host = &report.host.label;
+        let with_host = |row: Vec<String>| std::iter::once(host.clone()).chain(row);
+        for s in report.services.iter().filter(|s| selection.includes(s)) {
+            write_row(out, with_host(service_row(s)))?;
+        }
+        for a in report
+            .autostarts
+            .iter()
+            .filter(|a| selection.shows(a.notable))
+        {
+            write_row(out, with_host(autostart_row(a)))?;
+        }
+        for t in report.tasks.iter().filter(|t| selection.shows(t.notable)) {
+            write_row(out, with_host(task_row(t)))?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! scheduled task), by name or by program, and its narrative; several matches are listed, never
 //! guessed between.
 
-use konseki_model::{AutostartReport, ScanReport, ServiceReport, TaskAction, TaskReport};
+use konseki_model::{AutostartReport, CaseReport, ServiceReport, TaskAction, TaskReport};
 
 use crate::narrative::{autostart_narrative, narrative, task_narrative};
 use crate::text::clean;
@@ -95,26 +95,41 @@ impl Entity<'_> {
     }
 }
 
-/// The entity `query` names (case-insensitive): by name first; when no name matches, by the
-/// program it runs.
-pub fn explain(report: &ScanReport, query: &str) -> Explanation {
-    let entities: Vec<Entity> = report
-        .services
+/// The entity `query` names (case-insensitive), in any host of the case: by name first; when
+/// no name matches, by the program it runs. Candidates are listed with their hosts, and the
+/// narrative of the one found says its host.
+pub fn explain(case: &CaseReport, query: &str) -> Explanation {
+    let entities: Vec<(&str, Entity)> = case
+        .hosts
         .iter()
-        .map(Entity::Service)
-        .chain(report.autostarts.iter().map(Entity::Autostart))
-        .chain(report.tasks.iter().map(Entity::Task))
+        .flat_map(|report| {
+            let host = report.host.label.as_str();
+            report
+                .services
+                .iter()
+                .map(Entity::Service)
+                .chain(report.autostarts.iter().map(Entity::Autostart))
+                .chain(report.tasks.iter().map(Entity::Task))
+                .map(move |e| (host, e))
+        })
         .collect();
     let query = query.trim();
-    let named = |e: &&Entity| e.names().iter().any(|n| n.eq_ignore_ascii_case(query));
-    let runs = |e: &&Entity| e.programs().iter().any(|p| p.eq_ignore_ascii_case(query));
-    let mut found: Vec<&Entity> = entities.iter().filter(named).collect();
+    let named = |e: &&(&str, Entity)| e.1.names().iter().any(|n| n.eq_ignore_ascii_case(query));
+    let runs = |e: &&(&str, Entity)| e.1.programs().iter().any(|p| p.eq_ignore_ascii_case(query));
+    let mut found: Vec<&(&str, Entity)> = entities.iter().filter(named).collect();
     if found.is_empty() {
         found = entities.iter().filter(runs).collect();
     }
     match found.as_slice() {
         [] => Explanation::NotFound,
-        [one] => Explanation::One(one.narrative()),
-        several => Explanation::Several(several.iter().map(|e| e.line()).collect()),
+        [(host, one)] => {
+            Explanation::One(format!("Host {}\n{}", clean(host, 200), one.narrative()))
+        }
+        several => Explanation::Several(
+            several
+                .iter()
+                .map(|(host, e)| format!("[{}] {}", clean(host, 100), e.line()))
+                .collect(),
+        ),
     }
 }

@@ -1,4 +1,5 @@
-//! konseki renderers: one per output format, all over the same [`ScanReport`].
+//! konseki renderers: one per output format, all over the same [`CaseReport`] (its hosts'
+//! reports, each row carrying its host).
 //!
 //! Evidence strings are attacker-controlled: the CSV renderer neutralises spreadsheet formulas,
 //! the table and narrative show control and invisible format characters visibly escaped
@@ -7,7 +8,7 @@
 //!
 //! ```
 //! use konseki_render::{render, Format, Selection};
-//! # fn demo(report: &konseki_model::ScanReport) -> std::io::Result<()> {
+//! # fn demo(report: &konseki_model::CaseReport) -> std::io::Result<()> {
 //! render(report, Format::Json, Selection::All, &mut std::io::stdout())?;
 //! # Ok(()) }
 //! ```
@@ -22,7 +23,7 @@ mod timeline;
 
 use std::io::{self, Write};
 
-use konseki_model::{ScanReport, ServiceReport};
+use konseki_model::{CaseReport, ServiceReport};
 
 pub use explain::{explain, Explanation};
 pub use table::fit_tables_to_terminal;
@@ -69,7 +70,7 @@ impl Selection {
 
 /// Writes the report in the chosen format.
 pub fn render(
-    report: &ScanReport,
+    report: &CaseReport,
     format: Format,
     selection: Selection,
     out: &mut dyn Write,

@@ -1,17 +1,91 @@
-//! The terminal view: what was read, then one line per service, then warnings.
+//! The terminal view: the case's hosts at a glance, then each host: what was read, one line
+//! per service, autostart entry and task, then warnings.
 
 use std::io::{self, Write};
 
-use konseki_model::{ArtifactKind, ScanReport, ServiceReport};
+use konseki_model::{ArtifactKind, CaseReport, HostReport, ServiceReport};
 
 use crate::text::{clean, flag_ids, image_path, terminal_path};
 use crate::Selection;
 
 pub(crate) fn render(
-    report: &ScanReport,
+    case: &CaseReport,
     selection: Selection,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    summary(case, out)?;
+    for report in &case.hosts {
+        host(report, selection, out)?;
+    }
+    if !case.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Warnings of no one host ({})", case.warnings.len())?;
+        warning_lines(&case.warnings, out)?;
+    }
+    Ok(())
+}
+
+/// One line per host: what was found, what is missing, what its logs cover.
+fn summary(case: &CaseReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Case: {} host{} under {}",
+        case.hosts.len(),
+        if case.hosts.len() == 1 { "" } else { "s" },
+        case.roots
+            .iter()
+            .map(|r| terminal_path(r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    let rows: Vec<[String; 5]> = case
+        .summary
+        .iter()
+        .map(|h| {
+            let found = h
+                .found
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let logs = match (h.logs_from, h.logs_to) {
+                (Some(from), Some(to)) => format!("{from} – {to}"),
+                _ => "no event log".to_string(),
+            };
+            [
+                clean(&h.host, 60),
+                found,
+                if h.missing.is_empty() {
+                    "-".into()
+                } else {
+                    h.missing.join(", ")
+                },
+                logs,
+                format!("{} of {}", h.notable, h.entities),
+            ]
+        })
+        .collect();
+    write_columns(
+        out,
+        [
+            "HOST",
+            "FOUND",
+            "MISSING",
+            "LOGS COVER (event logged)",
+            "NOTABLE",
+        ],
+        &rows,
+    )?;
+    for note in &case.notes {
+        writeln!(out, "  note: {}", clean(note, 400))?;
+    }
+    Ok(())
+}
+
+/// One host's sections.
+fn host(report: &HostReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    identity(report, out)?;
     evidence(report, out)?;
     logs(report, out)?;
     control_sets(report, out)?;
@@ -25,8 +99,34 @@ pub(crate) fn render(
     Ok(())
 }
 
+/// The host's label, its names by source, and what does not agree.
+fn identity(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
+    let host = &report.host;
+    writeln!(out, "Host {}", clean(&host.label, 200))?;
+    let grouping = match (&host.grouping, &host.folder) {
+        (konseki_model::Grouping::CollectionFolder, Some(folder)) => {
+            format!("the files under {}", terminal_path(folder))
+        }
+        _ => "loose files (in no collection's volume tree)".to_string(),
+    };
+    writeln!(out, "  files     {grouping}")?;
+    for name in &host.names {
+        writeln!(
+            out,
+            "  name      {} ({}: {})",
+            clean(&name.name, 100),
+            crate::text::label(&name.source),
+            clean(&name.detail, 200)
+        )?;
+    }
+    for d in &host.disagreements {
+        writeln!(out, "  disagree  {}", clean(d, 400))?;
+    }
+    Ok(())
+}
+
 /// What was read and what is missing; each hive's state.
-fn evidence(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn evidence(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Evidence")?;
     for a in &report.inventory.found {
         let kind = match a.kind {
@@ -63,7 +163,7 @@ fn evidence(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Each event log: channel, records, the span it covers, and what it lacks.
-fn logs(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn logs(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     for l in &report.logs {
         writeln!(
             out,
@@ -117,7 +217,7 @@ fn logs(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Each control set: roles, ServicesPipeTimeout, time zone.
-fn control_sets(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn control_sets(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     for c in &report.control_sets {
         writeln!(
             out,
@@ -150,7 +250,7 @@ fn control_sets(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One row per service shown.
-fn services(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
+fn services(report: &HostReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<&ServiceReport> = report
         .services
         .iter()
@@ -175,7 +275,7 @@ fn services(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> i
 }
 
 /// One row per autostart entry shown.
-fn autostarts(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
+fn autostarts(report: &HostReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     let autostarts: Vec<&konseki_model::AutostartReport> = report
         .autostarts
         .iter()
@@ -228,7 +328,7 @@ fn autostarts(report: &ScanReport, selection: Selection, out: &mut dyn Write) ->
 }
 
 /// One row per scheduled task shown.
-fn tasks(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
+fn tasks(report: &HostReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     let tasks: Vec<&konseki_model::TaskReport> = report
         .tasks
         .iter()
@@ -264,7 +364,7 @@ fn tasks(report: &ScanReport, selection: Selection, out: &mut dyn Write) -> io::
 }
 
 /// The boot sessions the markers delimit.
-fn boot_sessions(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn boot_sessions(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.boot_sessions.is_empty() {
         writeln!(out)?;
         writeln!(out, "Boot sessions ({}; from 6005/6009/12 boot and 6006/13 shutdown markers, 6008 unexpected)", report.boot_sessions.len())?;
@@ -306,7 +406,7 @@ fn boot_sessions(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The system clock changes the logs record.
-fn clock_steps(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn clock_steps(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.clock_steps.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -333,7 +433,7 @@ fn clock_steps(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// How the set in use differs from the older control sets.
-fn control_set_diffs(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn control_set_diffs(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.control_set_diffs.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -360,19 +460,24 @@ fn control_set_diffs(report: &ScanReport, out: &mut dyn Write) -> io::Result<()>
 }
 
 /// What could not be read.
-fn warnings(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+fn warnings(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     if !report.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Warnings ({})", report.warnings.len())?;
-        for w in &report.warnings {
-            writeln!(
-                out,
-                "  {}{}: {}",
-                terminal_path(&w.file),
-                w.offset.map(|o| format!(" @0x{o:x}")).unwrap_or_default(),
-                clean(&w.message, 300)
-            )?;
-        }
+        warning_lines(&report.warnings, out)?;
+    }
+    Ok(())
+}
+
+fn warning_lines(warnings: &[konseki_model::Warning], out: &mut dyn Write) -> io::Result<()> {
+    for w in warnings {
+        writeln!(
+            out,
+            "  {}{}: {}",
+            terminal_path(&w.file),
+            w.offset.map(|o| format!(" @0x{o:x}")).unwrap_or_default(),
+            clean(&w.message, 300)
+        )?;
     }
     Ok(())
 }
@@ -394,7 +499,11 @@ pub fn fit_tables_to_terminal() {
 }
 
 /// Left-aligned columns (comfy-table), wrapped to the terminal's width when one is set.
-fn write_columns(out: &mut dyn Write, header: [&str; 5], rows: &[[String; 5]]) -> io::Result<()> {
+fn write_columns<const N: usize>(
+    out: &mut dyn Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
     let mut table = comfy_table::Table::new();
     table
         .load_preset(comfy_table::presets::NOTHING)

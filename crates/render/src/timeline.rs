@@ -29,28 +29,47 @@ pub enum TimelineFormat {
     Timesketch,
 }
 
-/// Writes the timeline.
+/// One JSONL timeline line: the entry with its host.
+#[derive(serde::Serialize)]
+struct HostEntry<'a> {
+    host: &'a str,
+    #[serde(flatten)]
+    entry: &'a TimelineEntry,
+}
+
+/// Writes the timeline of every host of the case (`(host label, its entries)`), merged in
+/// time order, each row with its host. Hosts' clocks are their own: rows of two hosts side by
+/// side are as each host's clock showed them.
 pub fn render_timeline(
-    entries: &[TimelineEntry],
+    hosts: &[(String, Vec<TimelineEntry>)],
     format: TimelineFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut merged: Vec<(&str, &TimelineEntry)> = hosts
+        .iter()
+        .flat_map(|(host, entries)| entries.iter().map(move |e| (host.as_str(), e)))
+        .collect();
+    if hosts.len() > 1 {
+        // Each host's entries are in order already: a stable sort keeps their order on ties.
+        merged.sort_by_key(|(_, e)| e.time);
+    }
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     match format {
         TimelineFormat::Jsonl => {
-            for e in entries {
-                serde_json::to_writer(&mut out, e)?;
+            for (host, entry) in merged {
+                serde_json::to_writer(&mut out, &HostEntry { host, entry })?;
                 out.write_all(b"\n")?;
             }
         }
         TimelineFormat::Timesketch => {
-            for e in entries {
-                serde_json::to_writer(&mut out, &timesketch_line(e))?;
+            for (host, e) in merged {
+                serde_json::to_writer(&mut out, &timesketch_line(host, e))?;
                 out.write_all(b"\n")?;
             }
         }
         TimelineFormat::Csv => {
             let header = [
+                "host",
                 "time",
                 "time_means",
                 "artifact",
@@ -60,8 +79,8 @@ pub fn render_timeline(
                 "where",
             ];
             write_row(&mut out, header.iter().map(|s| s.to_string()))?;
-            for e in entries {
-                write_row(&mut out, row(e).into_iter())?;
+            for (host, e) in merged {
+                write_row(&mut out, std::iter::once(host.to_string()).chain(row(e)))?;
             }
         }
     }
@@ -106,12 +125,14 @@ fn source_columns(source: &Provenance) -> (String, String) {
 /// bytes, and an attacker-written command line can be longer.
 const TIMESKETCH_MAX_TEXT: usize = 32_000;
 
-/// One Timesketch event: its required fields, then konseki's (what the time means, the
-/// artifact, the service, where to re-check it).
-fn timesketch_line(e: &TimelineEntry) -> serde_json::Value {
+/// One Timesketch event: its required fields, then konseki's (the host, what the time means,
+/// the artifact, the service, where to re-check it). `hostname` is the field plaso gives the
+/// host, so konseki's rows and plaso's of one machine filter together.
+fn timesketch_line(host: &str, e: &TimelineEntry) -> serde_json::Value {
     let (file, at) = source_columns(&e.source);
     let mut line = serde_json::json!({
         "message": bounded(&e.summary),
+        "hostname": bounded(host),
         "datetime": seven::text(&e.time).replace('Z', "+00:00"),
         "timestamp": e.time.as_microsecond(),
         "timestamp_desc": timestamp_desc(e.role),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use konseki_extract::autostart::defs::Location;
-use konseki_model::ScanReport;
+use konseki_model::{CaseReport, Evidence};
 use konseki_render::{render, Format, Selection};
 
 use crate::args::{FormatArg, OutputArgs};
@@ -30,7 +30,11 @@ pub fn run(
         Selection::Notable
     };
     let started = std::time::Instant::now();
-    let evidence = evidence_files(&report.inventory);
+    let evidence: Vec<&std::path::Path> = report
+        .hosts
+        .iter()
+        .flat_map(|h| evidence_files(&h.inventory))
+        .collect();
     if format == Format::Table && output.output.is_none() {
         konseki_render::fit_tables_to_terminal();
     }
@@ -54,54 +58,74 @@ pub fn evidence_files(inventory: &konseki_model::Inventory) -> Vec<&std::path::P
         .collect()
 }
 
-/// Reads the evidence and correlates it. Fails when nothing readable was found at all.
+/// Reads the evidence and correlates it, host by host (each host's evidence dropped once its
+/// report is made). Fails when nothing readable was found at all.
 pub fn build_report(
     paths: &[PathBuf],
     quiet: bool,
     locations: &[Location],
-) -> anyhow::Result<ScanReport> {
+) -> anyhow::Result<CaseReport> {
     super::require_paths(paths)?;
     let bar = Bar::new(quiet);
     let started = std::time::Instant::now();
-    let evidence = konseki_extract::extract_with(paths, &bar, locations);
-    timing("extract", started);
-    let nothing = evidence.hives.is_empty()
+    let mut hosts = Vec::new();
+    let mut reasons = Vec::new();
+    let case_warnings = konseki_extract::extract_hosts(paths, &bar, locations, |evidence| {
+        if holds_nothing(&evidence) {
+            reasons.extend(evidence.warnings);
+        } else {
+            hosts.push(konseki_correlate::analyse(evidence));
+        }
+    });
+    timing("extract and correlate", started);
+    if hosts.is_empty() {
+        reasons.extend(case_warnings);
+        return Err(nothing_found(paths, &reasons));
+    }
+    Ok(konseki_correlate::case_report(
+        paths.to_vec(),
+        hosts,
+        case_warnings,
+    ))
+}
+
+/// No artifact of this host could be read.
+pub fn holds_nothing(evidence: &Evidence) -> bool {
+    evidence.hives.is_empty()
         && evidence.logs.is_empty()
         && evidence.autostarts.is_empty()
         && evidence.prefetch.is_empty()
         && evidence.amcache.is_empty()
         && evidence.tasks.is_empty()
-        && evidence.files.is_empty();
-    if nothing {
-        let reasons: Vec<String> = evidence
-            .warnings
+        && evidence.files.is_empty()
+}
+
+/// The error when nothing could be read: what was looked for, and why each file found could
+/// not be read.
+pub fn nothing_found(paths: &[PathBuf], warnings: &[konseki_model::Warning]) -> anyhow::Error {
+    let reasons: Vec<String> = warnings
+        .iter()
+        .map(|w| {
+            format!(
+                "{}: {}",
+                konseki_render::terminal_path(&w.file),
+                konseki_render::terminal_safe(&w.message)
+            )
+        })
+        .collect();
+    anyhow::anyhow!(
+        "no readable evidence (SYSTEM, SOFTWARE or user hive, EVTX log, Prefetch, Amcache, $MFT, task file, Startup folder) found under {}{}",
+        paths
             .iter()
-            .map(|w| {
-                format!(
-                    "{}: {}",
-                    konseki_render::terminal_path(&w.file),
-                    konseki_render::terminal_safe(&w.message)
-                )
-            })
-            .collect();
-        anyhow::bail!(
-            "no readable evidence (SYSTEM, SOFTWARE or user hive, EVTX log, Prefetch, Amcache, $MFT, task file, Startup folder) found under {}{}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            if reasons.is_empty() {
-                String::new()
-            } else {
-                format!("\n  {}", reasons.join("\n  "))
-            }
-        );
-    }
-    let started = std::time::Instant::now();
-    let report = konseki_correlate::analyse(evidence);
-    timing("correlate", started);
-    Ok(report)
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!("\n  {}", reasons.join("\n  "))
+        }
+    )
 }
 
 /// With `KONSEKI_TIMINGS` set, says how long a phase took (for `bench/`), on stderr.

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use konseki_model::TimelineEntry;
 use konseki_render::{render_timeline, TimelineFormat};
 
 use crate::args::TimelineFormatArg;
@@ -17,9 +18,23 @@ pub fn run(
     locations: &[konseki_extract::autostart::defs::Location],
 ) -> anyhow::Result<ExitCode> {
     super::require_paths(paths)?;
-    let evidence = konseki_extract::extract_with(paths, &Bar::new(quiet), locations);
-    let entries = konseki_correlate::timeline::timeline(&evidence);
-    if entries.is_empty() && evidence.hives.is_empty() && evidence.logs.is_empty() {
+    // Each host's timeline, beside the files it was read from (the output must not land on
+    // one of them); its evidence is dropped once its entries are made.
+    let mut hosts: Vec<(konseki_model::HostIdentity, Vec<TimelineEntry>)> = Vec::new();
+    let mut read: Vec<PathBuf> = Vec::new();
+    konseki_extract::extract_hosts(paths, &Bar::new(quiet), locations, |evidence| {
+        if super::scan::holds_nothing(&evidence) {
+            return;
+        }
+        read.extend(
+            super::scan::evidence_files(&evidence.inventory)
+                .into_iter()
+                .map(Path::to_path_buf),
+        );
+        let entries = konseki_correlate::timeline::timeline(&evidence);
+        hosts.push((konseki_correlate::host_identity(&evidence), entries));
+    });
+    if hosts.is_empty() {
         anyhow::bail!(
             "no dated evidence found under {}",
             paths
@@ -29,14 +44,19 @@ pub fn run(
                 .join(", ")
         );
     }
+    konseki_correlate::unique_labels(hosts.iter_mut().map(|(h, _)| h).collect());
+    let hosts: Vec<(String, Vec<TimelineEntry>)> = hosts
+        .into_iter()
+        .map(|(identity, entries)| (identity.label, entries))
+        .collect();
     let format = match format {
         TimelineFormatArg::Jsonl => TimelineFormat::Jsonl,
         TimelineFormatArg::Csv => TimelineFormat::Csv,
         TimelineFormatArg::Timesketch => TimelineFormat::Timesketch,
     };
-    let read = super::scan::evidence_files(&evidence.inventory);
+    let read: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
     let mut out = crate::output::open(output, paths, &read)?;
-    render_timeline(&entries, format, &mut out).context("writing the timeline")?;
+    render_timeline(&hosts, format, &mut out).context("writing the timeline")?;
     out.flush().context("writing the timeline")?;
     Ok(ExitCode::SUCCESS)
 }

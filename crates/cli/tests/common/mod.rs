@@ -4,18 +4,30 @@
 
 use std::path::PathBuf;
 
-use konseki_model::{Provenance, ScanReport, ServiceReport};
+use konseki_model::{CaseReport, HostReport, Provenance, ServiceReport};
 
 pub use konseki_testutil::corpus;
 
-pub fn scan(paths: &[PathBuf]) -> ScanReport {
+pub fn scan(paths: &[PathBuf]) -> HostReport {
     konseki_correlate::analyse(konseki_extract::extract(
         paths,
         &konseki_extract::NoProgress,
     ))
 }
 
-pub fn service<'a>(report: &'a ScanReport, name: &str) -> &'a ServiceReport {
+/// The case under `paths`, host by host, as `konseki scan` makes it.
+pub fn scan_case(paths: &[PathBuf]) -> CaseReport {
+    let mut hosts = Vec::new();
+    let warnings = konseki_extract::extract_hosts(
+        paths,
+        &konseki_extract::NoProgress,
+        &konseki_extract::autostart::defs::builtin(),
+        |evidence| hosts.push(konseki_correlate::analyse(evidence)),
+    );
+    konseki_correlate::case_report(paths.to_vec(), hosts, warnings)
+}
+
+pub fn service<'a>(report: &'a HostReport, name: &str) -> &'a ServiceReport {
     report
         .services
         .iter()
