@@ -105,6 +105,10 @@ pub struct OutputArgs {
     /// Hide the progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Keep only services, autostart entries and tasks of this severity or above, in every
+    /// format (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<konseki_model::Severity>,
 }
 
 /// Output formats.

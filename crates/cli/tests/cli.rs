@@ -524,14 +524,14 @@ fn table_jsonl_and_csv_hold_the_same_rows() {
         assert!(rows
             .next()
             .unwrap()
-            .starts_with("\"host\",\"record_type\",\"name\","));
+            .starts_with("\"host\",\"record_type\",\"severity\",\"name\","));
         let mut from_csv: Vec<(String, String, String)> = rows
             .map(|r| {
                 let cells: Vec<&str> = r.split("\",\"").collect();
                 (
                     cells[0].trim_start_matches('"').to_string(),
                     cells[1].to_string(),
-                    cells[2].replace("\"\"", "\""),
+                    cells[3].replace("\"\"", "\""),
                 )
             })
             .collect();

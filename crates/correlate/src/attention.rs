@@ -310,7 +310,9 @@ fn image_flags(flags: &mut Vec<Attention>, image: &Image<'_>, standard_roots: &[
             "{} runs a command interpreter (`{interp}`): a service used as a one-shot command launcher",
             image.origin
         ), image.item.clone());
-    } else if let Some(program) = non_service_program(&exe) {
+    } else if let Some(program) =
+        non_service_program(&exe).filter(|_| !msiexec_service_mode(image.raw))
+    {
         suspicious = true;
         push_once(flags, Flag::NonServiceProgramImage, format!(
             "{} starts `{program}`, a Windows program that is not a service: the SCM will give up on it at the ServicesPipeTimeout, so a service is only the launcher here",
@@ -358,6 +360,16 @@ fn config_item(c: &ServiceConfig, value: &str, summary: String) -> EvidenceItem 
         time: c.key_last_written,
         summary: summary.into(),
     }
+}
+
+/// `msiexec.exe /V`: Windows Installer's own service mode (the stock `msiserver` service), in
+/// which msiexec is a service program that connects to the SCM.
+fn msiexec_service_mode(raw: &str) -> bool {
+    let lower = raw.to_ascii_lowercase();
+    lower.contains("msiexec")
+        && lower
+            .split_whitespace()
+            .any(|arg| arg == "/v" || arg == "-v")
 }
 
 /// Windows programs that are not services: registered as a service's image, the SCM starts

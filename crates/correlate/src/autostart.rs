@@ -156,6 +156,7 @@ fn report(
     }
     AutostartReport {
         notable: true, // decided once every flag is in (`notable`)
+        ranking: konseki_model::Ranking::default(),
         attention: attention(entry),
         execution: if executed {
             Execution::Executed

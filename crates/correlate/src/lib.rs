@@ -45,6 +45,7 @@ pub mod program_check;
 mod report;
 mod service_groups;
 mod service_report;
+pub mod severity;
 pub mod tasks;
 pub mod timeline;
 pub mod verdict;

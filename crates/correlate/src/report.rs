@@ -47,7 +47,7 @@ pub fn analyse(mut evidence: Evidence) -> HostReport {
     services.sort_by_key(|(i, _)| *i);
     let services = services.into_iter().map(|(_, s)| s).collect();
 
-    HostReport {
+    let mut report = HostReport {
         host,
         control_set_diffs,
         inventory: evidence.inventory,
@@ -65,5 +65,7 @@ pub fn analyse(mut evidence: Evidence) -> HostReport {
         autostarts,
         tasks,
         warnings: evidence.warnings,
-    }
+    };
+    crate::severity::rank_report(&mut report);
+    report
 }

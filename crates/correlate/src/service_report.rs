@@ -308,6 +308,7 @@ fn service_report(
     );
     ServiceReport {
         notable: !events.is_empty() || !flags.is_empty(),
+        ranking: konseki_model::Ranking::default(),
         name,
         display_names: display_names(&configs, &events),
         configs,

@@ -157,6 +157,7 @@ fn report(
     flags.extend(store_flags(file, cache, collected));
     TaskReport {
         notable,
+        ranking: konseki_model::Ranking::default(),
         attention: flags,
         name,
         file: file.cloned(),

@@ -160,6 +160,9 @@ pub struct AutostartReport {
     /// class whose only flag is a program in the profile (every OneDrive install registers a
     /// dozen) overriding nothing.
     pub notable: bool,
+    /// Its severity, and the rules that set it.
+    #[serde(flatten)]
+    pub ranking: crate::Ranking,
 }
 
 /// What a scheduled task runs.
@@ -359,6 +362,22 @@ pub struct TaskReport {
     /// Worth showing without `--all` (decided by correlation): every task but Windows' own
     /// (`\Microsoft\…`) present with no registration in the logs.
     pub notable: bool,
+    /// Its severity, and the rules that set it.
+    #[serde(flatten)]
+    pub ranking: crate::Ranking,
+}
+
+impl TaskReport {
+    /// The programs its Exec actions run, without quotes.
+    pub fn programs(&self) -> Vec<&str> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                TaskAction::Exec { command, .. } => Some(command.trim_matches('"')),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// A registry change logged by Sysmon (12 key/value created or deleted, 13 value set, 14

@@ -1,11 +1,11 @@
 //! The reasons konseki gives an examiner to look closer, as types: correlation decides them,
 //! renderers print them, and nothing decides anything by matching their text.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An attention flag: what about an entry deserves a look. Serialised as its stable id
 /// (`raised_pipe_timeout`, …), which the report's readers and the README use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {

@@ -22,6 +22,7 @@ mod path_text;
 mod program;
 mod report;
 mod service;
+mod severity;
 pub mod time;
 mod time_zone;
 mod timeline;
@@ -49,6 +50,7 @@ pub use service::{
     is_driver_type, service_type_from_logged, service_type_words, ConfigOrigin, ControlSet,
     FailureAction, FailureActionType, FailureActions, ImagePath, ServiceConfig, StartType,
 };
+pub use severity::{Ranking, Severity, SeverityReason};
 pub use time::{TimeBound, TimeRole, Timestamp};
 pub use time_zone::{TimeZone, YearRules, ZoneRule, ZoneRules};
 pub use timeline::TimelineEntry;

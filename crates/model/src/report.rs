@@ -210,6 +210,9 @@ pub struct ServiceReport {
     /// Worth showing without `--all`: it has events or attention flags (decided by
     /// correlation, not by the renderer).
     pub notable: bool,
+    /// Its severity, and the rules that set it.
+    #[serde(flatten)]
+    pub ranking: crate::Ranking,
 }
 
 /// A difference between two control sets.

@@ -12,9 +12,10 @@ use konseki_model::{AutostartReport, CaseReport, ServiceReport, TaskReport};
 use crate::text::{flag_ids, image_path, label};
 use crate::Selection;
 
-const HEADER: [&str; 14] = [
+const HEADER: [&str; 15] = [
     "host",
     "record_type",
+    "severity",
     "name",
     "display_name",
     "where",
@@ -37,19 +38,30 @@ pub(crate) fn render(
     write_row(out, HEADER.iter().map(|s| s.to_string()))?;
     for report in &case.hosts {
         let host = &report.host.label;
-        let with_host = |row: Vec<String>| std::iter::once(host.clone()).chain(row);
+        // host, record_type, severity, then the entity's own cells.
+        let with_host = |row: Vec<String>, ranking: &konseki_model::Ranking| {
+            let mut cells = row.into_iter();
+            let record_type = cells.next().unwrap_or_default();
+            [
+                host.clone(),
+                record_type,
+                ranking.severity.label().to_string(),
+            ]
+            .into_iter()
+            .chain(cells)
+        };
         for s in report.services.iter().filter(|s| selection.includes(s)) {
-            write_row(out, with_host(service_row(s)))?;
+            write_row(out, with_host(service_row(s), &s.ranking))?;
         }
         for a in report
             .autostarts
             .iter()
             .filter(|a| selection.shows(a.notable))
         {
-            write_row(out, with_host(autostart_row(a)))?;
+            write_row(out, with_host(autostart_row(a), &a.ranking))?;
         }
         for t in report.tasks.iter().filter(|t| selection.shows(t.notable)) {
-            write_row(out, with_host(task_row(t)))?;
+            write_row(out, with_host(task_row(t), &t.ranking))?;
         }
     }
     Ok(())

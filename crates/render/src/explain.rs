@@ -2,7 +2,7 @@
 //! scheduled task), by name or by program, and its narrative; several matches are listed, never
 //! guessed between.
 
-use konseki_model::{AutostartReport, CaseReport, ServiceReport, TaskAction, TaskReport};
+use konseki_model::{AutostartReport, CaseReport, ServiceReport, TaskReport};
 
 use crate::narrative::{autostart_narrative, narrative, task_narrative};
 use crate::text::clean;
@@ -52,14 +52,7 @@ impl Entity<'_> {
                 .map(|i| i.executable.as_str())
                 .collect(),
             Entity::Autostart(a) => a.entry.program.as_deref().into_iter().collect(),
-            Entity::Task(t) => t
-                .actions
-                .iter()
-                .filter_map(|a| match a {
-                    TaskAction::Exec { command, .. } => Some(command.trim_matches('"')),
-                    _ => None,
-                })
-                .collect(),
+            Entity::Task(t) => t.programs(),
         }
     }
 

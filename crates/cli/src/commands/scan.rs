@@ -17,7 +17,10 @@ pub fn run(
     all: bool,
     locations: &[Location],
 ) -> anyhow::Result<ExitCode> {
-    let report = build_report(paths, output.quiet, locations)?;
+    let mut report = build_report(paths, output.quiet, locations)?;
+    if let Some(min) = output.min_severity {
+        keep_severity(&mut report, min);
+    }
     let format = match output.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
@@ -46,6 +49,15 @@ pub fn run(
     // longer than the OS takes to drop the whole heap.
     std::mem::forget(report);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Drops every entity below `min`, host by host: the same rows leave every format.
+fn keep_severity(case: &mut CaseReport, min: konseki_model::Severity) {
+    for host in &mut case.hosts {
+        host.services.retain(|s| s.ranking.severity >= min);
+        host.autostarts.retain(|a| a.ranking.severity >= min);
+        host.tasks.retain(|t| t.ranking.severity >= min);
+    }
 }
 
 /// Every file read as evidence: the artifacts found and the transaction logs beside hives.
