@@ -209,3 +209,77 @@ fn collection_layouts_and_loose_files_are_hosts() {
     assert_eq!(labels.len(), 3);
     std::fs::remove_dir_all(&case).ok();
 }
+
+/// Loose files of several machines, in one folder: each machine's logs are a host, a SYSTEM
+/// hive joins the logs of the machine it names, and what names no machine ($MFT, Prefetch) is
+/// tied to none, said so. Loose files of one machine stay one host.
+#[test]
+fn loose_files_are_split_by_the_machines_they_record() {
+    let (Some(tchopper), Some(prefetch)) = (
+        corpus("evtx/ID7000,7009,7045-Payload deployed via service - Tchopper.evtx"),
+        corpus("prefetch/APTSimulatorVM-Win10/CMD.EXE-0BD30981.pf"),
+    ) else {
+        return;
+    };
+    let case = temp_case("loose-split");
+    let forged = case.join("forged");
+    konseki_forge::scenario::Scenario::builtin("service-timeout")
+        .unwrap()
+        .write_tree(&forged)
+        .unwrap();
+    let loose = case.join("loose");
+    std::fs::create_dir_all(&loose).unwrap();
+    for (from, to) in [
+        (forged.join("C/Windows/System32/config/SYSTEM"), "SYSTEM"),
+        (
+            forged.join("C/Windows/System32/winevt/Logs/System.evtx"),
+            "System.evtx",
+        ),
+        (forged.join("C/$MFT"), "$MFT"),
+        (tchopper.clone(), "tchopper.evtx"),
+        (prefetch.clone(), "CMD.EXE-0BD30981.pf"),
+    ] {
+        std::fs::copy(from, loose.join(to)).unwrap();
+    }
+    let report = scan_case(std::slice::from_ref(&loose));
+    let labels: Vec<&str> = report.hosts.iter().map(|h| h.host.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["WS01", "FS03.offsec.lan", "unattributed loose files"],
+        "{labels:?}"
+    );
+    let files = |h: &HostReport| -> Vec<String> {
+        h.inventory
+            .found
+            .iter()
+            .map(|a| a.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(files(&report.hosts[0]), ["SYSTEM", "System.evtx"]);
+    assert_eq!(files(&report.hosts[1]), ["tchopper.evtx"]);
+    assert_eq!(files(&report.hosts[2]), ["$MFT", "CMD.EXE-0BD30981.pf"]);
+    assert_eq!(
+        report.hosts[2].host.grouping,
+        Grouping::UnattributedLooseFiles
+    );
+    // The reference case is whole on its host: the SYSTEM key with its logged timeout.
+    let test = report.hosts[0]
+        .services
+        .iter()
+        .find(|s| s.name == "test")
+        .unwrap();
+    assert_eq!(test.verdict.execution, konseki_model::Execution::Executed);
+    assert!(report.hosts[1].services.len() >= 244);
+    assert!(report.hosts[1]
+        .services
+        .iter()
+        .all(|s| s.configs.is_empty()));
+
+    // One machine's loose files are one host, whatever names nothing.
+    std::fs::remove_file(loose.join("tchopper.evtx")).unwrap();
+    let one = scan_case(std::slice::from_ref(&loose));
+    assert_eq!(one.hosts.len(), 1);
+    assert_eq!(one.hosts[0].host.grouping, Grouping::LooseFiles);
+    assert_eq!(one.hosts[0].inventory.found.len(), 4);
+    std::fs::remove_dir_all(&case).ok();
+}

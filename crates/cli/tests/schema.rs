@@ -44,8 +44,11 @@ fn scan_json_validates_against_the_committed_schema() {
         serde_json::from_str(&std::fs::read_to_string(committed_path()).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let case = scan_case(&[log, hive]);
-    let report = &case.hosts[0];
-    assert!(report.services.len() > 400 && !report.warnings.is_empty());
+    // Two machines: the log's FS03 and the hive's SENSEI, each a host.
+    assert_eq!(case.hosts.len(), 2);
+    let sensei = &case.hosts[1];
+    assert_eq!(sensei.host.label, "SENSEI");
+    assert!(sensei.services.len() > 400 && !sensei.warnings.is_empty());
     let document = serde_json::to_value(&case).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&document)
@@ -55,7 +58,7 @@ fn scan_json_validates_against_the_committed_schema() {
     assert!(errors.is_empty(), "{errors:#?}");
     // The validator is not vacuous: a document missing a required field fails.
     let mut broken = document.clone();
-    broken["hosts"][0]
+    broken["hosts"][1]
         .as_object_mut()
         .unwrap()
         .remove("services");
@@ -71,10 +74,19 @@ fn json_and_jsonl_are_what_serde_json_writes() {
         return;
     };
     let case = scan_case(&[logs, hive]);
-    assert_eq!(case.hosts.len(), 1, "loose files are one host");
-    let report = &case.hosts[0];
-    let largest = report.services.iter().map(|s| s.events.len()).max();
-    assert!(largest > Some(1000) && !report.tasks.is_empty() && !report.warnings.is_empty());
+    assert!(
+        case.hosts.len() > 10,
+        "the corpus's logs record many machines"
+    );
+    let all = |f: fn(&konseki_model::HostReport) -> usize| case.hosts.iter().map(f).sum::<usize>();
+    let largest = case
+        .hosts
+        .iter()
+        .flat_map(|h| &h.services)
+        .map(|s| s.events.len())
+        .max();
+    assert!(largest > Some(1000));
+    assert!(all(|h| h.tasks.len()) > 0 && all(|h| h.warnings.len()) > 0);
     let render = |format| {
         let mut out = Vec::new();
         konseki_render::render(&case, format, konseki_render::Selection::All, &mut out).unwrap();
@@ -88,36 +100,37 @@ fn json_and_jsonl_are_what_serde_json_writes() {
         "the JSON document differs from serde_json's"
     );
 
-    // A line is the item's object with `record_type` and `host` first.
-    let host = serde_json::to_string(&report.host.label).unwrap();
-    let line = |record_type: &str, item: String| {
+    // A line is the item's object with `record_type` and `host` first; host by host.
+    let line = |record_type: &str, host: &str, item: String| {
+        let host = serde_json::to_string(host).unwrap();
         format!(
             "{{\"record_type\":\"{record_type}\",\"host\":{host},{}\n",
             &item[1..]
         )
     };
-    let services = report
-        .services
-        .iter()
-        .map(|s| serde_json::to_string(s).unwrap());
-    let warnings = report
-        .warnings
-        .iter()
-        .map(|w| serde_json::to_string(w).unwrap());
-    let autostarts = report
-        .autostarts
-        .iter()
-        .map(|a| serde_json::to_string(a).unwrap());
-    let tasks = report
-        .tasks
-        .iter()
-        .map(|t| serde_json::to_string(t).unwrap());
-    let expected: String = services
-        .map(|s| line("service", s))
-        .chain(autostarts.map(|a| line("autostart", a)))
-        .chain(tasks.map(|t| line("task", t)))
-        .chain(warnings.map(|w| line("warning", w)))
-        .collect();
+    fn json<T: serde::Serialize>(item: &T) -> String {
+        serde_json::to_string(item).unwrap()
+    }
+    let mut expected = String::new();
+    for report in &case.hosts {
+        let host = report.host.label.as_str();
+        for s in &report.services {
+            expected += &line("service", host, json(s));
+        }
+        for a in &report.autostarts {
+            expected += &line("autostart", host, json(a));
+        }
+        for t in &report.tasks {
+            expected += &line("task", host, json(t));
+        }
+        for w in &report.warnings {
+            expected += &line("warning", host, json(w));
+        }
+    }
+    for w in &case.warnings {
+        let item = serde_json::to_string(w).unwrap();
+        expected += &format!("{{\"record_type\":\"warning\",{}\n", &item[1..]);
+    }
     assert!(
         render(konseki_render::Format::Jsonl) == expected,
         "the JSONL lines differ from serde_json's"

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use konseki_model::{
-    ControlSet, Evidence, Grouping, HostIdentity, HostName, NameSource, Provenance,
+    comparable_computer_name, ControlSet, Evidence, Grouping, HostIdentity, HostName, NameSource,
+    Provenance,
 };
 
 use crate::hosts::Hosts;
@@ -59,15 +60,25 @@ pub(crate) fn identify(evidence: &Evidence, hosts: &Hosts) -> HostIdentity {
         .or_else(|| current.and_then(|c| c.tcpip_hostname.clone()))
         .or_else(|| latest_log_name(evidence, hosts));
     let disagreements = disagreements(current, &log_hosts);
-    let grouping = match evidence.collection {
-        Some(_) => Grouping::CollectionFolder,
-        None => Grouping::LooseFiles,
+    let mut disagreements = disagreements;
+    let grouping = match (&evidence.collection, evidence.unattributed) {
+        (Some(_), _) => Grouping::CollectionFolder,
+        (None, false) => Grouping::LooseFiles,
+        (None, true) => {
+            disagreements.push("these loose files record no machine's name, and the other loose files record several machines: they are tied to none of them (give each machine's files in a folder of its own)".to_string());
+            Grouping::UnattributedLooseFiles
+        }
+    };
+    let fallback = if evidence.unattributed {
+        "unattributed loose files"
+    } else {
+        "unnamed host"
     };
     HostIdentity {
         label: name
             .clone()
             .or(folder_name)
-            .unwrap_or_else(|| "unnamed host".to_string()),
+            .unwrap_or_else(|| fallback.to_string()),
         name,
         grouping,
         folder: evidence.collection.clone(),
@@ -135,13 +146,6 @@ fn latest_log_name(evidence: &Evidence, hosts: &Hosts) -> Option<String> {
         .map(|n| n.to_string())
 }
 
-/// A computer name reduced for comparison: its first DNS label, upper-cased, cut to the 15
-/// characters of a NetBIOS name (`ComputerName` is one; a DNS host name may be longer).
-fn short(name: &str) -> String {
-    let label = name.split('.').next().unwrap_or(name).to_uppercase();
-    label.chars().take(15).collect()
-}
-
 /// What the sources say that does not fit together.
 fn disagreements(
     current: Option<&ControlSet>,
@@ -151,7 +155,7 @@ fn disagreements(
     let computer = current.and_then(|c| c.computer_name.as_deref());
     let tcpip = current.and_then(|c| c.tcpip_hostname.as_deref());
     if let (Some(c), Some(t)) = (computer, tcpip) {
-        if short(c) != short(t) {
+        if comparable_computer_name(c) != comparable_computer_name(t) {
             out.push(format!(
                 "{}: ComputerName is `{c}` but the Tcpip host name is `{t}`",
                 current.map_or("", |s| s.name.as_str())
@@ -177,7 +181,9 @@ fn disagreements(
         ));
     }
     if let Some(registry) = computer.or(tcpip) {
-        let matches = |n: &std::sync::Arc<str>| short(n) == short(registry);
+        let matches = |n: &std::sync::Arc<str>| {
+            comparable_computer_name(n) == comparable_computer_name(registry)
+        };
         if !log_hosts.is_empty() && !log_hosts.iter().any(|(_, n)| n.iter().any(matches)) {
             out.push(format!(
                 "the SYSTEM hive names the machine `{registry}`, its event logs record {}",
@@ -199,10 +205,16 @@ mod tests {
     #[test]
     fn names_are_compared_as_netbios_names() {
         assert_eq!(
-            short("WKS-WIN732BITA"),
-            short("wks-win732bita.shieldbase.local")
+            comparable_computer_name("WKS-WIN732BITA"),
+            comparable_computer_name("wks-win732bita.shieldbase.local")
         );
-        assert_eq!(short("VERYLONGHOSTNAME1"), short("verylonghostnam"));
-        assert_ne!(short("FS03"), short("FS04.offsec.lan"));
+        assert_eq!(
+            comparable_computer_name("VERYLONGHOSTNAME1"),
+            comparable_computer_name("verylonghostnam")
+        );
+        assert_ne!(
+            comparable_computer_name("FS03"),
+            comparable_computer_name("FS04.offsec.lan")
+        );
     }
 }

@@ -16,6 +16,7 @@ mod hives;
 mod host_split;
 mod image_path;
 mod logs;
+mod loose;
 mod prefetch;
 mod programs;
 mod progress;

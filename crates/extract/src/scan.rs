@@ -16,7 +16,8 @@ use crate::discover::{discover, drive_of, file_size, Discovered};
 use crate::hives::read_hives;
 use crate::host_split::{split_hosts, HostFiles};
 use crate::image_path::WindowsPaths;
-use crate::logs::read_logs;
+use crate::logs::{read_logs, LogResult};
+use crate::loose::split_loose;
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
@@ -46,7 +47,7 @@ pub fn extract_with(
         folder_files: std::mem::take(&mut files.folder_files),
         warnings: std::mem::take(&mut files.warnings),
     };
-    let out = read_host(roots, &scope, host, progress, locations);
+    let out = read_host(roots, &scope, host, None, progress, locations);
     progress.end();
     out
 }
@@ -64,7 +65,24 @@ pub fn extract_hosts(
     let (hosts, case_warnings) =
         split_hosts(&scope, files.artifacts, files.folder_files, files.warnings);
     for host in hosts {
-        each(read_host(roots, &scope, host, progress, locations));
+        if host.folder.is_some() {
+            each(read_host(roots, &scope, host, None, progress, locations));
+            continue;
+        }
+        // Loose files: their logs read first, to tell the machines they record apart.
+        let logs = read_log_files(&host.artifacts, progress);
+        for loose in split_loose(host, logs) {
+            let mut out = read_host(
+                roots,
+                &scope,
+                loose.files,
+                Some(loose.logs),
+                progress,
+                locations,
+            );
+            out.unattributed = loose.unattributed;
+            each(out);
+        }
     }
     progress.end();
     case_warnings
@@ -98,6 +116,7 @@ fn read_host(
     roots: &[PathBuf],
     scope: &Scope,
     host: HostFiles,
+    logs: Option<Vec<Result<LogResult, Warning>>>,
     progress: &dyn Progress,
     locations: &[autostart::defs::Location],
 ) -> Extracted {
@@ -127,7 +146,8 @@ fn read_host(
     read_prefetch(&artifacts, &mut out, progress);
     progress.step("hives, tasks and Prefetch read");
 
-    let batches = read_event_logs(&artifacts, &mut out, progress);
+    let logs = logs.unwrap_or_else(|| read_log_files(&artifacts, progress));
+    let batches = take_logs(logs, &mut out);
     localise_task_times(&mut out);
     tie_events_to_keys(batches, &volumes, locations, &paths, &mut out);
     progress.step("events tied to service keys");
@@ -216,19 +236,21 @@ fn read_prefetch(artifacts: &[FoundArtifact], out: &mut Extracted, progress: &dy
     }
 }
 
-/// Every event log, read in parallel: coverage, markers, process starts, task and registry
-/// events into `out`; the SCM events returned in batches (one per log part), to be tied to
-/// service keys.
-fn read_event_logs(
+/// Every event log of `artifacts`, read in parallel.
+fn read_log_files(
     artifacts: &[FoundArtifact],
-    out: &mut Extracted,
     progress: &dyn Progress,
-) -> Vec<Vec<ScmEvent>> {
+) -> Vec<Result<LogResult, Warning>> {
     let filter = event_filter();
     let paths: Vec<&Path> = of_kind(artifacts, ArtifactKind::EventLog)
         .map(|a| a.path.as_path())
         .collect();
-    let results = read_logs(&paths, &filter, progress);
+    read_logs(&paths, &filter, progress)
+}
+
+/// The logs as read: coverage, markers, process starts, task and registry events into `out`;
+/// the SCM events returned in batches (one per log part), to be tied to service keys.
+fn take_logs(results: Vec<Result<LogResult, Warning>>, out: &mut Extracted) -> Vec<Vec<ScmEvent>> {
     let mut markers = Vec::with_capacity(results.len());
     let mut processes = Vec::with_capacity(results.len());
     let mut batches = Vec::with_capacity(results.len());

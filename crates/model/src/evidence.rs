@@ -58,6 +58,9 @@ pub struct Evidence {
     pub warnings: Vec<Warning>,
     /// The collection folder these files were found in; `None` for loose files.
     pub collection: Option<PathBuf>,
+    /// Loose files that record no machine, while the other loose files record several: not
+    /// tied to any of them.
+    pub unattributed: bool,
 }
 
 /// Where a fact comes from, precise enough to re-check it by hand. The file is shared (`Arc`):

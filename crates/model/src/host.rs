@@ -53,8 +53,13 @@ pub enum Grouping {
     /// Everything below one folder: a KAPE target folder, a Velociraptor collection or a
     /// mounted volume (the folder above its drive folder, or the folder holding `Windows`).
     CollectionFolder,
-    /// Files given or found outside any collection's volume tree, taken as one host.
+    /// Files given or found outside any collection's volume tree: the logs of one machine
+    /// (the names in one of its own logs are one machine renamed) and the SYSTEM hive naming
+    /// it; all of them when they record one machine only.
     LooseFiles,
+    /// Loose files that record no machine (Prefetch, $MFT, tasks, hives other than SYSTEM,
+    /// logs of several machines) while the other loose files record several: tied to none.
+    UnattributedLooseFiles,
 }
 
 /// Which machine a report is about.
@@ -131,4 +136,12 @@ pub struct HostSummary {
     pub entities: usize,
     /// Warnings.
     pub warnings: usize,
+}
+
+/// A computer name as compared between sources: its first DNS label, upper-cased, cut to the
+/// 15 characters of a NetBIOS name (`ComputerName` is one; the events' `Computer` field and
+/// the Tcpip host name are DNS names, which may be longer).
+pub fn comparable_computer_name(name: &str) -> String {
+    let label = name.split('.').next().unwrap_or(name).to_uppercase();
+    label.chars().take(15).collect()
 }

@@ -40,7 +40,9 @@ pub use evidence::{
     LogCoverage, Missing, NtfsTimes, Provenance, RecordRange, Warning,
 };
 pub use flags::{Flag, TaskStatus};
-pub use host::{CaseReport, Grouping, HostIdentity, HostName, HostSummary, NameSource};
+pub use host::{
+    comparable_computer_name, CaseReport, Grouping, HostIdentity, HostName, HostSummary, NameSource,
+};
 pub use program::{AmcacheEntry, PrefetchEntry, ProgramFile, ProgramKind};
 pub use report::{
     Attention, BootSession, ClockSpan, ControlSetDiff, EvidenceItem, Execution, HostReport,

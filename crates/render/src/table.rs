@@ -226,6 +226,9 @@ fn identity(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
         (konseki_model::Grouping::CollectionFolder, Some(folder)) => {
             format!("the files under {}", terminal_path(folder))
         }
+        (konseki_model::Grouping::UnattributedLooseFiles, _) => {
+            "loose files that record no machine (in no collection's volume tree)".to_string()
+        }
         _ => "loose files (in no collection's volume tree)".to_string(),
     };
     writeln!(out, "  files     {grouping}")?;
