@@ -154,3 +154,44 @@ fn the_planted_reference_case_is_the_first_finding() {
     }
     std::fs::remove_dir_all(&case).ok();
 }
+
+/// Severities are coloured on a terminal only, never when `NO_COLOR` is set, never in a pipe.
+/// The terminal is a pseudo-terminal from util-linux `script` (part of every Debian system).
+#[test]
+fn severities_are_coloured_on_a_terminal_only() {
+    let case = temp_case("colour");
+    Scenario::builtin("service-timeout")
+        .unwrap()
+        .write_tree(&case)
+        .unwrap();
+    let bin = env!("CARGO_BIN_EXE_konseki");
+    let command = format!("{bin} scan -q '{}'", case.display());
+    let on_terminal = |no_colour: Option<&str>| {
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &command, "/dev/null"]);
+        script.env_remove("NO_COLOR");
+        if let Some(value) = no_colour {
+            script.env("NO_COLOR", value);
+        }
+        script.output()
+    };
+    let Ok(coloured) = on_terminal(None) else {
+        eprintln!("skipped: no `script` to make a pseudo-terminal");
+        return;
+    };
+    let coloured = String::from_utf8_lossy(&coloured.stdout).into_owned();
+    assert!(
+        coloured.contains("\u{1b}[38;5;9m\u{1b}[1m CRITICAL"),
+        "{coloured}"
+    );
+    let plain = on_terminal(Some("1")).unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
+    let piped = std::process::Command::new(bin)
+        .args(["scan", "-q"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let piped = String::from_utf8(piped.stdout).unwrap();
+    assert!(piped.contains(" CRITICAL ") && !piped.contains('\u{1b}'));
+    std::fs::remove_dir_all(&case).ok();
+}

@@ -15,6 +15,7 @@
 
 mod csv;
 mod explain;
+mod findings;
 mod json;
 mod narrative;
 mod table;

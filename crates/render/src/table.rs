@@ -86,7 +86,7 @@ fn summary(case: &CaseReport, out: &mut dyn Write) -> io::Result<()> {
 fn host(report: &HostReport, selection: Selection, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     identity(report, out)?;
-    findings(report, out)?;
+    crate::findings::findings(report, out)?;
     evidence(report, out)?;
     logs(report, out)?;
     control_sets(report, out)?;
@@ -97,124 +97,6 @@ fn host(report: &HostReport, selection: Selection, out: &mut dyn Write) -> io::R
     clock_steps(report, out)?;
     control_set_diffs(report, out)?;
     warnings(report, out)?;
-    Ok(())
-}
-
-/// The entities worth a look first: severity low and above, the most severe first, then by
-/// time; with the reason that set each one's severity.
-fn findings(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
-    use konseki_model::{Ranking, Severity};
-    struct Finding<'a> {
-        kind: &'static str,
-        name: &'a str,
-        ranking: &'a Ranking,
-        time: Option<konseki_model::Timestamp>,
-    }
-    let mut found: Vec<Finding> = Vec::new();
-    for s in &report.services {
-        found.push(Finding {
-            kind: "service",
-            name: &s.name,
-            ranking: &s.ranking,
-            time: s.events.first().map(|e| e.time),
-        });
-    }
-    for a in &report.autostarts {
-        found.push(Finding {
-            kind: "autostart",
-            name: &a.entry.name,
-            ranking: &a.ranking,
-            time: a.entry.key_last_written,
-        });
-    }
-    for t in &report.tasks {
-        found.push(Finding {
-            kind: "task",
-            name: &t.name,
-            ranking: &t.ranking,
-            time: t.evidence.iter().filter_map(|e| e.time).min(),
-        });
-    }
-    let total = found.len();
-    let tools: Vec<&Finding> = found
-        .iter()
-        .filter(|f| f.ranking.responder_tool.is_some())
-        .collect();
-    let tool_rows: Vec<[String; 4]> = tools
-        .iter()
-        .map(|f| {
-            [
-                f.kind.to_string(),
-                clean(f.name, 40),
-                clean(f.ranking.responder_tool.as_deref().unwrap_or(""), 120),
-                String::new(),
-            ]
-        })
-        .collect();
-    let mut ranked: Vec<&Finding> = found
-        .iter()
-        .filter(|f| f.ranking.severity > Severity::Info)
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.ranking
-            .severity
-            .cmp(&a.ranking.severity)
-            .then(a.time.cmp(&b.time))
-            .then(a.name.cmp(b.name))
-    });
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Findings ({} ranked low or above; {} of {} entities unremarkable, `info`)",
-        ranked.len(),
-        total - ranked.len(),
-        total
-    )?;
-    let rows: Vec<[String; 5]> = ranked
-        .iter()
-        .map(|f| {
-            // The reasons that set the severity; the lower ones by id (JSON has them all).
-            let (top, lower): (Vec<_>, Vec<_>) = f
-                .ranking
-                .severity_reasons
-                .iter()
-                .partition(|r| r.severity == f.ranking.severity);
-            let mut why = top
-                .iter()
-                .map(|r| format!("{} ({})", r.why, r.attack))
-                .collect::<Vec<_>>()
-                .join("; ");
-            if !lower.is_empty() {
-                let ids: Vec<&str> = lower.iter().map(|r| r.rule.as_str()).collect();
-                why.push_str(&format!("; also {}", ids.join(", ")));
-            }
-            [
-                f.ranking.severity.label().to_uppercase(),
-                f.kind.to_string(),
-                clean(f.name, 40),
-                f.time
-                    .map(|t| konseki_model::time::seven::text(&t))
-                    .unwrap_or_default(),
-                clean(&why, 300),
-            ]
-        })
-        .collect();
-    if !rows.is_empty() {
-        write_columns(
-            out,
-            ["SEVERITY", "KIND", "NAME", "FIRST SEEN", "WHY"],
-            &rows,
-        )?;
-    }
-    if !tool_rows.is_empty() {
-        writeln!(
-            out,
-            "  Responder tools ({}; ranked info, not hidden: check them against the acquisition notes)",
-            tool_rows.len()
-        )?;
-        write_columns(out, ["KIND", "NAME", "TOOL", ""], &tool_rows)?;
-    }
-    writeln!(out)?;
     Ok(())
 }
 
@@ -608,6 +490,15 @@ fn warning_lines(warnings: &[konseki_model::Warning], out: &mut dyn Write) -> io
 /// a table written to a file or a pipe keeps whole lines).
 static WIDTH: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
 
+/// Whether severities are coloured: only on a terminal, and not when `NO_COLOR` is set to a
+/// non-empty value (<https://no-color.org>). Unset: plain.
+static COLOUR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether the tables are coloured.
+pub(crate) fn colour() -> bool {
+    COLOUR.get().copied().unwrap_or(false)
+}
+
 /// Fits every table from now on to the terminal standard output is, if it is one (cells
 /// wrapped; whole values in JSON). The caller says whether the table goes there.
 pub fn fit_tables_to_terminal() {
@@ -615,22 +506,40 @@ pub fn fit_tables_to_terminal() {
     if !std::io::stdout().is_terminal() {
         return;
     }
-    if let Some(columns) = comfy_table::Table::new().width() {
+    // A width below any useful table (a pseudo-terminal that reports 0) is no limit.
+    if let Some(columns) = comfy_table::Table::new().width().filter(|&c| c >= 40) {
         let _ = WIDTH.set(columns.saturating_sub(1));
     }
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let _ = COLOUR.set(!no_colour);
 }
 
 /// Left-aligned columns (comfy-table), wrapped to the terminal's width when one is set.
-fn write_columns<const N: usize>(
+pub(crate) fn write_columns<const N: usize>(
     out: &mut dyn Write,
     header: [&str; N],
     rows: &[[String; N]],
+) -> io::Result<()> {
+    let rows = rows
+        .iter()
+        .map(|row| row.iter().map(comfy_table::Cell::new).collect());
+    write_cells(out, &header, rows)
+}
+
+/// [`write_columns`] of cells that may carry a style (written only when [`colour`] says so).
+pub(crate) fn write_cells(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<comfy_table::Cell>>,
 ) -> io::Result<()> {
     let mut table = comfy_table::Table::new();
     table
         .load_preset(comfy_table::presets::NOTHING)
         .force_no_tty()
         .set_header(header);
+    if colour() {
+        table.enforce_styling();
+    }
     if let Some(&width) = WIDTH.get() {
         table
             .set_width(width)
