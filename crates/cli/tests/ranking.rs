@@ -48,9 +48,8 @@ path = 'C:\ProgramData\updsvc.exe'
 imports = ["KERNEL32.dll!CreateFileW", "KERNEL32.dll!WriteFile"]
 "#;
 
-/// The real SYSTEM hive (467 services of a Windows 7 workstation) and the planted case's
-/// SYSTEM hive, logs and program in one host's collection: the planted service is the first
-/// finding, critical, with its reasons; every stock service is `info`, except those a real
+/// The planted case in the real SYSTEM hive (467 services of a Windows 7 workstation), with
+/// its logs and program in one host's collection: the planted service is the first finding, critical, with its reasons; every stock service is `info`, except those a real
 /// flag justifies (none on this hive: `msiserver`'s `msiexec.exe /V` is Windows Installer's
 /// service mode, not a plain program); F-Response's service is labelled a responder tool.
 #[test]
@@ -60,15 +59,28 @@ fn the_planted_reference_case_is_the_first_finding() {
     };
     let case = temp_case("planted");
     let host = case.join("WKS");
-    Scenario::parse(PLANTED).unwrap().write_tree(&host).unwrap();
-    let config = host.join("C/Windows/System32/config/real");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::copy(&real, config.join("SYSTEM")).unwrap();
+    let scenario = Scenario::parse(PLANTED).unwrap();
+    scenario.write_tree(&host).unwrap();
+    // The scenario's service planted into the real hive, which replaces the forged one.
+    std::fs::write(
+        host.join("C/Windows/System32/config/SYSTEM"),
+        scenario.system_hive_planted_into(&real).unwrap(),
+    )
+    .unwrap();
 
     let report = scan_case(std::slice::from_ref(&case));
     assert_eq!(report.hosts.len(), 1);
     let h = &report.hosts[0];
-    assert!(h.services.len() > 467, "{}", h.services.len());
+    // The machine's 467 services of its current set and 466 of the other, and the planted one.
+    assert_eq!(h.host.name.as_deref(), Some("WKS-WIN732BITA"));
+    let current: Vec<&str> = h
+        .services
+        .iter()
+        .filter(|s| s.configs.iter().any(|c| c.control_set == "ControlSet001"))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(current.len(), 468);
+    assert!(current.contains(&"updsvc"));
     let mut ranked: Vec<_> = h.services.iter().collect();
     ranked.sort_by_key(|s| std::cmp::Reverse(s.ranking.severity));
     let first = ranked[0];

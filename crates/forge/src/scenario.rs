@@ -296,13 +296,44 @@ impl Scenario {
             .values
             .push(("ComputerName".into(), RegData::Sz(self.host.clone())));
         root.path_mut("ControlSet001\\Services", base);
+        self.add_services(&mut root, "ControlSet001");
+        write_hive(&root)
+    }
+
+    /// The real SYSTEM hive at `real` with this scenario's services planted into its current
+    /// control set (`Select\Current`), among the machine's own: an attacker's persistence as it
+    /// sits in a real registry. The scenario's pipe timeout, when set, is planted too.
+    pub fn system_hive_planted_into(&self, real: &Path) -> Result<Vec<u8>, String> {
+        let mut root = crate::regf::read_tree(real)?;
+        let current = root
+            .subkeys
+            .iter()
+            .find(|k| k.name.eq_ignore_ascii_case("Select"))
+            .and_then(|k| k.values.iter().find(|(n, _)| n == "Current"))
+            .and_then(|(_, d)| match d {
+                RegData::Dword(n) => Some(*n),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{}: no Select\\Current: not a SYSTEM hive", real.display()))?;
+        let set = format!("ControlSet{current:03}");
+        if let Some(ms) = self.pipe_timeout_ms {
+            let when = self.at(0.0);
+            root.path_mut(&format!("{set}\\Control"), when)
+                .values
+                .push(("ServicesPipeTimeout".into(), RegData::Dword(ms)));
+        }
+        self.add_services(&mut root, &set);
+        Ok(write_hive(&root))
+    }
+
+    /// The scenario's service keys, under `set\Services`.
+    fn add_services(&self, root: &mut RegKey, set: &str) {
         for s in &self.services {
             let written = self.at(s.key_written);
-            let key = root.path_mut(&format!("ControlSet001\\Services\\{}", s.name), written);
+            let key = root.path_mut(&format!("{set}\\Services\\{}", s.name), written);
             key.last_written = written;
             key.values.extend(service_values(s));
         }
-        write_hive(&root)
     }
 
     /// The event logs: (file name, bytes). System always; Security and Sysmon when used.

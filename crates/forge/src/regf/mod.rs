@@ -6,8 +6,10 @@
 //! cells: nk, vk, sk, lh, ri, db).
 
 mod cells;
+mod copy;
 mod key;
 
+pub use copy::read_tree;
 pub use key::{RegData, RegKey};
 
 /// A hive whose every key and value is `root`'s tree, as a clean primary file.
