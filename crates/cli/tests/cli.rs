@@ -178,16 +178,16 @@ fn timeline_merges_events_keys_and_files() {
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(
         rows[0],
-        "\"host\",\"time\",\"time_means\",\"artifact\",\"service\",\"summary\",\"file\",\"where\""
+        "\"host\",\"time\",\"time_means\",\"artifact\",\"service\",\"severity\",\"summary\",\"file\",\"where\""
     );
     let find = |needle: &str| {
         rows.iter()
             .position(|r| r.contains(needle))
             .unwrap_or_else(|| panic!("no row with {needle}"))
     };
-    let key = find("\"key_last_written\",\"hive\",\"test\"");
+    let key = find("\"key_last_written\",\"hive\",\"test\",\"critical\"");
     let file = find("C:\\tmp\\test.txt created ($SI)");
-    let timeout = find("\"event_logged\",\"event_log\",\"test\",\"7009:");
+    let timeout = find("\"event_logged\",\"event_log\",\"test\",\"critical\",\"7009:");
     assert!(key < file && file < timeout, "time order");
     assert!(rows[file]
         .starts_with("\"WS01\",\"2026-01-05T08:00:29.0000000Z\",\"file_created\",\"mft\""));
@@ -392,6 +392,19 @@ fn the_timesketch_timeline_holds_the_importers_required_fields() {
                     assert!(text.len() < 32_766, "{field} too long");
                 }
             }
+            // konseki's own fields: the host (plaso's `hostname`), artifact and source on
+            // every line; entity and severity on a service's.
+            for field in ["hostname", "artifact", "source_file", "time_means"] {
+                assert!(
+                    event[field].as_str().is_some_and(|v| !v.is_empty()),
+                    "{field}: {line}"
+                );
+            }
+            if event["service"].is_string() {
+                assert!(event["entity"].as_str().unwrap().starts_with("service "));
+                let severity = event["severity"].as_str().unwrap();
+                assert!(["info", "low", "medium", "high", "critical"].contains(&severity));
+            }
             lines += 1;
         }
         assert!(lines > 10, "{}: {lines} lines", input.display());
@@ -538,6 +551,30 @@ fn table_jsonl_and_csv_hold_the_same_rows() {
         from_jsonl.sort();
         from_csv.sort();
         assert_eq!(from_jsonl, from_csv, "--all: {all}");
+        if all {
+            // The JSON document holds every entity: with --all, the same rows.
+            let doc: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+            let mut from_json: Vec<(String, String, String)> = Vec::new();
+            for host in doc["hosts"].as_array().unwrap() {
+                let label = host["host"]["label"].as_str().unwrap();
+                for (kind, list) in [
+                    ("service", "services"),
+                    ("autostart", "autostarts"),
+                    ("task", "tasks"),
+                ] {
+                    for item in host[list].as_array().unwrap() {
+                        let name = if kind == "autostart" {
+                            &item["entry"]["name"]
+                        } else {
+                            &item["name"]
+                        };
+                        from_json.push((label.into(), kind.into(), name.as_str().unwrap().into()));
+                    }
+                }
+            }
+            from_json.sort();
+            assert_eq!(from_json, from_csv);
+        }
         // Loose files are one host, named by its logs' `Computer` field.
         assert!(from_csv
             .iter()

@@ -38,6 +38,7 @@ fn push_logged(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
             role: TimeRole::EventLogged,
             artifact: ArtifactKind::EventLog,
             service: Some(e.service.to_string()),
+            severity: None,
             summary: event_item(e).summary,
             source: e.source.clone(),
         });
@@ -89,6 +90,7 @@ fn push_service_keys(evidence: &Evidence, out: &mut Vec<TimelineEntry>) {
                 role: TimeRole::KeyLastWritten,
                 artifact: ArtifactKind::Hive,
                 service: Some(c.name.clone()),
+                severity: None,
                 summary: format!("service key {} in {} last written", c.name, c.control_set).into(),
                 source: c.source.clone(),
             });
@@ -181,6 +183,7 @@ fn push_autostarts_and_tasks(evidence: &Evidence, out: &mut Vec<TimelineEntry>) 
             role: TimeRole::EventLogged,
             artifact: ArtifactKind::EventLog,
             service: None,
+            severity: None,
             summary: task_event_item(e).summary,
             source: e.source.clone(),
         });
@@ -259,7 +262,23 @@ fn entry(
         role,
         artifact,
         service: None,
+        severity: None,
         summary: Arc::from(summary),
         source: source.clone(),
+    }
+}
+
+/// Each row about a service gets that service's severity in `report` (the same host's).
+pub fn rank_entries(entries: &mut [TimelineEntry], report: &konseki_model::HostReport) {
+    let severity: std::collections::HashMap<String, konseki_model::Severity> = report
+        .services
+        .iter()
+        .map(|s| (s.name.to_lowercase(), s.ranking.severity))
+        .collect();
+    for entry in entries {
+        entry.severity = entry
+            .service
+            .as_ref()
+            .and_then(|name| severity.get(&name.to_lowercase()).copied());
     }
 }

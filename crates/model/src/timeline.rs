@@ -22,6 +22,9 @@ pub struct TimelineEntry {
     /// The service it concerns, when it is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// The severity of that service (`konseki scan`'s ranking), when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<crate::Severity>,
     /// What happened, in one line.
     pub summary: Arc<str>,
     /// Where to re-check it.

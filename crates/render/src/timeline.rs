@@ -74,6 +74,7 @@ pub fn render_timeline(
                 "time_means",
                 "artifact",
                 "service",
+                "severity",
                 "summary",
                 "file",
                 "where",
@@ -94,6 +95,9 @@ fn row(e: &TimelineEntry) -> Vec<String> {
         label(&e.role),
         label(&e.artifact),
         e.service.clone().unwrap_or_default(),
+        e.severity
+            .map(|s| s.label().to_string())
+            .unwrap_or_default(),
         e.summary.to_string(),
         file,
         at,
@@ -146,6 +150,10 @@ fn timesketch_line(host: &str, e: &TimelineEntry) -> serde_json::Value {
     }
     if let Some(service) = &e.service {
         line["service"] = bounded(service).into();
+        line["entity"] = format!("service {}", bounded(service)).into();
+    }
+    if let Some(severity) = e.severity {
+        line["severity"] = severity.label().into();
     }
     line
 }

@@ -31,8 +31,10 @@ pub fn run(
                 .into_iter()
                 .map(Path::to_path_buf),
         );
-        let entries = konseki_correlate::timeline::timeline(&evidence);
-        hosts.push((konseki_correlate::host_identity(&evidence), entries));
+        let mut entries = konseki_correlate::timeline::timeline(&evidence);
+        let report = konseki_correlate::analyse(evidence);
+        konseki_correlate::timeline::rank_entries(&mut entries, &report);
+        hosts.push((report.host, entries));
     });
     if hosts.is_empty() {
         anyhow::bail!(
