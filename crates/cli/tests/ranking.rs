@@ -207,3 +207,50 @@ fn severities_are_coloured_on_a_terminal_only() {
     assert!(piped.contains(" CRITICAL ") && !piped.contains('\u{1b}'));
     std::fs::remove_dir_all(&case).ok();
 }
+
+/// A stock service's program replaced (Windows Update's `wuauserv` made to run a program in
+/// `C:\ProgramData`) in the real SYSTEM hive: flagged against the baseline and ranked high;
+/// the machine's untouched stock services are labelled stock with the versions that have
+/// them so.
+#[test]
+fn a_stock_service_with_another_program_is_flagged() {
+    let Some(real) = corpus("hives/SYSTEM") else {
+        return;
+    };
+    let hijack = PLANTED
+        .replace("name = \"updsvc\"", "name = \"wuauserv\"")
+        .replace("binary = \"updsvc\"", "binary = \"wuauserv\"");
+    let scenario = Scenario::parse(&hijack).unwrap();
+    let case = temp_case("stock-hijack");
+    let config = case.join("C/Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("SYSTEM"),
+        scenario.system_hive_planted_into(&real).unwrap(),
+    )
+    .unwrap();
+    let report = scan_case(std::slice::from_ref(&case));
+    let h = &report.hosts[0];
+    let service = |name: &str| h.services.iter().find(|s| s.name == name).unwrap();
+    let wuauserv = service("wuauserv");
+    assert!(
+        wuauserv
+            .attention
+            .iter()
+            .any(|a| a.id == Flag::StockServiceProgramChanged),
+        "{:?}",
+        wuauserv.attention
+    );
+    assert_eq!(wuauserv.ranking.severity, Severity::High);
+    assert!(wuauserv
+        .ranking
+        .severity_reasons
+        .iter()
+        .any(|r| r.rule == "stock_service_program_changed" && r.attack == "T1574.011"));
+    assert!(wuauserv.ranking.stock_in.is_empty());
+    // An untouched stock service: labelled, not flagged.
+    let bits = service("BITS");
+    assert!(!bits.ranking.stock_in.is_empty(), "{:?}", bits.ranking);
+    assert_eq!(bits.ranking.severity, Severity::Info);
+    std::fs::remove_dir_all(&case).ok();
+}

@@ -25,6 +25,7 @@ pub mod amcache_check;
 pub mod attention;
 pub mod autostart;
 mod autostart_files;
+mod baseline;
 mod boot_sessions;
 mod case;
 pub(crate) mod causality;

@@ -66,6 +66,9 @@ pub fn analyse(mut evidence: Evidence) -> HostReport {
         tasks,
         warnings: evidence.warnings,
     };
+    for service in &mut report.services {
+        crate::baseline::check_stock(service);
+    }
     crate::severity::rank_report(&mut report);
     report
 }

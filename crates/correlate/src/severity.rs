@@ -159,7 +159,9 @@ struct Facts<'a> {
 pub fn rank_report(report: &mut HostReport) {
     let rules = builtin_rules();
     for s in &mut report.services {
+        let stock_in = std::mem::take(&mut s.ranking.stock_in);
         s.ranking = rank(rules, &service_facts(s));
+        s.ranking.stock_in = stock_in;
     }
     for a in &mut report.autostarts {
         a.ranking = rank(rules, &autostart_facts(a));
@@ -231,6 +233,7 @@ fn rank(rules: &[Rule], facts: &Facts) -> Ranking {
         },
         severity_reasons: reasons,
         responder_tool: tool,
+        stock_in: Vec::new(),
     }
 }
 

@@ -332,7 +332,11 @@ impl Scenario {
             let written = self.at(s.key_written);
             let key = root.path_mut(&format!("{set}\\Services\\{}", s.name), written);
             key.last_written = written;
-            key.values.extend(service_values(s));
+            // Planted over an existing key, its values replace the ones of the same name.
+            let values = service_values(s);
+            key.values
+                .retain(|(name, _)| !values.iter().any(|(v, _)| v.eq_ignore_ascii_case(name)));
+            key.values.extend(values);
         }
     }
 

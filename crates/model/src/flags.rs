@@ -71,6 +71,9 @@ pub enum Flag {
     TaskActionsDiffer,
     /// A task file the Task Scheduler's cache does not register.
     TaskNotRegistered,
+    /// A stock Windows service (by name, in the baseline) runs another program or ServiceDll
+    /// than Windows' own.
+    StockServiceProgramChanged,
 }
 
 impl Flag {
@@ -108,6 +111,7 @@ impl Flag {
             Flag::TaskFileMissing => "task_file_missing",
             Flag::TaskActionsDiffer => "task_actions_differ",
             Flag::TaskNotRegistered => "task_not_registered",
+            Flag::StockServiceProgramChanged => "stock_service_program_changed",
         }
     }
 }

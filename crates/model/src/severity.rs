@@ -83,4 +83,8 @@ pub struct Ranking {
     /// is no proof, check it against the acquisition notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responder_tool: Option<String>,
+    /// A stock Windows service with Windows' own program: the versions whose installs have it
+    /// so (`data/baseline/services.toml`). Empty: not known to be stock.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stock_in: Vec<String>,
 }
