@@ -91,6 +91,16 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Least-frequency analysis across hosts: every service, autostart entry and task keyed by
+    /// what it runs, counted by the hosts that hold it, rarest first.
+    Stack {
+        /// Case folders and collections (scanned, every host found), or JSON reports saved by
+        /// `konseki scan -f json`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 /// Output options shared by the listing commands.

@@ -2,16 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::corpus;
-
-fn konseki(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_konseki"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{corpus, konseki};
 
 #[test]
 fn json_output_is_one_document_with_every_service() {

@@ -47,6 +47,7 @@ mod report;
 mod service_groups;
 mod service_report;
 pub mod severity;
+pub mod stack;
 pub mod tasks;
 pub mod timeline;
 pub mod verdict;

@@ -23,6 +23,7 @@ mod program;
 mod report;
 mod service;
 mod severity;
+mod stack;
 pub mod time;
 mod time_zone;
 mod timeline;
@@ -53,6 +54,7 @@ pub use service::{
     FailureAction, FailureActionType, FailureActions, ImagePath, ServiceConfig, StartType,
 };
 pub use severity::{Ranking, Severity, SeverityReason};
+pub use stack::{EntityKind, StackItem, StackKey, StackRow};
 pub use time::{TimeBound, TimeRole, Timestamp};
 pub use time_zone::{TimeZone, YearRules, ZoneRule, ZoneRules};
 pub use timeline::TimelineEntry;

@@ -18,6 +18,7 @@ mod explain;
 mod findings;
 mod json;
 mod narrative;
+mod stack;
 mod table;
 mod text;
 mod timeline;
@@ -27,6 +28,7 @@ use std::io::{self, Write};
 use konseki_model::{CaseReport, ServiceReport};
 
 pub use explain::{explain, Explanation};
+pub use stack::render_stack;
 pub use table::fit_tables_to_terminal;
 pub use text::{terminal_path, terminal_safe};
 pub use timeline::{render_timeline, TimelineFormat};

@@ -4,6 +4,7 @@ mod defs;
 mod demo;
 mod explain;
 mod scan;
+mod stack;
 mod timeline;
 
 use std::process::ExitCode;
@@ -37,5 +38,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } => timeline::run(&paths, format, output.as_deref(), quiet, locations),
         Command::Defs { action } => defs::run(action),
         Command::Explain { paths, name, quiet } => explain::run(&paths, &name, quiet, locations),
+        Command::Stack { paths, output } => stack::run(&paths, &output, locations),
     }
 }

@@ -15,6 +15,14 @@ pub fn scan(paths: &[PathBuf]) -> HostReport {
     ))
 }
 
+/// The `konseki` binary run with `args`.
+pub fn konseki(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_konseki"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// The case under `paths`, host by host, as `konseki scan` makes it.
 pub fn scan_case(paths: &[PathBuf]) -> CaseReport {
     let mut hosts = Vec::new();
