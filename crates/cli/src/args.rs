@@ -91,6 +91,22 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// A self-contained HTML report of the case (no script, no network): the hosts, the ranked
+    /// findings, a card per entity with its evidence chain.
+    Report {
+        /// Evidence, as for `scan`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// A card for every entity, not only those with events, flags or a severity.
+        #[arg(long)]
+        all: bool,
+        /// Hide the progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Least-frequency analysis across hosts: every service, autostart entry and task keyed by
     /// what it runs, counted by the hosts that hold it, rarest first.
     Stack {

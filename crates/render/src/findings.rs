@@ -5,74 +5,47 @@
 use std::io::{self, Write};
 
 use comfy_table::{Attribute, Cell, Color};
-use konseki_model::{HostReport, Ranking, Severity};
+use konseki_model::{HostReport, Severity};
 
+use crate::entity::Entity;
 use crate::table::{colour, write_cells, write_columns};
 use crate::text::clean;
 
-/// One ranked entity.
-struct Finding<'a> {
-    kind: &'static str,
-    name: &'a str,
-    ranking: &'a Ranking,
-    time: Option<konseki_model::Timestamp>,
+/// Every entity of `report`, the most severe first, then by the time first seen, then by
+/// name: the order of the findings in every view.
+pub(crate) fn ranked(report: &HostReport) -> Vec<Entity<'_>> {
+    let mut all: Vec<Entity> = Entity::all(report).collect();
+    all.sort_by(|a, b| {
+        b.ranking()
+            .severity
+            .cmp(&a.ranking().severity)
+            .then(a.first_seen().cmp(&b.first_seen()))
+            .then(a.name().cmp(b.name()))
+    });
+    all
 }
 
 /// The entities worth a look first: severity low and above, the most severe first, then by
 /// time; with the reason that set each one's severity.
 pub(crate) fn findings(report: &HostReport, out: &mut dyn Write) -> io::Result<()> {
-    let mut found: Vec<Finding> = Vec::new();
-    for s in &report.services {
-        found.push(Finding {
-            kind: "service",
-            name: &s.name,
-            ranking: &s.ranking,
-            time: s.events.first().map(|e| e.time),
-        });
-    }
-    for a in &report.autostarts {
-        found.push(Finding {
-            kind: "autostart",
-            name: &a.entry.name,
-            ranking: &a.ranking,
-            time: a.entry.key_last_written,
-        });
-    }
-    for t in &report.tasks {
-        found.push(Finding {
-            kind: "task",
-            name: &t.name,
-            ranking: &t.ranking,
-            time: t.evidence.iter().filter_map(|e| e.time).min(),
-        });
-    }
+    let found = ranked(report);
     let total = found.len();
-    let tools: Vec<&Finding> = found
+    let tool_rows: Vec<[String; 4]> = found
         .iter()
-        .filter(|f| f.ranking.responder_tool.is_some())
-        .collect();
-    let tool_rows: Vec<[String; 4]> = tools
-        .iter()
-        .map(|f| {
-            [
-                f.kind.to_string(),
-                clean(f.name, 40),
-                clean(f.ranking.responder_tool.as_deref().unwrap_or(""), 120),
+        .filter_map(|f| {
+            let tool = f.ranking().responder_tool.as_deref()?;
+            Some([
+                f.kind().to_string(),
+                clean(f.name(), 40),
+                clean(tool, 120),
                 String::new(),
-            ]
+            ])
         })
         .collect();
-    let mut ranked: Vec<&Finding> = found
+    let ranked: Vec<&Entity> = found
         .iter()
-        .filter(|f| f.ranking.severity > Severity::Info)
+        .filter(|f| f.ranking().severity > Severity::Info)
         .collect();
-    ranked.sort_by(|a, b| {
-        b.ranking
-            .severity
-            .cmp(&a.ranking.severity)
-            .then(a.time.cmp(&b.time))
-            .then(a.name.cmp(b.name))
-    });
     writeln!(out)?;
     writeln!(
         out,
@@ -85,11 +58,11 @@ pub(crate) fn findings(report: &HostReport, out: &mut dyn Write) -> io::Result<(
         .iter()
         .map(|f| {
             // The reasons that set the severity; the lower ones by id (JSON has them all).
-            let (top, lower): (Vec<_>, Vec<_>) = f
-                .ranking
+            let ranking = f.ranking();
+            let (top, lower): (Vec<_>, Vec<_>) = ranking
                 .severity_reasons
                 .iter()
-                .partition(|r| r.severity == f.ranking.severity);
+                .partition(|r| r.severity == ranking.severity);
             let mut why = top
                 .iter()
                 .map(|r| format!("{} ({})", r.why, r.attack))
@@ -100,11 +73,11 @@ pub(crate) fn findings(report: &HostReport, out: &mut dyn Write) -> io::Result<(
                 why.push_str(&format!("; also {}", ids.join(", ")));
             }
             vec![
-                severity_cell(f.ranking.severity),
-                Cell::new(f.kind),
-                Cell::new(clean(f.name, 40)),
+                severity_cell(ranking.severity),
+                Cell::new(f.kind()),
+                Cell::new(clean(f.name(), 40)),
                 Cell::new(
-                    f.time
+                    f.first_seen()
                         .map(|t| konseki_model::time::seven::text(&t))
                         .unwrap_or_default(),
                 ),

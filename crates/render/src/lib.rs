@@ -14,8 +14,10 @@
 //! ```
 
 mod csv;
+mod entity;
 mod explain;
 mod findings;
+mod html;
 mod json;
 mod narrative;
 mod stack;
@@ -28,6 +30,7 @@ use std::io::{self, Write};
 use konseki_model::{CaseReport, ServiceReport};
 
 pub use explain::{explain, Explanation};
+pub use html::render_html;
 pub use stack::render_stack;
 pub use table::fit_tables_to_terminal;
 pub use text::{terminal_path, terminal_safe};

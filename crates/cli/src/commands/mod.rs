@@ -3,6 +3,7 @@
 mod defs;
 mod demo;
 mod explain;
+mod report;
 mod scan;
 mod stack;
 mod timeline;
@@ -39,5 +40,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Defs { action } => defs::run(action),
         Command::Explain { paths, name, quiet } => explain::run(&paths, &name, quiet, locations),
         Command::Stack { paths, output } => stack::run(&paths, &output, locations),
+        Command::Report {
+            paths,
+            output,
+            all,
+            quiet,
+        } => report::run(&paths, output.as_deref(), all, quiet, locations),
     }
 }
