@@ -610,3 +610,38 @@ fn the_mft_mirror_is_not_read_as_the_mft() {
         .collect();
     assert_eq!(mfts, ["$MFT"]);
 }
+
+/// A disk image is not read yet: it is named, with how to read it today, never passed over
+/// as "no evidence" in silence; beside readable evidence it is a warning of the report.
+#[test]
+fn disk_images_are_named_with_how_to_read_them() {
+    let (Some(e01), Some(raw), Some(logs)) = (
+        corpus("images/test.ntfs.dd.E01"),
+        corpus("images/testfs1"),
+        corpus("evtx/BelkasoftCTF_InsiderThreat"),
+    ) else {
+        return;
+    };
+    let alone = konseki(&[
+        "scan".as_ref(),
+        e01.as_os_str(),
+        raw.as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert_eq!(alone.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&alone.stderr);
+    assert!(stderr.contains("an EWF (E01) disk image"), "{stderr}");
+    assert!(stderr.contains("a raw NTFS volume image"), "{stderr}");
+    let beside = konseki(&[
+        "scan".as_ref(),
+        e01.as_os_str(),
+        logs.as_os_str(),
+        "-q".as_ref(),
+        "-f".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert!(beside.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&beside.stdout).unwrap();
+    let warnings = doc["hosts"][0]["warnings"].to_string();
+    assert!(warnings.contains("ewfmount"), "{warnings}");
+}

@@ -12,6 +12,7 @@ use konseki_model::{ArtifactKind, FoundArtifact, Warning};
 use konseki_registry::BaseBlock;
 
 use crate::autostart::folders::in_autostart_folder;
+use crate::containers::Container;
 use crate::scope::Scope;
 use crate::volumes::Volumes;
 
@@ -67,7 +68,18 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
         if in_autostart_folder(&scope, &path, autostart_folders) {
             found.folder_files.push(path.clone());
         }
-        match sniff(&path) {
+        let sniffed = sniff_head(&path);
+        if let Ok((None, head)) = &sniffed {
+            let name = decoded_file_name(&path).unwrap_or_default();
+            if let Some(container) = Container::of(head, &name, roots.contains(&path)) {
+                found.warnings.push(Warning {
+                    file: path.clone(),
+                    offset: None,
+                    message: format!("not read: {}", container.advice()),
+                });
+            }
+        }
+        match sniffed.map(|(kind, _)| kind) {
             Ok(Some(ArtifactKind::HiveLog)) => logs.push(path),
             // A mounted volume shows `$MFTMirr` beside `$MFT`: its FILE records are the first
             // four of the $MFT only, and read as one it would claim a volume's coverage.
@@ -249,34 +261,44 @@ fn is_mft_mirror(path: &Path) -> bool {
 
 /// Decides what a file is from its first bytes.
 fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
-    let mut head = Vec::with_capacity(64);
-    File::open(path)?.take(64).read_to_end(&mut head)?;
+    Ok(sniff_head(path)?.0)
+}
+
+/// What a file is, and its first 512 bytes (to tell a container konseki does not read).
+fn sniff_head(path: &Path) -> std::io::Result<(Option<ArtifactKind>, Vec<u8>)> {
+    let mut head = Vec::with_capacity(512);
+    File::open(path)?.take(512).read_to_end(&mut head)?;
+    Ok((kind_of(&head), head))
+}
+
+/// The artifact `head` (a file's first bytes) starts.
+fn kind_of(head: &[u8]) -> Option<ArtifactKind> {
     if head.starts_with(b"ElfFile\0") {
-        return Ok(Some(ArtifactKind::EventLog));
+        return Some(ArtifactKind::EventLog);
     }
     // Task definitions: XML in UTF-16LE with a byte-order mark (what Task Scheduler writes).
     if head.starts_with(&[0xff, 0xfe, b'<', 0])
         || (head.starts_with(b"<?xml") && head.windows(5).any(|w| w == b"<Task"))
     {
-        return Ok(Some(ArtifactKind::Task));
+        return Some(ArtifactKind::Task);
     }
     // Task Scheduler 1.0 `.job`: product version, format version 1, name offset 0x46.
-    if konseki_job::is_job(&head) {
-        return Ok(Some(ArtifactKind::Task));
+    if konseki_job::is_job(head) {
+        return Some(ArtifactKind::Task);
     }
     // Prefetch: Windows 10+ compress it (`MAM\x04`); older ones start with the version, `SCCA`.
     if head.starts_with(b"MAM\x04") || head.get(4..8) == Some(b"SCCA") {
-        return Ok(Some(ArtifactKind::Prefetch));
+        return Some(ArtifactKind::Prefetch);
     }
     // A FILE record whose update sequence array sits at 0x30, as in every NTFS $MFT.
     if head.starts_with(b"FILE0\0") {
-        return Ok(Some(ArtifactKind::Mft));
+        return Some(ArtifactKind::Mft);
     }
-    Ok(BaseBlock::parse(&head).map(|base| match base.file_type {
+    BaseBlock::parse(head).map(|base| match base.file_type {
         // 1, 2: old-format log; 6: new-format log (regf specification, "Base block").
         1 | 2 | 6 => ArtifactKind::HiveLog,
         _ => ArtifactKind::Hive,
-    }))
+    })
 }
 
 /// The hive's name from its file name (`SYSTEM`, `SOFTWARE`, `NTUSER.DAT`, …), decoding

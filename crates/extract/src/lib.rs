@@ -9,6 +9,7 @@
 
 mod amcache;
 pub mod autostart;
+mod containers;
 mod discover;
 mod error;
 mod hive_role;

@@ -185,7 +185,8 @@ fn warn_unrecognised_roots(
     warnings: &mut Vec<Warning>,
 ) {
     for root in roots.iter().filter(|r| r.is_file()) {
-        if artifacts.iter().any(|a| &a.path == root) {
+        // An artifact, or a container already named with how to read it.
+        if artifacts.iter().any(|a| &a.path == root) || warnings.iter().any(|w| &w.file == root) {
             continue;
         }
         let empty = std::fs::metadata(root).is_ok_and(|m| m.len() == 0);
