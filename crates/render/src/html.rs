@@ -14,6 +14,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::entity::Entity;
 use crate::findings::ranked;
+use crate::html_timeline::timeline_svg;
 use crate::text::{clean, terminal_path};
 use crate::Selection;
 
@@ -34,6 +35,9 @@ summary { cursor: pointer; overflow-wrap: anywhere; }
 .sev { display: inline-block; min-width: 5.5em; font-weight: bold; text-transform: uppercase; }
 .critical { color: #a00000; } .high { color: #d03000; } .medium { color: #8a6d00; } .low { color: #00708a; } .info { color: #666; }
 .note { color: #555; }
+svg .bar.critical, svg .dot.critical { fill: #a00000; } svg .bar.high, svg .dot.high { fill: #d03000; }
+svg .bar.medium, svg .dot.medium { fill: #b08d00; } svg .bar.low, svg .dot.low { fill: #00708a; }
+svg .bar.info, svg .dot.info { fill: #8a8a8a; } svg text.critical, svg text.high { fill: #a00000; }
 @media print { details { border: none; } details > * { display: block; } }
 "#;
 
@@ -120,6 +124,10 @@ fn host(index: usize, report: &HostReport, selection: Selection) -> Markup {
                 li { (clean(&name.name, 200)) " (" (crate::text::label(&name.source)) ": " (clean(&name.detail, 400)) ")" }
             }
             @for d in &report.host.disagreements { li.high { "Disagreement: " (clean(d, 2000)) } }
+        }
+        @if let Some(svg) = timeline_svg(report) {
+            h3 { "Timeline (as the host's clock showed it; dashed: clock steps)" }
+            (svg)
         }
         h3 { "Findings (" (findings.len()) " ranked low or above, of " (entities.len()) " entities)" }
         @if !findings.is_empty() {
