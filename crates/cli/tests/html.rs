@@ -72,6 +72,11 @@ fn the_html_report_of_hostile_evidence_runs_nothing() {
     for element in ["<script", "<img"] {
         assert!(!dom.contains(element), "{element} in the DOM");
     }
+    // The filter by severity, without script: radio buttons and `:has()` rules.
+    assert!(
+        dom.contains("id=\"min-critical\"")
+            && html.contains("body:has(#min-high:checked) .sev-medium")
+    );
     // One SVG: the host's timeline, konseki's own.
     assert_eq!(dom.matches("<svg").count(), 1);
     assert!(dom.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));

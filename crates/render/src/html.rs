@@ -51,7 +51,7 @@ pub fn render_html(case: &CaseReport, selection: Selection, out: &mut dyn Write)
                 meta http-equiv="Content-Security-Policy" content=(POLICY);
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "konseki report: " (case.hosts.len()) " host(s)" }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(STYLE)) (PreEscaped(filter_style())) }
             }
             body {
                 h1 { "konseki report" }
@@ -65,6 +65,7 @@ pub fn render_html(case: &CaseReport, selection: Selection, out: &mut dyn Write)
                     ". Times are UTC; each says what it means."
                 }
                 (summary(case))
+                (severity_filter())
                 @for note in &case.notes { p.note { (clean(note, 2000)) } }
                 @for (index, report) in case.hosts.iter().enumerate() {
                     (host(index, report, selection))
@@ -135,7 +136,7 @@ fn host(index: usize, report: &HostReport, selection: Selection) -> Markup {
                 thead { tr { th style="width:7em" { "Severity" } th style="width:6em" { "Kind" } th { "Name" } th style="width:16em" { "First seen" } th { "Why" } } }
                 tbody {
                     @for (n, e) in findings.iter().enumerate() {
-                        tr {
+                        tr class={ "sev-" (e.ranking().severity.label()) } {
                             td { (severity(e.ranking().severity)) }
                             td { (e.kind()) }
                             td { a href={ "#host-" (index) "-entity-" (n) } { (clean(e.name(), 200)) } }
@@ -152,7 +153,7 @@ fn host(index: usize, report: &HostReport, selection: Selection) -> Markup {
         }
         h3 { "Entities (" (shown.len()) (if selection == Selection::All { ", all" } else { " with events, flags or a severity; --all for every one" }) ")" }
         @for (n, e) in shown.iter().enumerate() {
-            details id={ "host-" (index) "-entity-" (n) } open[e.ranking().severity >= Severity::High] {
+            details id={ "host-" (index) "-entity-" (n) } class={ "sev-" (e.ranking().severity.label()) } open[e.ranking().severity >= Severity::High] {
                 summary {
                     (severity(e.ranking().severity)) " " (e.kind()) " " strong { (clean(e.name(), 300)) } ": " (clean(e.summary(), 500))
                 }
@@ -166,6 +167,44 @@ fn host(index: usize, report: &HostReport, selection: Selection) -> Markup {
             (warnings(&report.warnings))
         }
     }
+}
+
+/// The severities, lowest first.
+const LEVELS: [Severity; 5] = [
+    Severity::Info,
+    Severity::Low,
+    Severity::Medium,
+    Severity::High,
+    Severity::Critical,
+];
+
+/// A filter by severity without script: one radio button per level, and a CSS rule per level
+/// that hides what lies below it (`:has()`).
+fn severity_filter() -> Markup {
+    html! {
+        p.filter {
+            "Show entities of severity at least: "
+            @for level in LEVELS {
+                input type="radio" name="min-severity" id={ "min-" (level.label()) } checked[level == Severity::Info];
+                label for={ "min-" (level.label()) } { (level.label()) " " }
+            }
+        }
+    }
+}
+
+/// The rules of [`severity_filter`].
+fn filter_style() -> String {
+    let mut css = String::new();
+    for (i, shown) in LEVELS.iter().enumerate() {
+        for hidden in &LEVELS[..i] {
+            css.push_str(&format!(
+                "body:has(#min-{}:checked) .sev-{} {{ display: none; }}\n",
+                shown.label(),
+                hidden.label()
+            ));
+        }
+    }
+    css
 }
 
 fn warnings(list: &[konseki_model::Warning]) -> Markup {
