@@ -61,9 +61,25 @@ pub(crate) fn split_loose(
             unattributed: false,
         }];
     }
+    let mut groups = assign(host, logs, &log_names, &hive_names, &machines);
+    groups.retain(|g| {
+        !g.files.artifacts.is_empty()
+            || !g.files.folder_files.is_empty()
+            || !g.files.warnings.is_empty()
+    });
+    groups
+}
+
+/// Each log and SYSTEM hive to its machine (by index in `machines`); everything else to the
+/// unattributed group, the last.
+fn assign(
+    host: HostFiles,
+    logs: Vec<Result<LogResult, Warning>>,
+    log_names: &[Option<BTreeSet<String>>],
+    hive_names: &[(usize, BTreeSet<String>)],
+    machines: &[BTreeSet<String>],
+) -> Vec<LooseHost> {
     let machine_of = |names: &BTreeSet<String>| machines.iter().position(|m| meets(m, names));
-    // Each log and SYSTEM hive to its machine; everything else to the unattributed group
-    // (index `machines.len()`).
     let rest = machines.len();
     let mut groups: Vec<LooseHost> = (0..=rest)
         .map(|i| LooseHost {
@@ -73,7 +89,7 @@ pub(crate) fn split_loose(
         })
         .collect();
     let mut log_group: Vec<(PathBuf, usize)> = Vec::new();
-    for (log, names) in logs.into_iter().zip(&log_names) {
+    for (log, names) in logs.into_iter().zip(log_names) {
         let group = names.as_ref().and_then(machine_of).unwrap_or(rest);
         let file = match &log {
             Ok(l) => l.coverage.file.clone(),
@@ -104,11 +120,6 @@ pub(crate) fn split_loose(
             .map_or(rest, |(_, g)| *g);
         groups[group].files.warnings.push(warning);
     }
-    groups.retain(|g| {
-        !g.files.artifacts.is_empty()
-            || !g.files.folder_files.is_empty()
-            || !g.files.warnings.is_empty()
-    });
     groups
 }
 

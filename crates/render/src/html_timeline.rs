@@ -22,9 +22,12 @@ struct Mark {
     what: String,
 }
 
-/// The SVG, or nothing when the host has no dated run, boot or install to draw.
-pub(crate) fn timeline_svg(report: &HostReport) -> Option<Markup> {
-    let mut rows: Vec<(String, Severity, Vec<Mark>)> = Vec::new();
+/// A labelled row of marks, with the severity that colours it.
+type Row = (String, Severity, Vec<Mark>);
+
+/// The rows drawn: boot sessions, then the most severe services with runs or installs.
+fn rows_of(report: &HostReport) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
     let boots: Vec<Mark> = report
         .boot_sessions
         .iter()
@@ -65,6 +68,12 @@ pub(crate) fn timeline_svg(report: &HostReport) -> Option<Markup> {
         }));
         rows.push((clean(&s.name, 28), s.ranking.severity, marks));
     }
+    rows
+}
+
+/// The SVG, or nothing when the host has no dated run, boot or install to draw.
+pub(crate) fn timeline_svg(report: &HostReport) -> Option<Markup> {
+    let rows = rows_of(report);
     let times: Vec<Timestamp> = rows
         .iter()
         .flat_map(|(_, _, marks)| {
