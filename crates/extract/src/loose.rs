@@ -19,12 +19,23 @@ use konseki_registry::{Data, Hive};
 use crate::host_split::HostFiles;
 use crate::logs::LogResult;
 
-/// One group of loose files, with its logs as read.
+/// One host's files to read: a collection, or a group of loose files with its logs as read.
 pub(crate) struct LooseHost {
     pub files: HostFiles,
     pub logs: Vec<Result<LogResult, Warning>>,
     /// The files record no machine, while the other loose files record several.
     pub unattributed: bool,
+}
+
+impl LooseHost {
+    /// A collection's files (its logs read with the rest).
+    pub(crate) fn collection(files: HostFiles) -> LooseHost {
+        LooseHost {
+            files,
+            logs: Vec::new(),
+            unattributed: false,
+        }
+    }
 }
 
 /// Splits the loose files `host` into the machines they record.

@@ -17,7 +17,7 @@ use crate::hives::read_hives;
 use crate::host_split::{split_hosts, HostFiles};
 use crate::image_path::WindowsPaths;
 use crate::logs::{read_logs, LogResult};
-use crate::loose::split_loose;
+use crate::loose::{split_loose, LooseHost};
 use crate::prefetch::read_prefetch_files;
 use crate::programs::find_programs;
 use crate::progress::Progress;
@@ -52,40 +52,42 @@ pub fn extract_with(
     out
 }
 
-/// Reads all evidence under `roots`, host by host ([`crate::host_split`]): each host's
-/// evidence is handed to `each` as soon as it is read, and dropped by it before the next is
-/// read. Returns the warnings about paths that belong to no one host.
-pub fn extract_hosts(
+/// Reads all evidence under `roots`, host by host ([`crate::host_split`]), hosts in parallel:
+/// each host's evidence is handed to `each` as soon as it is read, and dropped by it (what it
+/// returns is kept, in host order). At most a few hosts are in memory at once (one per core,
+/// give or take the work a waiting core takes on). Returns what `each` made of every host, and
+/// the warnings about paths that belong to no one host.
+pub fn extract_hosts<R: Send>(
     roots: &[PathBuf],
     progress: &dyn Progress,
     locations: &[autostart::defs::Location],
-    mut each: impl FnMut(Extracted),
-) -> Vec<Warning> {
+    each: impl Fn(Extracted) -> R + Sync,
+) -> (Vec<R>, Vec<Warning>) {
     let (scope, files) = discover_all(roots, progress, locations);
     let (hosts, case_warnings) =
         split_hosts(&scope, files.artifacts, files.folder_files, files.warnings);
+    let mut jobs: Vec<LooseHost> = Vec::with_capacity(hosts.len());
     for host in hosts {
         if host.folder.is_some() {
-            each(read_host(roots, &scope, host, None, progress, locations));
-            continue;
-        }
-        // Loose files: their logs read first, to tell the machines they record apart.
-        let logs = read_log_files(&host.artifacts, progress);
-        for loose in split_loose(host, logs) {
-            let mut out = read_host(
-                roots,
-                &scope,
-                loose.files,
-                Some(loose.logs),
-                progress,
-                locations,
-            );
-            out.unattributed = loose.unattributed;
-            each(out);
+            jobs.push(LooseHost::collection(host));
+        } else {
+            // Loose files: their logs read first, to tell the machines they record apart.
+            let logs = read_log_files(&host.artifacts, progress);
+            jobs.extend(split_loose(host, logs));
         }
     }
+    let results = jobs
+        .into_par_iter()
+        .map(|job| {
+            let unattributed = job.unattributed;
+            let logs = (job.files.folder.is_none()).then_some(job.logs);
+            let mut out = read_host(roots, &scope, job.files, logs, progress, locations);
+            out.unattributed = unattributed;
+            each(out)
+        })
+        .collect();
     progress.end();
-    case_warnings
+    (results, case_warnings)
 }
 
 /// Discovery, with the warnings about roots that are no artifact, and the progress sized.

@@ -80,15 +80,24 @@ pub fn build_report(
     super::require_paths(paths)?;
     let bar = Bar::new(quiet);
     let started = std::time::Instant::now();
+    // Each host correlated as soon as it is read; one that held nothing readable gives its
+    // warnings, to say why.
+    let (results, case_warnings) =
+        konseki_extract::extract_hosts(paths, &bar, locations, |evidence| {
+            if holds_nothing(&evidence) {
+                Err(evidence.warnings)
+            } else {
+                Ok(konseki_correlate::analyse(evidence))
+            }
+        });
     let mut hosts = Vec::new();
     let mut reasons = Vec::new();
-    let case_warnings = konseki_extract::extract_hosts(paths, &bar, locations, |evidence| {
-        if holds_nothing(&evidence) {
-            reasons.extend(evidence.warnings);
-        } else {
-            hosts.push(konseki_correlate::analyse(evidence));
+    for result in results {
+        match result {
+            Ok(report) => hosts.push(report),
+            Err(warnings) => reasons.extend(warnings),
         }
-    });
+    }
     timing("extract and correlate", started);
     if hosts.is_empty() {
         reasons.extend(case_warnings);

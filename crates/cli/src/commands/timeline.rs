@@ -20,22 +20,26 @@ pub fn run(
     super::require_paths(paths)?;
     // Each host's timeline, beside the files it was read from (the output must not land on
     // one of them); its evidence is dropped once its entries are made.
+    let (results, _) =
+        konseki_extract::extract_hosts(paths, &Bar::new(quiet), locations, |evidence| {
+            if super::scan::holds_nothing(&evidence) {
+                return None;
+            }
+            let read: Vec<PathBuf> = super::scan::evidence_files(&evidence.inventory)
+                .into_iter()
+                .map(Path::to_path_buf)
+                .collect();
+            let mut entries = konseki_correlate::timeline::timeline(&evidence);
+            let report = konseki_correlate::analyse(evidence);
+            konseki_correlate::timeline::rank_entries(&mut entries, &report);
+            Some((report.host, entries, read))
+        });
     let mut hosts: Vec<(konseki_model::HostIdentity, Vec<TimelineEntry>)> = Vec::new();
     let mut read: Vec<PathBuf> = Vec::new();
-    konseki_extract::extract_hosts(paths, &Bar::new(quiet), locations, |evidence| {
-        if super::scan::holds_nothing(&evidence) {
-            return;
-        }
-        read.extend(
-            super::scan::evidence_files(&evidence.inventory)
-                .into_iter()
-                .map(Path::to_path_buf),
-        );
-        let mut entries = konseki_correlate::timeline::timeline(&evidence);
-        let report = konseki_correlate::analyse(evidence);
-        konseki_correlate::timeline::rank_entries(&mut entries, &report);
-        hosts.push((report.host, entries));
-    });
+    for (host, entries, files) in results.into_iter().flatten() {
+        hosts.push((host, entries));
+        read.extend(files);
+    }
     if hosts.is_empty() {
         anyhow::bail!(
             "no dated evidence found under {}",

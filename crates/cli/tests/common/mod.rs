@@ -25,12 +25,11 @@ pub fn konseki(args: &[&std::ffi::OsStr]) -> std::process::Output {
 
 /// The case under `paths`, host by host, as `konseki scan` makes it.
 pub fn scan_case(paths: &[PathBuf]) -> CaseReport {
-    let mut hosts = Vec::new();
-    let warnings = konseki_extract::extract_hosts(
+    let (hosts, warnings) = konseki_extract::extract_hosts(
         paths,
         &konseki_extract::NoProgress,
         &konseki_extract::autostart::defs::builtin(),
-        |evidence| hosts.push(konseki_correlate::analyse(evidence)),
+        konseki_correlate::analyse,
     );
     konseki_correlate::case_report(paths.to_vec(), hosts, warnings)
 }
