@@ -32,6 +32,10 @@ pub enum Command {
         /// Show every service key in the table, not only those with events or attention flags.
         #[arg(long)]
         all: bool,
+        /// Also write each host's report, in the chosen format, to a file of its own in DIR
+        /// (named after the host's label, made safe for a file name).
+        #[arg(long, value_name = "DIR")]
+        per_host: Option<PathBuf>,
     },
     /// The service table: every service key, its configuration and verdict.
     Services {

@@ -283,3 +283,57 @@ fn loose_files_are_split_by_the_machines_they_record() {
     assert_eq!(one.hosts[0].inventory.found.len(), 4);
     std::fs::remove_dir_all(&case).ok();
 }
+
+/// `--per-host DIR`: each host's report in a file of its own, named after its label made safe
+/// for a file name: a computer name is evidence, and one written to climb out of DIR stays in.
+#[test]
+fn each_host_is_written_to_a_file_of_its_own() {
+    let case = temp_case("per-host");
+    for (folder, name) in [("A", "WS01"), ("B", "../evil/.x")] {
+        let mut scenario = konseki_forge::scenario::Scenario::builtin("service-timeout").unwrap();
+        scenario.host = name.to_string();
+        scenario
+            .write_tree(&case.join("evidence").join(folder))
+            .unwrap();
+    }
+    let out = case.join("out");
+    let run = common::konseki(&[
+        "scan".as_ref(),
+        "-q".as_ref(),
+        "-f".as_ref(),
+        "jsonl".as_ref(),
+        "--per-host".as_ref(),
+        out.as_os_str(),
+        case.join("evidence").as_os_str(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["WS01.jsonl", "_.._evil_.x.jsonl"]);
+    assert!(!case.join("evil").exists());
+    for (file, label) in [("WS01.jsonl", "WS01"), ("_.._evil_.x.jsonl", "../evil/.x")] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(text.lines().count() > 0);
+        for line in text.lines() {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(row["host"], label);
+        }
+    }
+    // Into the evidence: refused.
+    let refused = common::konseki(&[
+        "scan".as_ref(),
+        "-q".as_ref(),
+        "--per-host".as_ref(),
+        case.join("evidence/A/out").as_os_str(),
+        case.join("evidence").as_os_str(),
+    ]);
+    assert_eq!(refused.status.code(), Some(4));
+    std::fs::remove_dir_all(&case).ok();
+}

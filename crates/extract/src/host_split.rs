@@ -15,7 +15,7 @@ use konseki_model::{FoundArtifact, Warning};
 
 use crate::discover::{decoded_file_name, drive_letter};
 use crate::scope::Scope;
-use crate::volumes::volume_at;
+use crate::volumes::{holds_windows, volume_at};
 
 /// Folder levels a collector puts between its collection folder and the drive folders
 /// (Velociraptor: `uploads/auto/C%3A`, `uploads/ntfs/%5C%5C.%5CC%3A`).
@@ -46,6 +46,7 @@ pub fn split_hosts(
     let mut finder = HostFinder {
         scope,
         volumes: HashMap::new(),
+        system: HashMap::new(),
     };
     let mut hosts: BTreeMap<Option<PathBuf>, HostFiles> = BTreeMap::new();
     for artifact in artifacts {
@@ -92,19 +93,28 @@ struct HostFinder<'a> {
     scope: &'a Scope,
     /// Folder → whether it is a volume root (drive-named, or holding `Windows\System32`).
     volumes: HashMap<PathBuf, Option<bool>>,
+    /// Folder → whether it holds `Windows\System32`.
+    system: HashMap<PathBuf, bool>,
 }
 
 impl HostFinder<'_> {
-    /// The host folder of `path`: above its outermost volume root within the scope (outermost,
-    /// so that a folder inside a volume that happens to be named like a drive, `C:\Users\x\D`,
+    /// The host folder of `path`: above its volume root within the scope. Of the volume roots
+    /// above it, the nearest that holds `Windows\System32` (so that a host folder named like a
+    /// drive, `CASE\A\C\Windows`, stays the host's, not a drive `A:`), else the outermost (so
+    /// that a folder inside a volume that happens to be named like a drive, `C:\Users\x\D`,
     /// does not make a host of its own).
     fn host_folder(&mut self, path: &Path) -> Option<PathBuf> {
         let above: Vec<&Path> = self.scope.ancestors(path).collect();
-        let (index, drive_named) = above
+        let volumes: Vec<(usize, bool)> = above
             .iter()
             .enumerate()
             .filter_map(|(i, dir)| self.volume(dir).map(|named| (i, named)))
-            .last()?;
+            .collect();
+        let (index, drive_named) = volumes
+            .iter()
+            .copied()
+            .find(|&(i, named)| !named || self.system_volume(above[i]))
+            .or(volumes.last().copied())?;
         let volume = above[index];
         if !drive_named {
             return Some(volume.to_path_buf());
@@ -120,6 +130,14 @@ impl HostFinder<'_> {
             }
         }
         Some(host.to_path_buf())
+    }
+
+    /// Whether `dir` holds `Windows\System32`, each folder looked at once.
+    fn system_volume(&mut self, dir: &Path) -> bool {
+        *self
+            .system
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| holds_windows(dir))
     }
 
     /// Whether `dir` is a volume root, and whether it is one by its drive-like name.

@@ -71,9 +71,12 @@ pub(crate) fn volume_at(dir: &Path) -> Option<(String, PathBuf)> {
     if let Some(letter) = decoded_file_name(dir).as_deref().and_then(drive_letter) {
         return Some((letter, dir.to_path_buf()));
     }
-    let windows = lookup(dir, "Windows")?;
-    lookup(&windows, "System32")?;
-    Some(("C:".to_string(), dir.to_path_buf()))
+    holds_windows(dir).then(|| ("C:".to_string(), dir.to_path_buf()))
+}
+
+/// Whether `dir` holds `Windows\System32` (any case): a system volume's root.
+pub(crate) fn holds_windows(dir: &Path) -> bool {
+    lookup(dir, "Windows").is_some_and(|windows| lookup(&windows, "System32").is_some())
 }
 
 /// A directory entry named `name` in any case (Velociraptor's `%XX` escapes decoded).

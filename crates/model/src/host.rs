@@ -112,6 +112,21 @@ pub struct CaseReport {
     pub warnings: Vec<Warning>,
 }
 
+impl CaseReport {
+    /// The case's own fields (version, schema, roots), with no host, summary, note or warning.
+    pub fn clone_header(&self) -> CaseReport {
+        CaseReport {
+            konseki_version: self.konseki_version.clone(),
+            schema_version: self.schema_version,
+            roots: self.roots.clone(),
+            summary: Vec::new(),
+            notes: Vec::new(),
+            hosts: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// A host at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -24,8 +24,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let locations = defs::locations(args.defs.as_deref())?;
     let locations = &locations;
     match args.command {
-        Command::Scan { paths, output, all } => scan::run(&paths, &output, all, locations),
-        Command::Services { paths, output } => scan::run(&paths, &output, true, locations),
+        Command::Scan {
+            paths,
+            output,
+            all,
+            per_host,
+        } => scan::run(&paths, &output, all, per_host.as_deref(), locations),
+        Command::Services { paths, output } => scan::run(&paths, &output, true, None, locations),
         Command::Demo {
             dir,
             scenario,

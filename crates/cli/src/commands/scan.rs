@@ -15,6 +15,7 @@ pub fn run(
     paths: &[PathBuf],
     output: &OutputArgs,
     all: bool,
+    per_host: Option<&std::path::Path>,
     locations: &[Location],
 ) -> anyhow::Result<ExitCode> {
     let mut report = build_report(paths, output.quiet, locations)?;
@@ -41,6 +42,9 @@ pub fn run(
     if format == Format::Table && output.output.is_none() {
         konseki_render::fit_tables_to_terminal();
     }
+    if let Some(dir) = per_host {
+        write_per_host(&report, dir, paths, &evidence, format, selection)?;
+    }
     let mut out = crate::output::open(output.output.as_deref(), paths, &evidence)?;
     render(&report, format, selection, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
@@ -49,6 +53,65 @@ pub fn run(
     // longer than the OS takes to drop the whole heap.
     std::mem::forget(report);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each host's report, alone, to `dir/<label>.<format>`: the file name made of the label's
+/// letters, digits, `.`, `-` and `_` only (a label comes from the evidence: no separator, no
+/// `..`, no leading dot), numbered when two labels give one name.
+fn write_per_host(
+    report: &CaseReport,
+    dir: &std::path::Path,
+    paths: &[PathBuf],
+    evidence: &[&std::path::Path],
+    format: Format,
+    selection: Selection,
+) -> anyhow::Result<()> {
+    crate::output::refuse_evidence(dir, paths, evidence)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let extension = match format {
+        Format::Table => "txt",
+        Format::Json => "json",
+        Format::Jsonl => "jsonl",
+        Format::Csv => "csv",
+    };
+    let mut used = std::collections::HashSet::new();
+    for (host, summary) in report.hosts.iter().zip(&report.summary) {
+        let mut stem: String = host
+            .host
+            .label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(100)
+            .collect();
+        if stem.is_empty() || stem.starts_with('.') {
+            stem.insert(0, '_');
+        }
+        let mut name = format!("{stem}.{extension}");
+        let mut n = 1;
+        while !used.insert(name.to_lowercase()) {
+            n += 1;
+            name = format!("{stem}-{n}.{extension}");
+        }
+        let one = CaseReport {
+            hosts: vec![host.clone()],
+            summary: vec![summary.clone()],
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            ..report.clone_header()
+        };
+        let path = dir.join(name);
+        let mut out = crate::output::open(Some(&path), paths, evidence)?;
+        render(&one, format, selection, &mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Drops every entity below `min`, host by host: the same rows leave every format.
