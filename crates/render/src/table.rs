@@ -49,7 +49,11 @@ fn summary(case: &CaseReport, out: &mut dyn Write) -> io::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ");
             let logs = match (h.logs_from, h.logs_to) {
-                (Some(from), Some(to)) => format!("{from} – {to}"),
+                (Some(from), Some(to)) => format!(
+                    "{} – {}",
+                    konseki_model::time::seven::text(&from),
+                    konseki_model::time::seven::text(&to)
+                ),
                 _ => "no event log".to_string(),
             };
             [
