@@ -14,7 +14,6 @@ use konseki_registry::BaseBlock;
 use crate::autostart::folders::in_autostart_folder;
 use crate::containers::Container;
 use crate::scope::Scope;
-use crate::volumes::Volumes;
 
 /// Directory depth limit: a collection is never deeper; a symlink loop or a hostile tree must not
 /// make the walk endless.
@@ -34,8 +33,6 @@ pub struct Discovered {
     pub warnings: Vec<Warning>,
     /// The roots walked: nothing above them is read or interpreted.
     pub scope: Scope,
-    /// The volume trees the artifacts lie in.
-    pub volumes: Volumes,
 }
 
 /// Walks `roots` and recognises artifacts; files in the folders `autostart_folders` (from
@@ -120,7 +117,6 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
     {
         hive.logs = sibling_logs(&hive.path);
     }
-    found.volumes = Volumes::of(&scope, &found.artifacts);
     found.scope = scope;
     found
 }

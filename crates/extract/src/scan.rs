@@ -40,12 +40,17 @@ pub fn extract_with(
     progress: &dyn Progress,
     locations: &[autostart::defs::Location],
 ) -> Extracted {
-    let (scope, mut files) = discover_all(roots, progress, locations);
+    let Discovered {
+        artifacts,
+        folder_files,
+        warnings,
+        scope,
+    } = discover_all(roots, progress, locations);
     let host = HostFiles {
         folder: None,
-        artifacts: std::mem::take(&mut files.artifacts),
-        folder_files: std::mem::take(&mut files.folder_files),
-        warnings: std::mem::take(&mut files.warnings),
+        artifacts,
+        folder_files,
+        warnings,
     };
     let out = read_host(roots, &scope, host, None, progress, locations);
     progress.end();
@@ -63,9 +68,13 @@ pub fn extract_hosts<R: Send>(
     locations: &[autostart::defs::Location],
     each: impl Fn(Extracted) -> R + Sync,
 ) -> (Vec<R>, Vec<Warning>) {
-    let (scope, files) = discover_all(roots, progress, locations);
-    let (hosts, case_warnings) =
-        split_hosts(&scope, files.artifacts, files.folder_files, files.warnings);
+    let Discovered {
+        artifacts,
+        folder_files,
+        warnings,
+        scope,
+    } = discover_all(roots, progress, locations);
+    let (hosts, case_warnings) = split_hosts(&scope, artifacts, folder_files, warnings);
     let mut jobs: Vec<LooseHost> = Vec::with_capacity(hosts.len());
     for host in hosts {
         if host.folder.is_some() {
@@ -95,7 +104,7 @@ fn discover_all(
     roots: &[PathBuf],
     progress: &dyn Progress,
     locations: &[autostart::defs::Location],
-) -> (Scope, Discovered) {
+) -> Discovered {
     let mut discovered = discover(roots, &autostart::folders::folder_patterns(locations));
     progress.step("evidence discovered");
     warn_unrecognised_roots(roots, &discovered.artifacts, &mut discovered.warnings);
@@ -106,7 +115,7 @@ fn discover_all(
             .map(|a| file_size(&a.path))
             .sum(),
     );
-    (std::mem::take(&mut discovered.scope), discovered)
+    discovered
 }
 
 /// Reads one host's files.

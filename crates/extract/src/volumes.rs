@@ -1,5 +1,5 @@
-//! The evidence's volumes: where each drive's tree lies in the collection, found once by
-//! discovery and handed to every reader that looks up a Windows path (`C:\…`) in it.
+//! A host's volumes: where each drive's tree lies in its collection, found once per host from
+//! its artifacts and handed to every reader that looks up a Windows path (`C:\…`) in it.
 //!
 //! A volume tree is known from where the artifacts were found: the directory named like a drive
 //! (`C`, `C:`, Velociraptor's `C%3A`) above them, or the directory holding `Windows\System32`
