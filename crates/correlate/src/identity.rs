@@ -11,13 +11,8 @@ use konseki_model::{
 
 use crate::hosts::Hosts;
 
-/// The identity of the host whose evidence this is (its label not yet made unique in the
-/// case: [`crate::unique_labels`] does that).
-pub fn host_identity(evidence: &Evidence) -> HostIdentity {
-    identify(evidence, &Hosts::new(evidence))
-}
-
-/// [`host_identity`], with the names its logs record already grouped.
+/// The identity of the host whose evidence this is, with the names its logs record already
+/// grouped (its label not yet made unique in the case: [`crate::unique_labels`] does that).
 pub(crate) fn identify(evidence: &Evidence, hosts: &Hosts) -> HostIdentity {
     let mut names = registry_names(&evidence.control_sets);
     let log_hosts: Vec<(usize, &[std::sync::Arc<str>])> = hosts.all_names().collect();

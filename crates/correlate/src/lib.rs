@@ -54,5 +54,4 @@ pub mod verdict;
 
 pub use case::{case_report, unique_labels};
 pub use describe::{format_duration_at_most, win32_error_text};
-pub use identity::host_identity;
 pub use report::analyse;

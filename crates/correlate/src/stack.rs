@@ -37,14 +37,7 @@ pub fn stack_items(report: &HostReport) -> Vec<StackItem> {
         // A service's program in the set listed first, with its ServiceDll; known only from
         // its install, the program the install logged.
         let config = s.configs.first();
-        let installed = || {
-            s.events.iter().find_map(|e| match &e.what {
-                konseki_model::ScmEventKind::Installed { install } => {
-                    Some(install.executable.as_str())
-                }
-                _ => None,
-            })
-        };
+        let installed = || s.installs().next().map(|(_, i)| i.executable.as_str());
         let image = config
             .and_then(|c| c.image_path.as_ref())
             .map(|i| i.executable.as_str())

@@ -215,6 +215,16 @@ pub struct ServiceReport {
     pub ranking: crate::Ranking,
 }
 
+impl ServiceReport {
+    /// Its installs as logged (7045/4697), in time order: when, and what was installed.
+    pub fn installs(&self) -> impl Iterator<Item = (Timestamp, &crate::Install)> {
+        self.events.iter().filter_map(|e| match &e.what {
+            crate::ScmEventKind::Installed { install } => Some((e.time, &**install)),
+            _ => None,
+        })
+    }
+}
+
 /// A difference between two control sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

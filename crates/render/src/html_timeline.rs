@@ -4,7 +4,7 @@
 //! one linear axis from the first to the last time drawn; a window too short to see is drawn
 //! two pixels wide. Names are text nodes, escaped like every other string.
 
-use konseki_model::{HostReport, ScmEventKind, ServiceReport, Severity, Timestamp};
+use konseki_model::{HostReport, ServiceReport, Severity, Timestamp};
 use maud::{html, Markup};
 
 use crate::text::clean;
@@ -46,7 +46,7 @@ fn rows_of(report: &HostReport) -> Vec<Row> {
     let mut services: Vec<&ServiceReport> = report
         .services
         .iter()
-        .filter(|s| !s.runs.is_empty() || installed(s).next().is_some())
+        .filter(|s| !s.runs.is_empty() || s.installs().next().is_some())
         .collect();
     services.sort_by_key(|s| std::cmp::Reverse(s.ranking.severity));
     for s in services.into_iter().take(ROWS) {
@@ -61,7 +61,7 @@ fn rows_of(report: &HostReport) -> Vec<Row> {
                 })
             })
             .collect();
-        marks.extend(installed(s).map(|at| Mark {
+        marks.extend(s.installs().map(|(at, _)| Mark {
             from: at,
             to: None,
             what: "installed".into(),
@@ -120,12 +120,4 @@ pub(crate) fn timeline_svg(report: &HostReport) -> Option<Markup> {
             text x=(LEFT + WIDTH) y=(height - 4.0) font-size="11" text-anchor="end" { (seven(last)) }
         }
     })
-}
-
-/// When the service's installs were logged.
-fn installed(s: &ServiceReport) -> impl Iterator<Item = Timestamp> + '_ {
-    s.events
-        .iter()
-        .filter(|e| matches!(e.what, ScmEventKind::Installed { .. }))
-        .map(|e| e.time)
 }

@@ -94,12 +94,7 @@ pub(crate) fn flag_ids(flags: &[konseki_model::Attention], sep: &str) -> String 
 /// The service's ImagePath as configured (raw, first control set), else as its installation
 /// logged it (7045/4697), else empty.
 pub(crate) fn image_path(s: &konseki_model::ServiceReport) -> String {
-    let installed = || {
-        s.events.iter().find_map(|e| match &e.what {
-            konseki_model::ScmEventKind::Installed { install } => Some(install.image_path.clone()),
-            _ => None,
-        })
-    };
+    let installed = || s.installs().next().map(|(_, i)| i.image_path.clone());
     s.configs
         .first()
         .and_then(|c| c.image_path.as_ref().map(|i| i.raw.clone()))

@@ -67,14 +67,12 @@ fn saved_report(path: &Path) -> Option<serde_json::Value> {
     if !path.is_file() {
         return None;
     }
-    let mut head = [0u8; 1];
-    let mut file = std::fs::File::open(path).ok()?;
-    std::io::Read::read(&mut file, &mut head).ok()?;
-    if head[0] != b'{' {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    if reader.fill_buf().ok()?.first() != Some(&b'{') {
         return None;
     }
-    let doc: serde_json::Value =
-        serde_json::from_reader(std::io::BufReader::new(std::fs::File::open(path).ok()?)).ok()?;
+    let doc: serde_json::Value = serde_json::from_reader(reader).ok()?;
     (doc.get("schema_version").is_some() && doc["hosts"].is_array()).then_some(doc)
 }
 
