@@ -22,7 +22,9 @@ use crate::logs::LogResult;
 /// One host's files to read: a collection, or a group of loose files with its logs as read.
 pub(crate) struct LooseHost {
     pub files: HostFiles,
-    pub logs: Vec<Result<LogResult, Warning>>,
+    /// Its logs as read (loose files); `None` for a collection, whose logs are read with the
+    /// rest of its files.
+    pub logs: Option<Vec<Result<LogResult, Warning>>>,
     /// The files record no machine, while the other loose files record several.
     pub unattributed: bool,
 }
@@ -32,7 +34,7 @@ impl LooseHost {
     pub(crate) fn collection(files: HostFiles) -> LooseHost {
         LooseHost {
             files,
-            logs: Vec::new(),
+            logs: None,
             unattributed: false,
         }
     }
@@ -68,7 +70,7 @@ pub(crate) fn split_loose(
     if machines.len() <= 1 {
         return vec![LooseHost {
             files: host,
-            logs,
+            logs: Some(logs),
             unattributed: false,
         }];
     }
@@ -95,7 +97,7 @@ fn assign(
     let mut groups: Vec<LooseHost> = (0..=rest)
         .map(|i| LooseHost {
             files: HostFiles::default(),
-            logs: Vec::new(),
+            logs: Some(Vec::new()),
             unattributed: i == rest,
         })
         .collect();
@@ -107,7 +109,7 @@ fn assign(
             Err(w) => w.file.clone(),
         };
         log_group.push((file, group));
-        groups[group].logs.push(log);
+        groups[group].logs.get_or_insert_with(Vec::new).push(log);
     }
     for (i, artifact) in host.artifacts.into_iter().enumerate() {
         let group = match artifact.kind {

@@ -88,10 +88,8 @@ pub fn extract_hosts<R: Send>(
     let results = jobs
         .into_par_iter()
         .map(|job| {
-            let unattributed = job.unattributed;
-            let logs = (job.files.folder.is_none()).then_some(job.logs);
-            let mut out = read_host(roots, &scope, job.files, logs, progress, locations);
-            out.unattributed = unattributed;
+            let mut out = read_host(roots, &scope, job.files, job.logs, progress, locations);
+            out.unattributed = job.unattributed;
             each(out)
         })
         .collect();
