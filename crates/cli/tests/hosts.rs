@@ -286,6 +286,7 @@ fn loose_files_are_split_by_the_machines_they_record() {
 
 /// `--per-host DIR`: each host's report in a file of its own, named after its label made safe
 /// for a file name: a computer name is evidence, and one written to climb out of DIR stays in.
+/// The case's stack is beside them.
 #[test]
 fn each_host_is_written_to_a_file_of_its_own() {
     let case = temp_case("per-host");
@@ -316,7 +317,17 @@ fn each_host_is_written_to_a_file_of_its_own() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["WS01.jsonl", "_.._evil_.x.jsonl"]);
+    assert_eq!(files, ["WS01.jsonl", "_.._evil_.x.jsonl", "stack.jsonl"]);
+    let stack = std::fs::read_to_string(out.join("stack.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(stack.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&first["name"], &first["host_count"], &first["of_hosts"]),
+        (
+            &serde_json::json!("test"),
+            &serde_json::json!(2),
+            &serde_json::json!(2)
+        )
+    );
     assert!(!case.join("evil").exists());
     for (file, label) in [("WS01.jsonl", "WS01"), ("_.._evil_.x.jsonl", "../evil/.x")] {
         let text = std::fs::read_to_string(out.join(file)).unwrap();

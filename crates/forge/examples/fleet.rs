@@ -3,7 +3,7 @@
 //! laptops, servers), with the vendor services of a few product lines, and a service planted on
 //! every 250th host (the reference case's plain EXE) as the anomalies to find.
 //!
-//! `cargo run --release -p konseki-forge --example fleet -- DIR N`
+//! `cargo run --release -p konseki-forge --example fleet -- --hosts N DIR`
 
 use konseki_forge::scenario::Scenario;
 
@@ -11,12 +11,18 @@ const ROLES: [&str; 5] = ["WS", "LT", "SRV", "FS", "DC"];
 const VENDORS: [&str; 4] = ["vendorsvc", "backupagent", "edrsensor", "printhelper"];
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (Some(dir), Some(n)) = (
-        args.next(),
-        args.next().and_then(|n| n.parse::<usize>().ok()),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(n), Some(dir)) = (
+        args.iter()
+            .position(|a| a == "--hosts")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse::<usize>().ok()),
+        args.iter()
+            .enumerate()
+            .find(|&(i, a)| a != "--hosts" && (i == 0 || args[i - 1] != "--hosts"))
+            .map(|(_, a)| a.clone()),
     ) else {
-        eprintln!("usage: fleet DIR N");
+        eprintln!("usage: fleet --hosts N DIR");
         std::process::exit(2);
     };
     let planted = Scenario::builtin("service-timeout").expect("built-in scenario");

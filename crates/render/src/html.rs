@@ -1,5 +1,6 @@
-//! The HTML report: one self-contained file (inline CSS, no script, no request: its
-//! Content-Security-Policy forbids both), for readers who do not run a CLI. The case summary,
+//! The HTML report: one self-contained file (inline CSS, one script of our own for the search
+//! box, no request: its Content-Security-Policy allows that script by hash and nothing else),
+//! for readers who do not run a CLI. The case summary,
 //! then per host its identity, its ranked findings and a card per entity with its verdict,
 //! reasons and evidence chain. Printed, every card is open.
 //!
@@ -18,10 +19,15 @@ use crate::html_timeline::timeline_svg;
 use crate::text::{clean, terminal_path};
 use crate::Selection;
 
-/// No script, no request, no frame, no form: styles only from the page itself.
-/// (`frame-ancestors` is not allowed in a `<meta>` policy: browsers ignore it and say so.)
-const POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'";
+/// No script but the search box's (by hash), no request, no frame, no form: styles only from
+/// the page itself. (`frame-ancestors` is not allowed in a `<meta>` policy: browsers ignore it
+/// and say so.)
+fn policy() -> String {
+    format!(
+        "default-src 'none'; script-src {}; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'",
+        crate::html_search::SCRIPT_HASH
+    )
+}
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 80em; padding: 0 1em; color: #1b1b1b; }
@@ -38,7 +44,8 @@ summary { cursor: pointer; overflow-wrap: anywhere; }
 svg .bar.critical, svg .dot.critical { fill: #a00000; } svg .bar.high, svg .dot.high { fill: #d03000; }
 svg .bar.medium, svg .dot.medium { fill: #b08d00; } svg .bar.low, svg .dot.low { fill: #00708a; }
 svg .bar.info, svg .dot.info { fill: #8a8a8a; } svg text.critical, svg text.high { fill: #a00000; }
-@media print { details { border: none; } details > * { display: block; } }
+.unmatched { display: none; }
+@media print { details { border: none; } details > * { display: block; } .filter, .search { display: none; } }
 "#;
 
 /// Writes the report; `selection` says which entities get a card (the notable ones, or all).
@@ -48,7 +55,7 @@ pub fn render_html(case: &CaseReport, selection: Selection, out: &mut dyn Write)
         html lang="en" {
             head {
                 meta charset="utf-8";
-                meta http-equiv="Content-Security-Policy" content=(POLICY);
+                meta http-equiv="Content-Security-Policy" content=(policy());
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "konseki report: " (case.hosts.len()) " host(s)" }
                 style { (PreEscaped(STYLE)) (PreEscaped(filter_style())) }
@@ -66,6 +73,11 @@ pub fn render_html(case: &CaseReport, selection: Selection, out: &mut dyn Write)
                 }
                 (summary(case))
                 (severity_filter())
+                p.search hidden {
+                    label for="search" { "Search names, paths, reasons and evidence: " }
+                    input type="search" id="search" size="40";
+                    " " span id="search-count" {}
+                }
                 @for note in &case.notes { p.note { (clean(note, 2000)) } }
                 @for (index, report) in case.hosts.iter().enumerate() {
                     (host(index, report, selection))
@@ -74,6 +86,7 @@ pub fn render_html(case: &CaseReport, selection: Selection, out: &mut dyn Write)
                     h2 { "Warnings of no one host" }
                     (warnings(&case.warnings))
                 }
+                script { (PreEscaped(crate::html_search::SCRIPT)) }
             }
         }
     };
@@ -136,7 +149,7 @@ fn host(index: usize, report: &HostReport, selection: Selection) -> Markup {
                 thead { tr { th style="width:7em" { "Severity" } th style="width:6em" { "Kind" } th { "Name" } th style="width:16em" { "First seen" } th { "Why" } } }
                 tbody {
                     @for (n, e) in findings.iter().enumerate() {
-                        tr class={ "sev-" (e.ranking().severity.label()) } {
+                        tr class={ "sev-" (e.ranking().severity.label()) } data-search {
                             td { (severity(e.ranking().severity)) }
                             td { (e.kind()) }
                             td { a href={ "#host-" (index) "-entity-" (n) } { (clean(e.name(), 200)) } }
@@ -153,7 +166,7 @@ fn host(index: usize, report: &HostReport, selection: Selection) -> Markup {
         }
         h3 { "Entities (" (shown.len()) (if selection == Selection::All { ", all" } else { " with events, flags or a severity; --all for every one" }) ")" }
         @for (n, e) in shown.iter().enumerate() {
-            details id={ "host-" (index) "-entity-" (n) } class={ "sev-" (e.ranking().severity.label()) } open[e.ranking().severity >= Severity::High] {
+            details id={ "host-" (index) "-entity-" (n) } class={ "sev-" (e.ranking().severity.label()) } data-search open[e.ranking().severity >= Severity::High] {
                 summary {
                     (severity(e.ranking().severity)) " " (e.kind()) " " strong { (clean(e.name(), 300)) } ": " (clean(e.summary(), 500))
                 }

@@ -18,6 +18,7 @@ mod entity;
 mod explain;
 mod findings;
 mod html;
+mod html_search;
 mod html_timeline;
 mod json;
 mod narrative;

@@ -19,8 +19,21 @@ pub fn run(
     locations: &[Location],
 ) -> anyhow::Result<ExitCode> {
     let mut report = build_report(paths, output.quiet, locations)?;
+    // The stack beside the per-host files, made before the severity filter: a host whose entry
+    // ranks lower still holds it.
+    let mut stack_rows = per_host.map(|_| {
+        let items = report
+            .hosts
+            .iter()
+            .flat_map(konseki_correlate::stack::stack_items)
+            .collect();
+        konseki_correlate::stack::stack(items, report.hosts.len())
+    });
     if let Some(min) = output.min_severity {
         keep_severity(&mut report, min);
+        if let Some(rows) = &mut stack_rows {
+            rows.retain(|r| r.severity >= min);
+        }
     }
     let format = match output.format {
         FormatArg::Table => Format::Table,
@@ -42,8 +55,13 @@ pub fn run(
     if format == Format::Table && output.output.is_none() {
         konseki_render::fit_tables_to_terminal();
     }
-    if let Some(dir) = per_host {
+    if let (Some(dir), Some(rows)) = (per_host, &stack_rows) {
         write_per_host(&report, dir, paths, &evidence, format, selection)?;
+        let path = dir.join(format!("stack.{}", extension(format)));
+        let mut out = crate::output::open(Some(&path), paths, &evidence)?;
+        konseki_render::render_stack(rows, report.hosts.len(), format, &mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let mut out = crate::output::open(output.output.as_deref(), paths, &evidence)?;
     render(&report, format, selection, &mut out).context("writing the report")?;
@@ -57,7 +75,8 @@ pub fn run(
 
 /// Each host's report, alone, to `dir/<label>.<format>`: the file name made of the label's
 /// letters, digits, `.`, `-` and `_` only (a label comes from the evidence: no separator, no
-/// `..`, no leading dot), numbered when two labels give one name.
+/// `..`, no leading dot), numbered when two labels give one name (`stack.<format>`, the
+/// case's stack, is taken first: a host named `stack` is `stack-2`).
 fn write_per_host(
     report: &CaseReport,
     dir: &std::path::Path,
@@ -68,13 +87,8 @@ fn write_per_host(
 ) -> anyhow::Result<()> {
     crate::output::refuse_evidence(dir, paths, evidence)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let extension = match format {
-        Format::Table => "txt",
-        Format::Json => "json",
-        Format::Jsonl => "jsonl",
-        Format::Csv => "csv",
-    };
-    let mut used = std::collections::HashSet::new();
+    let extension = extension(format);
+    let mut used = std::collections::HashSet::from([format!("stack.{extension}")]);
     for (host, summary) in report.hosts.iter().zip(&report.summary) {
         let mut stem: String = host
             .host
@@ -112,6 +126,15 @@ fn write_per_host(
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Table => "txt",
+        Format::Json => "json",
+        Format::Jsonl => "jsonl",
+        Format::Csv => "csv",
+    }
 }
 
 /// Drops every entity below `min`, host by host: the same rows leave every format.
