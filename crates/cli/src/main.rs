@@ -17,6 +17,9 @@ const EXIT_FAILURE: u8 = 1;
 /// an input) or existing files (`demo` into a non-empty folder).
 const EXIT_REFUSED: u8 = 4;
 
+/// Exit code when disk images were opened and none holds a Windows system volume.
+const EXIT_NO_WINDOWS_VOLUME: u8 = 5;
+
 fn main() -> ExitCode {
     quiet_parser_panics();
     let args = args::Args::parse();
@@ -29,6 +32,12 @@ fn main() -> ExitCode {
             eprintln!("konseki: error: {err:#}");
             if err.downcast_ref::<output::Refused>().is_some() {
                 return ExitCode::from(EXIT_REFUSED);
+            }
+            if err
+                .downcast_ref::<commands::scan::NoWindowsVolume>()
+                .is_some()
+            {
+                return ExitCode::from(EXIT_NO_WINDOWS_VOLUME);
             }
             ExitCode::from(EXIT_FAILURE)
         }

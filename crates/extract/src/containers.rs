@@ -58,7 +58,19 @@ impl Container {
         None
     }
 
-    /// What it is, and how to read it today.
+    /// The image konseki opens it as; `None` for what it does not open (BitLocker, ZIP).
+    pub(crate) fn image_kind(self) -> Option<konseki_source::ImageKind> {
+        use konseki_source::ImageKind;
+        match self {
+            Container::Ewf => Some(ImageKind::Ewf),
+            Container::Vhdx => Some(ImageKind::Vhdx),
+            Container::Vhd => Some(ImageKind::Vhd),
+            Container::NtfsVolume | Container::PartitionedDisk => Some(ImageKind::Raw),
+            Container::BitLocker | Container::Zip => None,
+        }
+    }
+
+    /// What it is, and how to read it when konseki cannot.
     pub(crate) fn advice(self) -> &'static str {
         match self {
             Container::Ewf => "an EWF (E01) disk image: konseki does not read images yet; mount it read-only (`ewfmount IMAGE.E01 /mnt/ewf`, then the Windows volume with `mount -o ro,loop,offset=…`) and scan the mount point",

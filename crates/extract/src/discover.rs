@@ -4,12 +4,12 @@
 //! Works on a mounted volume, a KAPE target tree (`C/Windows/System32/config/SYSTEM`), a
 //! Velociraptor collection (`C%3A/…` names), a loose folder of renamed files, or single files.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use konseki_model::{ArtifactKind, FoundArtifact, Warning};
 use konseki_registry::BaseBlock;
+use konseki_source::Kind;
 
 use crate::autostart::folders::in_autostart_folder;
 use crate::containers::Container;
@@ -61,7 +61,9 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
     files.sort();
     files.dedup();
     let mut logs = Vec::new();
-    for path in files {
+    // Files inside the images found are walked as they are met, after the image's own place.
+    let mut queue = std::collections::VecDeque::from(files);
+    while let Some(path) = queue.pop_front() {
         if in_autostart_folder(&scope, &path, autostart_folders) {
             found.folder_files.push(path.clone());
         }
@@ -69,11 +71,12 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
         if let Ok((None, head)) = &sniffed {
             let name = decoded_file_name(&path).unwrap_or_default();
             if let Some(container) = Container::of(head, &name, roots.contains(&path)) {
-                found.warnings.push(Warning {
-                    file: path.clone(),
-                    offset: None,
-                    message: format!("not read: {}", container.advice()),
-                });
+                let mut inner = Vec::new();
+                open_container(&path, container, &mut inner, &mut found.warnings);
+                inner.sort();
+                for file in inner.into_iter().rev() {
+                    queue.push_front(file);
+                }
             }
         }
         match sniffed.map(|(kind, _)| kind) {
@@ -121,6 +124,74 @@ pub fn discover(roots: &[PathBuf], autostart_folders: &[Vec<String>]) -> Discove
     found
 }
 
+/// Opens a disk image or volume found (or names it in a warning with how to read it, when
+/// konseki cannot) and walks its readable volumes into `files`.
+fn open_container(
+    path: &Path,
+    container: Container,
+    files: &mut Vec<PathBuf>,
+    warnings: &mut Vec<Warning>,
+) {
+    let mut warn = |message: String| {
+        warnings.push(Warning {
+            file: path.to_path_buf(),
+            offset: None,
+            message,
+        })
+    };
+    let Some(kind) = container.image_kind() else {
+        return warn(format!("not read: {}", container.advice()));
+    };
+    if konseki_source::in_image(path) {
+        return warn(format!(
+            "not read: an image inside an image is not opened yet ({})",
+            container.advice()
+        ));
+    }
+    let mounted = match konseki_source::mount(path, kind) {
+        Ok(m) => m,
+        Err(e) => return warn(format!("cannot be opened as a {}: {e}", kind.label())),
+    };
+    for problem in &mounted.problems {
+        warn(problem.clone());
+    }
+    for volume in &mounted.volumes {
+        match &volume.kind {
+            // Data volumes are listed, not read: a Windows host's evidence is on its system
+            // volume, and a data disk's files say nothing of its services.
+            _ if volume.readable() && !crate::volumes::holds_windows(&volume.path) => {
+                warnings.push(Warning {
+                    file: volume.path.clone(),
+                    offset: None,
+                    message: format!(
+                        "{} volume of {} bytes at offset {} holds no Windows folder: not read (not a system volume)",
+                        volume.kind.label(),
+                        volume.size,
+                        volume.offset
+                    ),
+                })
+            }
+            _ if volume.readable() => {
+                let mut walk = Walk {
+                    root: &volume.path,
+                    root_real: None,
+                    files: &mut *files,
+                    warnings: &mut *warnings,
+                    links_inside: 0,
+                    links_outside: 0,
+                };
+                walk.enter(&volume.path, 0);
+            }
+            konseki_source::VolumeKind::BitLocker => warnings.push(Warning {
+                file: volume.path.clone(),
+                offset: None,
+                message: format!("not read: {}", Container::BitLocker.advice()),
+            }),
+            _ => {}
+        }
+    }
+}
+
 /// The transaction logs beside a hive (`SYSTEM.LOG1`, `system.log2`…), recognised by signature.
 fn sibling_logs(hive: &Path) -> Vec<PathBuf> {
     let Some(dir) = hive.parent().map(|d| {
@@ -132,13 +203,13 @@ fn sibling_logs(hive: &Path) -> Vec<PathBuf> {
     }) else {
         return Vec::new();
     };
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(entries) = konseki_source::read_dir(dir) else {
         return Vec::new();
     };
     let mut logs: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| hive.with_file_name(e.file_name()))
+        .into_iter()
+        .filter(|(_, kind)| *kind == konseki_source::Kind::File)
+        .filter_map(|(path, _)| Some(hive.with_file_name(path.file_name()?)))
         .filter(|log| is_log_of(log, hive))
         .filter(|log| matches!(sniff(log), Ok(Some(ArtifactKind::HiveLog))))
         .collect();
@@ -169,32 +240,32 @@ impl Walk<'_> {
     fn enter(&mut self, path: &Path, depth: usize) {
         // The root itself is followed when it is a link; nothing below it is.
         let meta = if depth == 0 {
-            std::fs::metadata(path)
+            konseki_source::metadata(path)
         } else {
-            std::fs::symlink_metadata(path)
+            konseki_source::symlink_metadata(path)
         };
         let meta = match meta {
             Ok(m) => m,
             Err(e) => return self.warn(path, format!("cannot access: {e}")),
         };
-        if meta.file_type().is_symlink() {
+        if meta.kind == Kind::Link {
             return self.link(path);
         }
-        if meta.is_file() {
+        if meta.kind == Kind::File {
             self.files.push(path.to_path_buf());
-        } else if meta.is_dir() {
+        } else if meta.kind == Kind::Dir {
             if depth >= MAX_DEPTH {
                 return self.warn(
                     path,
                     format!("folder more than {MAX_DEPTH} levels deep: not read"),
                 );
             }
-            let entries = match std::fs::read_dir(path) {
+            let entries = match konseki_source::read_dir(path) {
                 Ok(entries) => entries,
                 Err(e) => return self.warn(path, format!("cannot list directory: {e}")),
             };
-            for entry in entries.flatten() {
-                self.enter(&entry.path(), depth + 1);
+            for (entry, _) in entries {
+                self.enter(&entry, depth + 1);
             }
         }
     }
@@ -247,7 +318,7 @@ impl Walk<'_> {
 
 /// A file's size (0 when it cannot be read), for progress and for reading largest first.
 pub(crate) fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
+    konseki_source::metadata(path).map_or(0, |m| m.len)
 }
 
 /// `$MFTMirr` (any case, Velociraptor's escapes decoded).
@@ -263,7 +334,9 @@ fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
 /// What a file is, and its first 512 bytes (to tell a container konseki does not read).
 fn sniff_head(path: &Path) -> std::io::Result<(Option<ArtifactKind>, Vec<u8>)> {
     let mut head = Vec::with_capacity(512);
-    File::open(path)?.take(512).read_to_end(&mut head)?;
+    konseki_source::open(path)?
+        .take(512)
+        .read_to_end(&mut head)?;
     Ok((kind_of(&head), head))
 }
 

@@ -147,7 +147,7 @@ fn user_of(path: &Path, scope: &Scope) -> String {
 fn read_head(path: &Path, len: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut head = Vec::new();
-    std::fs::File::open(path)
+    konseki_source::open(path)
         .ok()?
         .take(len)
         .read_to_end(&mut head)

@@ -124,20 +124,21 @@ impl Tree {
             for part in &parts {
                 at = self.child(&at, part)?;
             }
-            at.is_file().then_some(at)
+            konseki_source::metadata(&at)
+                .is_ok_and(|m| m.kind == konseki_source::Kind::File)
+                .then_some(at)
         })
     }
 
     fn child(&mut self, dir: &Path, name: &str) -> Option<PathBuf> {
         let listing = self.listings.entry(dir.to_path_buf()).or_insert_with(|| {
-            std::fs::read_dir(dir)
+            konseki_source::read_dir(dir)
                 .map(|entries| {
                     entries
-                        .flatten()
+                        .into_iter()
                         // Links are not followed: one could lead out of the evidence.
-                        .filter(|e| e.file_type().is_ok_and(|t| !t.is_symlink()))
-                        .filter_map(|e| {
-                            let path = e.path();
+                        .filter(|(_, kind)| *kind != konseki_source::Kind::Link)
+                        .filter_map(|(path, _)| {
                             Some((decoded_file_name(&path)?.to_lowercase(), path))
                         })
                         .collect()

@@ -193,12 +193,15 @@ fn warn_unrecognised_roots(
     artifacts: &[FoundArtifact],
     warnings: &mut Vec<Warning>,
 ) {
-    for root in roots.iter().filter(|r| r.is_file()) {
+    for root in roots
+        .iter()
+        .filter(|r| konseki_source::metadata(r).is_ok_and(|m| m.kind == konseki_source::Kind::File))
+    {
         // An artifact, or a container already named with how to read it.
         if artifacts.iter().any(|a| &a.path == root) || warnings.iter().any(|w| &w.file == root) {
             continue;
         }
-        let empty = std::fs::metadata(root).is_ok_and(|m| m.len() == 0);
+        let empty = konseki_source::metadata(root).is_ok_and(|m| m.len == 0);
         warnings.push(Warning {
             file: root.clone(),
             offset: None,

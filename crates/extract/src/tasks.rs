@@ -16,14 +16,16 @@ const MAX_SIZE: u64 = 4 * 1024 * 1024;
 /// Reads the task file at `path`; `None` when it is not a task definition.
 pub fn read_task_file(path: &Path) -> Result<Option<ScheduledTask>, ReadError> {
     let failed = |cause: Cause| ReadError::new(path, cause);
-    let size = std::fs::metadata(path).map_err(|e| failed(e.into()))?.len();
+    let size = konseki_source::metadata(path)
+        .map_err(|e| failed(e.into()))?
+        .len;
     if size > MAX_SIZE {
         return Err(failed(Cause::TooLarge {
             size,
             what: "a task definition",
         }));
     }
-    let bytes = std::fs::read(path).map_err(|e| failed(e.into()))?;
+    let bytes = konseki_source::read(path).map_err(|e| failed(e.into()))?;
     if konseki_job::is_job(&bytes) {
         let source = Provenance::File {
             file: Arc::from(path),

@@ -81,13 +81,15 @@ pub(crate) fn holds_windows(dir: &Path) -> bool {
 
 /// A directory entry named `name` in any case (Velociraptor's `%XX` escapes decoded).
 fn lookup(dir: &Path, name: &str) -> Option<PathBuf> {
-    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
-        if e.file_type().is_ok_and(|t| t.is_symlink()) {
-            return None; // not followed: it could lead out of the evidence
-        }
-        let path = e.path();
-        decoded_file_name(&path)
-            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            .then_some(path)
-    })
+    konseki_source::read_dir(dir)
+        .ok()?
+        .into_iter()
+        .find_map(|(path, kind)| {
+            if kind == konseki_source::Kind::Link {
+                return None; // not followed: it could lead out of the evidence
+            }
+            decoded_file_name(&path)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                .then_some(path)
+        })
 }

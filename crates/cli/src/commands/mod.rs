@@ -4,7 +4,7 @@ mod defs;
 mod demo;
 mod explain;
 mod report;
-mod scan;
+pub(crate) mod scan;
 mod stack;
 mod timeline;
 

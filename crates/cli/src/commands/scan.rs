@@ -207,9 +207,57 @@ pub fn holds_nothing(evidence: &Evidence) -> bool {
         && evidence.files.is_empty()
 }
 
+/// Disk images were opened and none holds a Windows system volume (exit code 5): not "nothing
+/// readable", which would read as "the image could not be opened".
+#[derive(Debug)]
+pub struct NoWindowsVolume(String);
+
+impl std::fmt::Display for NoWindowsVolume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoWindowsVolume {}
+
+/// The images opened, their tables and volumes, when none held anything konseki reads.
+fn no_windows_volume(images: &[std::sync::Arc<konseki_source::Mounted>]) -> NoWindowsVolume {
+    let mut text = String::from(
+        "no Windows artifacts: the disk images were opened and hold no Windows system volume (no Windows\\System32 on any readable volume)",
+    );
+    for image in images {
+        text.push_str(&format!(
+            "\n  {}: {}, {}",
+            konseki_render::terminal_path(&image.image),
+            image.kind.label(),
+            image.table.label()
+        ));
+        if let Some(md5) = &image.stored_md5 {
+            text.push_str(&format!(", acquisition MD5 {md5}"));
+        }
+        for v in &image.volumes {
+            text.push_str(&format!(
+                "\n    {}: {}, {} bytes at offset {}",
+                konseki_render::terminal_path(&v.path),
+                v.kind.label(),
+                v.size,
+                v.offset
+            ));
+        }
+        for p in &image.problems {
+            text.push_str(&format!("\n    {}", konseki_render::terminal_safe(p)));
+        }
+    }
+    NoWindowsVolume(text)
+}
+
 /// The error when nothing could be read: what was looked for, and why each file found could
 /// not be read.
 pub fn nothing_found(paths: &[PathBuf], warnings: &[konseki_model::Warning]) -> anyhow::Error {
+    let images = konseki_source::mounted_images();
+    if !images.is_empty() {
+        return no_windows_volume(&images).into();
+    }
     let reasons: Vec<String> = warnings
         .iter()
         .map(|w| {

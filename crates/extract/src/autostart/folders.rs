@@ -213,12 +213,12 @@ fn entry_of(s: Seen<'_>, paths: &WindowsPaths, warnings: &mut Vec<Warning>) -> A
     let copy_modified = s
         .collected
         .as_ref()
-        .and_then(|c| std::fs::metadata(c).ok()?.modified().ok())
+        .and_then(|c| konseki_source::metadata(c).ok()?.modified)
         .and_then(|t| konseki_model::Timestamp::try_from(t).ok());
     let size = s
         .mft
         .and_then(|m| m.size)
-        .or_else(|| Some(std::fs::metadata(s.collected.as_ref()?).ok()?.len()));
+        .or_else(|| Some(konseki_source::metadata(s.collected.as_ref()?).ok()?.len));
     AutostartEntry {
         location: s.location.id.clone(),
         title: s.location.title.clone(),

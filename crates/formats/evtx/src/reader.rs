@@ -7,7 +7,6 @@
 //! record once.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -337,11 +336,11 @@ pub(crate) fn record_key(record: &[u8]) -> RecordKey {
 pub fn index_log(path: &Path, filter: &EventIdFilter) -> Result<LogIndex, EvtxError> {
     // Opened here (read-only), not by `EvtxParser::from_path`, which canonicalises the path
     // first: a `readlink` per directory above the log, for every log.
-    let file = File::open(path).map_err(|e| EvtxError::NotEvtx {
+    let file = konseki_source::open(path).map_err(|e| EvtxError::NotEvtx {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let length = file.metadata().map_or(0, |m| m.len());
+    let length = file.len().unwrap_or(0);
     if length == 0 {
         return Err(EvtxError::Empty {
             path: path.to_path_buf(),
@@ -698,14 +697,14 @@ pub(crate) fn render_chunk(
 
 /// Reads the chunk at `offset` again, opening the file (read-only) on first use.
 fn read_chunk(
-    file: &mut Option<File>,
+    file: &mut Option<konseki_source::Reader>,
     path: &Path,
     offset: u64,
     buffer: &mut [u8],
 ) -> std::io::Result<()> {
     let file = match file {
         Some(file) => file,
-        None => file.insert(File::open(path)?),
+        None => file.insert(konseki_source::open(path)?),
     };
     file.seek(SeekFrom::Start(offset))?;
     file.read_exact(buffer)
@@ -722,7 +721,7 @@ pub(crate) fn one_thread() -> Arc<ParserSettings> {
 /// `EvtxParser::from_path`, which canonicalises the path first).
 fn first_channel(path: &Path) -> Option<String> {
     let settings = one_thread();
-    let mut parser = EvtxParser::from_read_seek(File::open(path).ok()?).ok()?;
+    let mut parser = EvtxParser::from_read_seek(konseki_source::open(path).ok()?).ok()?;
     for data in parser.chunks() {
         let Ok(mut data) = data else { continue };
         let Ok(mut chunk) = data.parse(settings.clone()) else {

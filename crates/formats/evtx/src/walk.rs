@@ -8,7 +8,6 @@
 //! an all-zero chunk is skipped, a header that does not parse is a damaged chunk, the chunk count
 //! is the file's length over 64 KiB, not the header's.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
@@ -98,21 +97,22 @@ fn read_part(path: &Path, range: Range<u64>, filter: &EventIdFilter, log: &LogSu
         oldest: None,
     };
     let start = FILE_HEADER_SIZE + range.start * CHUNK_SIZE;
-    let mut file =
-        match File::open(path).and_then(|mut f| f.seek(SeekFrom::Start(start)).map(|_| f)) {
-            Ok(file) => file,
-            Err(e) => {
-                part.summary
-                    .warn(Some(start), format!("chunks could not be read: {e}"));
-                part.chunks.push(Scanned {
-                    number: range.start,
-                    candidates: 0..0,
-                    early: 0..0,
-                    warnings: 0..1,
-                });
-                return part;
-            }
-        };
+    let mut file = match konseki_source::open(path)
+        .and_then(|mut f| f.seek(SeekFrom::Start(start)).map(|_| f))
+    {
+        Ok(file) => file,
+        Err(e) => {
+            part.summary
+                .warn(Some(start), format!("chunks could not be read: {e}"));
+            part.chunks.push(Scanned {
+                number: range.start,
+                candidates: 0..0,
+                early: 0..0,
+                warnings: 0..1,
+            });
+            return part;
+        }
+    };
     let settings = one_thread();
     let mut cache = Cache::default();
     let mut chunk = vec![0u8; CHUNK_SIZE as usize];

@@ -79,7 +79,7 @@ impl Job {
 /// Reads the `.job` file at `path` (opened read-only).
 pub fn read_job(path: &Path) -> Result<Job, JobError> {
     let mut data = Vec::new();
-    std::fs::File::open(path)?
+    konseki_source::open(path)?
         .take(MAX_SIZE)
         .read_to_end(&mut data)?;
     parse(&data)

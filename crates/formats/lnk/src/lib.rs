@@ -140,7 +140,7 @@ pub fn is_shortcut(head: &[u8]) -> bool {
 /// Reads the shortcut at `path` (opened read-only, at most 1 MiB).
 pub fn read_shortcut(path: &Path) -> Result<Shortcut, LnkError> {
     let mut data = Vec::new();
-    std::fs::File::open(path)?
+    konseki_source::open(path)?
         .take(MAX_SIZE)
         .read_to_end(&mut data)?;
     parse(&data)

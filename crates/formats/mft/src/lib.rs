@@ -85,13 +85,16 @@ pub fn read_mft(path: &Path, mut sink: impl FnMut(FileRecord)) -> Result<MftSumm
         reason,
     };
     let mut head = [0u8; 4];
-    std::fs::File::open(path)
+    konseki_source::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .map_err(|e| not_mft(e.to_string()))?;
     if &head != b"FILE" {
         return Err(not_mft("no 'FILE' signature at offset 0".into()));
     }
-    let mut parser = MftParser::from_path(path).map_err(|e| not_mft(e.to_string()))?;
+    let reader = konseki_source::open(path).map_err(|e| not_mft(e.to_string()))?;
+    let size = reader.len().map_err(|e| not_mft(e.to_string()))?;
+    let mut parser = MftParser::from_read_seek(std::io::BufReader::new(reader), Some(size))
+        .map_err(|e| not_mft(e.to_string()))?;
     let mut summary = MftSummary::default();
     let count = parser.get_entry_count();
     for number in 0..count {

@@ -124,8 +124,8 @@ pub fn inspect(path: &Path) -> Result<PeReport, PeError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
+    let file = konseki_source::open(path).map_err(io)?;
+    let size = file.len().map_err(io)?;
     if size > MAX_SIZE {
         return Err(PeError::TooLarge {
             path: path.to_path_buf(),

@@ -89,7 +89,7 @@ pub enum PrefetchError {
 /// Reads the prefetch file at `path` (opened read-only).
 pub fn read_prefetch(path: &Path) -> Result<Prefetch, PrefetchError> {
     let mut data = Vec::new();
-    std::fs::File::open(path)
+    konseki_source::open(path)
         .and_then(|f| f.take(MAX_SIZE + 1).read_to_end(&mut data))
         .map_err(|source| PrefetchError::Io {
             path: path.to_path_buf(),

@@ -1,7 +1,6 @@
 //! Opening a hive with its transaction logs, and walking keys.
 
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -104,14 +103,14 @@ struct UsableLog {
 /// A file read only up to `limit` bytes: notatin reads its input whole (`read_to_end`), and
 /// this bounds what it can allocate without copying the bytes through a buffer of ours first.
 struct Bounded {
-    file: File,
+    file: konseki_source::Reader,
     limit: u64,
 }
 
 impl Bounded {
     fn open(path: &Path, limit: u64) -> std::io::Result<Bounded> {
         Ok(Bounded {
-            file: File::open(path)?,
+            file: konseki_source::open(path)?,
             limit,
         })
     }
@@ -129,7 +128,7 @@ impl Read for Bounded {
     /// size, as `File` itself reads, not a buffer grown by doubling.
     fn read_to_end(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
         let at = self.file.stream_position()?;
-        let end = self.file.metadata()?.len().min(self.limit);
+        let end = self.file.len()?.min(self.limit);
         let want = end.saturating_sub(at);
         buf.try_reserve_exact(usize::try_from(want).unwrap_or(usize::MAX))?;
         (&mut self.file).take(want).read_to_end(buf)
@@ -302,7 +301,7 @@ fn usable_logs(base: &BaseBlock, offered: &[PathBuf], info: &mut HiveInfo) -> Ve
     let mut usable = Vec::new();
     for log in offered {
         let bytes = read_head(log, 4096).unwrap_or_default();
-        let size = std::fs::metadata(log).map_or(0, |m| m.len());
+        let size = konseki_source::metadata(log).map_or(0, |m| m.len);
         let mut format = sniff_log(&bytes);
         let shown = log.display();
         let foreign = BaseBlock::parse(&bytes).filter(|l| {
@@ -385,7 +384,7 @@ fn read_head(path: &Path, len: u64) -> Result<Vec<u8>, HiveError> {
         source,
     };
     let mut head = Vec::new();
-    File::open(path)
+    konseki_source::open(path)
         .map_err(io)?
         .take(len)
         .read_to_end(&mut head)
