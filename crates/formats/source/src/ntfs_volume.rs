@@ -45,6 +45,10 @@ pub struct NtfsVolume {
 impl NtfsVolume {
     /// Reads the boot sector and the upcase table (which name lookups need).
     pub fn open(bytes: Arc<dyn ReadAt>) -> io::Result<NtfsVolume> {
+        guarded(|| NtfsVolume::open_unguarded(bytes))
+    }
+
+    fn open_unguarded(bytes: Arc<dyn ReadAt>) -> io::Result<NtfsVolume> {
         let mut cursor = Cursor::new(bytes.clone());
         let mut ntfs = Ntfs::new(&mut cursor).map_err(invalid)?;
         ntfs.read_upcase_table(&mut cursor).map_err(invalid)?;
@@ -61,6 +65,10 @@ impl NtfsVolume {
 
     /// The file record at `path` (components from the root, any case), if there is one.
     pub fn find(&self, path: &[String]) -> io::Result<Option<u64>> {
+        guarded(|| self.find_unguarded(path))
+    }
+
+    fn find_unguarded(&self, path: &[String]) -> io::Result<Option<u64>> {
         let mut record = ROOT;
         for name in path {
             let listing = self.list(record)?;
@@ -74,6 +82,10 @@ impl NtfsVolume {
 
     /// The entries of the directory at `record`: long (Win32 or POSIX) names, each once.
     pub fn list(&self, record: u64) -> io::Result<Arc<Vec<DirEntry>>> {
+        guarded(|| self.list_unguarded(record))
+    }
+
+    fn list_unguarded(&self, record: u64) -> io::Result<Arc<Vec<DirEntry>>> {
         if let Some(listing) = self
             .listings
             .lock()
@@ -113,6 +125,10 @@ impl NtfsVolume {
     }
 
     pub fn meta(&self, record: u64) -> io::Result<FileMeta> {
+        guarded(|| self.meta_unguarded(record))
+    }
+
+    fn meta_unguarded(&self, record: u64) -> io::Result<FileMeta> {
         let mut fs = self.cursor();
         let file = self.ntfs.file(&mut fs, record).map_err(invalid)?;
         let modified = file.info().ok().and_then(|info| {
@@ -143,6 +159,10 @@ impl NtfsVolume {
 
     /// The unnamed data stream of the file at `record`, readable at offsets.
     pub fn data(&self, record: u64) -> io::Result<Arc<dyn ReadAt>> {
+        guarded(|| self.data_unguarded(record))
+    }
+
+    fn data_unguarded(&self, record: u64) -> io::Result<Arc<dyn ReadAt>> {
         let mut fs = self.cursor();
         let file = self.ntfs.file(&mut fs, record).map_err(invalid)?;
         let Some(item) = file.data(&mut fs, "") else {
@@ -294,6 +314,17 @@ impl ReadAt for Extents {
     fn size(&self) -> u64 {
         self.len
     }
+}
+
+/// Runs a call into the `ntfs` crate over attacker-controlled structures: a panic inside it
+/// is damage in the evidence, an error naming it, never the end of the run.
+fn guarded<T>(call: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "NTFS: damaged structures (the reader gave up on them)",
+        ))
+    })
 }
 
 fn invalid(e: ntfs::NtfsError) -> io::Error {
