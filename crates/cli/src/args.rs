@@ -154,6 +154,17 @@ pub enum FormatArg {
     Csv,
 }
 
+impl From<FormatArg> for konseki_render::Format {
+    fn from(format: FormatArg) -> konseki_render::Format {
+        match format {
+            FormatArg::Table => konseki_render::Format::Table,
+            FormatArg::Json => konseki_render::Format::Json,
+            FormatArg::Jsonl => konseki_render::Format::Jsonl,
+            FormatArg::Csv => konseki_render::Format::Csv,
+        }
+    }
+}
+
 /// Timeline formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TimelineFormatArg {

@@ -8,7 +8,7 @@ use konseki_extract::autostart::defs::Location;
 use konseki_model::{CaseReport, Evidence};
 use konseki_render::{render, Format, Selection};
 
-use crate::args::{FormatArg, OutputArgs};
+use crate::args::OutputArgs;
 use crate::progress::Bar;
 
 pub fn run(
@@ -35,12 +35,7 @@ pub fn run(
             rows.retain(|r| r.severity >= min);
         }
     }
-    let format = match output.format {
-        FormatArg::Table => Format::Table,
-        FormatArg::Json => Format::Json,
-        FormatArg::Jsonl => Format::Jsonl,
-        FormatArg::Csv => Format::Csv,
-    };
+    let format = Format::from(output.format);
     let selection = if all {
         Selection::All
     } else {

@@ -12,7 +12,7 @@ use konseki_extract::autostart::defs::Location;
 use konseki_model::{EntityKind, Severity, StackItem};
 use konseki_render::Format;
 
-use crate::args::{FormatArg, OutputArgs};
+use crate::args::OutputArgs;
 
 pub fn run(
     paths: &[PathBuf],
@@ -50,12 +50,7 @@ pub fn run(
     if let Some(min) = output.min_severity {
         rows.retain(|r| r.severity >= min);
     }
-    let format = match output.format {
-        FormatArg::Table => Format::Table,
-        FormatArg::Json => Format::Json,
-        FormatArg::Jsonl => Format::Jsonl,
-        FormatArg::Csv => Format::Csv,
-    };
+    let format = Format::from(output.format);
     let mut out = crate::output::open(output.output.as_deref(), paths, &[])?;
     konseki_render::render_stack(&rows, hosts, format, &mut out).context("writing the stack")?;
     out.flush().context("writing the stack")?;
