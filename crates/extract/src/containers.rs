@@ -1,8 +1,11 @@
-//! Disk images, containers and archives, told by their signature: konseki does not read them
-//! yet (issue 18), so each found is named in a warning with how to read it today, rather than
-//! skipped in silence ("no evidence found" about an E01 would read as "nothing there").
+//! Disk images, containers and archives, told by their signature (the images' and volumes'
+//! signatures are `konseki_source`'s, which opens them). What konseki cannot open (a BitLocker
+//! volume, a ZIP, an image inside an image) is named in a warning with how to read it, rather
+//! than skipped in silence ("no evidence found" about an E01 would read as "nothing there").
 
-/// A container konseki recognises and does not read.
+use konseki_source::{ImageKind, VolumeKind};
+
+/// A container konseki recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Container {
     /// Expert Witness Format (`EVF\x09\x0d\x0a\xff\x00`; EWF2 `EVF2\r\n\x81\x00`).
@@ -30,21 +33,17 @@ impl Container {
         let name = name.to_ascii_lowercase();
         let at =
             |offset: usize, magic: &[u8]| head.get(offset..offset + magic.len()) == Some(magic);
-        if at(0, b"EVF\x09\x0d\x0a\xff\x00") || at(0, b"EVF2\r\n\x81\x00") {
-            return Some(Container::Ewf);
+        match konseki_source::container_of(head) {
+            Some(ImageKind::Ewf) => return Some(Container::Ewf),
+            Some(ImageKind::Vhdx) => return Some(Container::Vhdx),
+            Some(ImageKind::Vhd) => return Some(Container::Vhd),
+            Some(ImageKind::Raw) | None => {}
         }
-        if at(0, b"vhdxfile") {
-            return Some(Container::Vhdx);
-        }
-        if at(0, b"conectix") {
-            return Some(Container::Vhd);
-        }
-        if at(3, b"-FVE-FS-") {
-            return Some(Container::BitLocker);
-        }
-        // `$Boot` (a mounted volume's, or KAPE's copy of it) is the volume's boot sector alone.
-        if at(3, b"NTFS    ") && name != "$boot" {
-            return Some(Container::NtfsVolume);
+        match konseki_source::boot_sector_kind(head) {
+            Some(VolumeKind::BitLocker) => return Some(Container::BitLocker),
+            // `$Boot` (a mounted volume's, or KAPE's copy of it) is the volume's boot sector alone.
+            Some(VolumeKind::Ntfs) if name != "$boot" => return Some(Container::NtfsVolume),
+            _ => {}
         }
         let image_name = [".dd", ".raw", ".img", ".001", ".bin"]
             .iter()
@@ -59,8 +58,7 @@ impl Container {
     }
 
     /// The image konseki opens it as; `None` for what it does not open (BitLocker, ZIP).
-    pub(crate) fn image_kind(self) -> Option<konseki_source::ImageKind> {
-        use konseki_source::ImageKind;
+    pub(crate) fn image_kind(self) -> Option<ImageKind> {
         match self {
             Container::Ewf => Some(ImageKind::Ewf),
             Container::Vhdx => Some(ImageKind::Vhdx),
@@ -70,14 +68,15 @@ impl Container {
         }
     }
 
-    /// What it is, and how to read it when konseki cannot.
+    /// What it is, and how to read it where konseki cannot open it (a BitLocker volume, a
+    /// ZIP, or an image found inside another image).
     pub(crate) fn advice(self) -> &'static str {
         match self {
-            Container::Ewf => "an EWF (E01) disk image: konseki does not read images yet; mount it read-only (`ewfmount IMAGE.E01 /mnt/ewf`, then the Windows volume with `mount -o ro,loop,offset=…`) and scan the mount point",
-            Container::Vhdx | Container::Vhd => "a VHD/VHDX container (KAPE's `--vhdx` output is one): konseki does not read containers yet; attach it read-only (`qemu-nbd --read-only`, or Windows' `Mount-DiskImage -Access ReadOnly`) and scan the mounted volume",
+            Container::Ewf => "an EWF (E01) disk image: copy it out of the image that holds it and give konseki the copy, or mount it read-only (`ewfmount IMAGE.E01 /mnt/ewf`, then the Windows volume with `mount -o ro,loop,offset=…`) and scan the mount point",
+            Container::Vhdx | Container::Vhd => "a VHD/VHDX container (KAPE's `--vhdx` output is one): copy it out of the image that holds it and give konseki the copy, or attach it read-only (`qemu-nbd --read-only`, or Windows' `Mount-DiskImage -Access ReadOnly`) and scan the mounted volume",
             Container::BitLocker => "a BitLocker-encrypted volume (-FVE-FS-): decrypt it first (e.g. `dislocker` with the recovery key), mount the result read-only and scan it",
-            Container::NtfsVolume => "a raw NTFS volume image: konseki does not read images yet; mount it read-only (`mount -o ro,loop,noexec IMAGE /mnt/vol`) and scan the mount point",
-            Container::PartitionedDisk => "a raw disk image with a partition table: konseki does not read images yet; attach it read-only (`losetup -r -P`), mount the Windows partition read-only and scan it",
+            Container::NtfsVolume => "a raw NTFS volume image: copy it out of the image that holds it and give konseki the copy, or mount it read-only (`mount -o ro,loop,noexec IMAGE /mnt/vol`) and scan the mount point",
+            Container::PartitionedDisk => "a raw disk image with a partition table: copy it out of the image that holds it and give konseki the copy, or attach it read-only (`losetup -r -P`), mount the Windows partition read-only and scan it",
             Container::Zip => "a ZIP archive (a Velociraptor or KAPE collection?): konseki does not read archives yet; extract it outside the evidence folder and scan the extracted folder",
         }
     }

@@ -331,7 +331,7 @@ fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
     Ok(sniff_head(path)?.0)
 }
 
-/// What a file is, and its first 512 bytes (to tell a container konseki does not read).
+/// What a file is, and its first 512 bytes (to tell a disk image or another container).
 fn sniff_head(path: &Path) -> std::io::Result<(Option<ArtifactKind>, Vec<u8>)> {
     let mut head = Vec::with_capacity(512);
     konseki_source::open(path)?

@@ -124,8 +124,8 @@ pub fn volumes(disk: &Arc<dyn ReadAt>) -> io::Result<(Table, Vec<Slot>, Vec<Stri
     Ok((table, slots, problems))
 }
 
-/// NTFS or BitLocker, by the OEM id at offset 3.
-fn boot_sector_kind(boot: &[u8]) -> Option<VolumeKind> {
+/// NTFS or BitLocker, by the OEM id at offset 3 of a volume's boot sector.
+pub fn boot_sector_kind(boot: &[u8]) -> Option<VolumeKind> {
     match boot.get(3..11)? {
         b"NTFS    " => Some(VolumeKind::Ntfs),
         b"-FVE-FS-" => Some(VolumeKind::BitLocker),

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 pub use image::{container_of, ImageKind};
-pub use layout::{Table, VolumeKind};
+pub use layout::{boot_sector_kind, Table, VolumeKind};
 pub use mount::{mount, mounted_images, Mounted, MountedVolume};
 pub use read_at::{Cursor, ReadAt};
 
