@@ -11,17 +11,16 @@ const ROLES: [&str; 5] = ["WS", "LT", "SRV", "FS", "DC"];
 const VENDORS: [&str; 4] = ["vendorsvc", "backupagent", "edrsensor", "printhelper"];
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(n), Some(dir)) = (
-        args.iter()
-            .position(|a| a == "--hosts")
-            .and_then(|i| args.get(i + 1))
-            .and_then(|n| n.parse::<usize>().ok()),
-        args.iter()
-            .enumerate()
-            .find(|&(i, a)| a != "--hosts" && (i == 0 || args[i - 1] != "--hosts"))
-            .map(|(_, a)| a.clone()),
-    ) else {
+    let (mut n, mut dir) = (None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--hosts" {
+            n = args.next().and_then(|n| n.parse::<usize>().ok());
+        } else {
+            dir = Some(arg);
+        }
+    }
+    let (Some(n), Some(dir)) = (n, dir) else {
         eprintln!("usage: fleet --hosts N DIR");
         std::process::exit(2);
     };

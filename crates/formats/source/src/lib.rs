@@ -85,9 +85,6 @@ pub fn open(path: &Path) -> io::Result<Reader> {
         None => Ok(Reader::Disk(std::fs::File::open(path)?)),
         Some(Inside::Volume(volume, names)) => {
             let record = volume.find(&names)?.ok_or_else(|| not_found(path))?;
-            if volume.meta(record)?.is_dir {
-                return Err(io::Error::new(io::ErrorKind::IsADirectory, "a directory"));
-            }
             Ok(Reader::Image(Cursor::new(volume.data(record)?)))
         }
         Some(Inside::Image(_) | Inside::Unreadable) => Err(io::Error::new(

@@ -157,7 +157,8 @@ impl NtfsVolume {
         })
     }
 
-    /// The unnamed data stream of the file at `record`, readable at offsets.
+    /// The unnamed data stream of the file at `record`, readable at offsets (a directory is
+    /// an error: it has none).
     pub fn data(&self, record: u64) -> io::Result<Arc<dyn ReadAt>> {
         guarded(|| self.data_unguarded(record))
     }
@@ -165,6 +166,9 @@ impl NtfsVolume {
     fn data_unguarded(&self, record: u64) -> io::Result<Arc<dyn ReadAt>> {
         let mut fs = self.cursor();
         let file = self.ntfs.file(&mut fs, record).map_err(invalid)?;
+        if file.is_directory() {
+            return Err(io::Error::new(io::ErrorKind::IsADirectory, "a directory"));
+        }
         let Some(item) = file.data(&mut fs, "") else {
             return Ok(Arc::new(Vec::new()));
         };
